@@ -1,0 +1,1 @@
+"""Command-line interface: parses flags, calls one function, renders, exits."""
