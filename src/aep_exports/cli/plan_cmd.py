@@ -1,0 +1,157 @@
+"""``refresh``, ``plan`` and ``drift``: parse flags, call the reconciler, render, exit."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from aep_exports.cli.context import CliContext
+from aep_exports.errors import ExitCode, PlanError
+
+if TYPE_CHECKING:
+    from aep_exports.plan.model import Plan, PlanOptions
+
+FORMATS = click.Choice(["text", "json", "markdown"])
+SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+_now_option = click.option("--now", "now_text", metavar="RFC3339", envvar=None,
+                           help="Plan as if it were this instant (also AEP_EXPORTS_NOW).")
+
+
+@dataclass
+class _Made:
+    plan: Plan
+    written: bool
+
+
+def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write: bool, command: str) -> _Made:
+    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state, resolve_org
+    from aep_exports.plan.planner import PlanContext, make_plan
+    from aep_exports.reconcile.refresh import refresh
+
+    settings = cli.settings()
+    _, desired = load_declared(settings)
+    backend = open_state(settings)
+    with open_client(settings) as client:
+        now = agree_on_now(settings, client, now_from(now_text))
+        result = refresh(client, backend, desired, now, write=write, lock_timeout=settings.lock_timeout,
+                         command=command)
+    context = PlanContext(platform=settings.platform, org=resolve_org(settings), sandbox=settings.sandbox,
+                          created_at=datetime.now(UTC))
+    plan = make_plan(desired, result.state, result.snapshot, now, options, context=context,
+                     refreshed=result.outcomes)
+    return _Made(plan, result.written)
+
+
+def _append_step_summary(markdown: str) -> None:
+    target = os.environ.get(SUMMARY_ENV)
+    if target:
+        with Path(target).open("a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+
+
+def _raise_errors(plan: Plan) -> None:
+    if plan.errors:
+        count = len(plan.errors)
+        raise PlanError(f"the plan has {count} error{'s' if count != 1 else ''}:\n"
+                        + "\n".join(e.text() for e in plan.errors))
+
+
+@click.command("refresh")
+@_now_option
+@click.pass_obj
+def refresh(cli: CliContext, now_text: str | None) -> None:
+    """Read the platform and record finished runs in state; change nothing else."""
+    from aep_exports.plan.model import PlanOptions
+    from aep_exports.render.style import use_colour
+    from aep_exports.render.text import render_plan_text
+
+    made = _make(cli, PlanOptions(refresh_only=True), now_text, write=True, command="refresh")
+    text = render_plan_text(made.plan, colour=use_colour(), show_infos=False)
+    lines = [line for line in text.splitlines() if not line.startswith("Refresh only")]
+    if not made.plan.refreshed:
+        lines.insert(0, "Refresh found no newly finished runs.")
+    lines[-1] = "State updated." if made.written else "State unchanged."
+    click.echo("\n".join(lines))
+
+
+@click.command("plan")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0 when none).")
+@click.option("--refresh-only", is_flag=True, help="Only refresh: record finished runs, plan no actions.")
+@click.option("--target", "targets", multiple=True, metavar="KEY", help="Plan only this resource (repeatable).")
+@click.option("--run", "runs", multiple=True, metavar="KEY",
+              help="Run this export now, even if not due or manual (repeatable).")
+@click.option("--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed.")
+@click.option("--prune", is_flag=True, help="Delete datasets that are no longer declared (never protected ones).")
+@click.option("--forget", "forget", multiple=True, metavar="KEY",
+              help="Drop an undeclared dataset or export from state, leaving the platform alone (repeatable).")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan as JSON for `apply FILE`.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@_now_option
+@click.pass_context
+def plan(ctx: click.Context, detailed_exitcode: bool, refresh_only: bool, targets: tuple[str, ...],
+         runs: tuple[str, ...], allow_replace: bool, prune: bool, forget: tuple[str, ...], out: Path | None,
+         fmt: str, now_text: str | None) -> None:
+    """Show what apply would do now (or save it with -o)."""
+    from aep_exports.plan.model import PlanOptions
+    from aep_exports.plan.saved import save_plan
+    from aep_exports.render.json_view import render_plan_json
+    from aep_exports.render.markdown import render_plan_markdown
+    from aep_exports.render.style import use_colour
+    from aep_exports.render.text import render_plan_text
+
+    options = PlanOptions(targets=targets, runs=runs, forget=forget, allow_replace=allow_replace, prune=prune,
+                          refresh_only=refresh_only)
+    made = _make(ctx.obj, options, now_text, write=True, command="plan")
+    result = made.plan
+    if fmt == "json":
+        click.echo(render_plan_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(result), nl=False)
+    else:
+        click.echo(render_plan_text(result, colour=use_colour()), nl=False)
+    _append_step_summary(render_plan_markdown(result))
+    _raise_errors(result)
+    if out is not None and not refresh_only:
+        save_plan(result, out)
+        if fmt == "text":
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: aep-exports apply {out}")
+    if detailed_exitcode and result.has_changes:
+        ctx.exit(int(ExitCode.CHANGES))
+
+
+@click.command("drift")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@_now_option
+@click.pass_context
+def drift(ctx: click.Context, fmt: str, now_text: str | None) -> None:
+    """Compare the platform with the declarations and state; exit 3 on out-of-band changes.
+
+    \b
+    Exit codes: 0 in sync (runs merely due by schedule are normal), 2 declared changes pending,
+    3 the platform changed outside aep-exports, 1 error. Drift never writes state.
+    """
+    from aep_exports.plan.drift import drift_report
+    from aep_exports.plan.model import PlanOptions
+    from aep_exports.render.json_view import render_drift_json
+    from aep_exports.render.markdown import render_drift_markdown
+    from aep_exports.render.style import use_colour
+    from aep_exports.render.text import render_drift_text
+
+    made = _make(ctx.obj, PlanOptions(), now_text, write=False, command="drift")
+    result = made.plan
+    if fmt == "json":
+        click.echo(render_drift_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_drift_markdown(result), nl=False)
+    else:
+        click.echo(render_drift_text(result, colour=use_colour()), nl=False)
+    _append_step_summary(render_drift_markdown(result))
+    _raise_errors(result)
+    ctx.exit(drift_report(result).exit_code)

@@ -1,0 +1,107 @@
+"""The async core: one httpx client, one limiter and one token cache shared by every call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from aep_exports.errors import ApiError
+
+from .backoff import Backoff
+from .config import ClientConfig
+from .limiter import AdaptiveLimiter
+from .models import Dataset, ExportJob
+from .observe import ClientStats, Counters, Redactor
+from .ops_catalog import CatalogOps
+from .ops_data import DataAccessOps
+from .ops_jobs import JobOps
+from .ops_references import ReferenceOps
+from .requester import Requester
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
+    """Every platform operation as a coroutine. ``app``: an ASGI app served in-process (also for IMS)."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        app: Any = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.config = config
+        if transport is None and app is not None:
+            transport = httpx.ASGITransport(app=app)
+        limits = httpx.Limits(
+            max_connections=config.parallelism + 2, max_keepalive_connections=config.parallelism
+        )
+        self._http = httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
+        self._counters = Counters()
+        self.redact = Redactor(config.secrets())
+        self.limiter = AdaptiveLimiter(
+            config.parallelism, increase=config.rate_increase, min_rate=config.min_rate
+        )
+        self._req = Requester(
+            config,
+            self._http,
+            counters=self._counters,
+            redactor=self.redact,
+            limiter=self.limiter,
+            backoff=backoff,
+        )
+
+    def __repr__(self) -> str:
+        return f"AsyncPlatformClient(base_url={self.config.base_url!r}, org_id={self.config.org_id!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncPlatformClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def stats(self) -> ClientStats:
+        """Counters since creation (or the last ``reset_stats``)."""
+        return self._counters.snapshot()
+
+    def reset_stats(self) -> None:
+        self._counters.reset()
+
+    # ------------------------------------------------------------------ bulk helpers
+
+    async def gather_each(
+        self, keys: Iterable[K], fetch: Callable[[K], Awaitable[T]]
+    ) -> dict[K, T | ApiError]:
+        """Run ``fetch(key)`` for every key concurrently (the limiter bounds it); errors are values."""
+        unique = list(dict.fromkeys(keys))
+
+        async def one(key: K) -> T | ApiError:
+            try:
+                return await fetch(key)
+            except ApiError as exc:
+                return exc
+
+        results = await asyncio.gather(*(one(key) for key in unique))
+        return dict(zip(unique, results, strict=True))
+
+    async def get_export_jobs(
+        self, job_ids: Iterable[int], *, sandbox: str | None = None
+    ) -> dict[int, ExportJob | ApiError]:
+        return await self.gather_each(job_ids, lambda job_id: self.get_export_job(job_id, sandbox=sandbox))
+
+    async def get_datasets(
+        self, dataset_ids: Iterable[str], *, sandbox: str | None = None
+    ) -> dict[str, Dataset | ApiError]:
+        return await self.gather_each(dataset_ids, lambda ds_id: self.get_dataset(ds_id, sandbox=sandbox))

@@ -1,0 +1,127 @@
+"""Profile export jobs: create, get, list (cursor, newest first, with a stop condition), cancel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from aep_exports.errors import ApiError
+
+from .models import ExportJob
+from .ops_base import UPS, OpsBase, seg
+from .requester import Call
+
+JOBS = f"{UPS}/export/jobs"
+DEFAULT_JOB_PAGE = 100
+MAX_PAGES = 100_000
+
+
+def next_offset(link_next: Any) -> str | None:
+    """The cursor of ``link.next`` (``.../export/jobs/?limit=2&offset=<cursor>``); None on the last page."""
+    if not isinstance(link_next, str) or "offset=" not in link_next:
+        return None
+    cursor = unquote(link_next.split("offset=", 1)[1].split("&", 1)[0])
+    return cursor or None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _stop_condition(
+    since: datetime | None, stop_when: Callable[[ExportJob], bool] | None
+) -> Callable[[ExportJob], bool] | None:
+    if since is None:
+        return stop_when
+    cutoff = _aware(since)
+
+    def stop(job: ExportJob) -> bool:
+        created = job.created_at
+        if created is not None and created < cutoff:
+            return True
+        return stop_when is not None and stop_when(job)
+
+    return stop
+
+
+class JobOps(OpsBase):
+    async def create_export_job(
+        self, body: Mapping[str, Any], *, sandbox: str | None = None, profile_instance_id: str | None = None
+    ) -> ExportJob:
+        """POST /export/jobs. Never re-sent when its outcome is unknown (AmbiguousWriteError)."""
+        call = Call("POST", JOBS, sandbox=sandbox, json_body=dict(body))
+        if profile_instance_id:
+            call.headers_hook = lambda: {"x-profile-instance-id": profile_instance_id}
+        reply = await self._req.call(call)
+        answer = reply.json()
+        if not isinstance(answer, dict) or "id" not in answer:
+            raise ApiError(f"POST {JOBS}: unexpected answer (no job id)", method="POST", path=JOBS)
+        return ExportJob.model_validate(answer)
+
+    async def get_export_job(self, job_id: int, *, sandbox: str | None = None) -> ExportJob:
+        answer = await self._json("GET", f"{JOBS}/{seg(job_id)}", sandbox=sandbox)
+        if isinstance(answer, dict) and isinstance(answer.get("records"), list) and answer["records"]:
+            answer = answer["records"][0]
+        return ExportJob.model_validate(answer)
+
+    async def cancel_export_job(self, job_id: int, *, sandbox: str | None = None) -> None:
+        """DELETE /export/jobs/{id}; 200 or 204, with or without a body, all mean accepted."""
+        await self._req.call(Call("DELETE", f"{JOBS}/{seg(job_id)}", sandbox=sandbox))
+
+    async def iter_export_job_pages(
+        self,
+        *,
+        status: str | None = None,
+        page_size: int = DEFAULT_JOB_PAGE,
+        since: datetime | None = None,
+        stop_when: Callable[[ExportJob], bool] | None = None,
+        sandbox: str | None = None,
+    ) -> AsyncGenerator[list[ExportJob], None]:
+        """Pages newest first. With ``since`` (or ``stop_when``), the page that reaches an older job
+        (or a job matching ``stop_when``) is the last one read, and those jobs are left out."""
+        stop = _stop_condition(since, stop_when)
+        offset: str | None = None
+        for _ in range(MAX_PAGES):
+            params: dict[str, Any] = {"limit": page_size, "offset": offset, "status": status}
+            answer = await self._json("GET", JOBS, sandbox=sandbox, params=params)
+            answer = answer if isinstance(answer, dict) else {}
+            records = answer.get("records") or []
+            jobs = [ExportJob.model_validate(r) for r in records if isinstance(r, dict)]
+            if stop is not None:
+                kept = [job for job in jobs if not stop(job)]
+                if len(kept) < len(jobs):
+                    if kept:
+                        yield kept
+                    return
+            if jobs:
+                yield jobs
+            link = answer.get("link")
+            cursor = next_offset(link.get("next") if isinstance(link, dict) else None)
+            if not jobs or cursor is None or cursor == offset:
+                return
+            offset = cursor
+
+    async def list_export_jobs(
+        self,
+        *,
+        status: str | None = None,
+        page_size: int = DEFAULT_JOB_PAGE,
+        since: datetime | None = None,
+        stop_when: Callable[[ExportJob], bool] | None = None,
+        limit: int | None = None,
+        sandbox: str | None = None,
+    ) -> list[ExportJob]:
+        """Export jobs newest first; see ``iter_export_job_pages`` for ``since``/``stop_when``."""
+        out: list[ExportJob] = []
+        pages = self.iter_export_job_pages(
+            status=status, page_size=page_size, since=since, stop_when=stop_when, sandbox=sandbox
+        )
+        async with aclosing(pages):
+            async for page in pages:
+                out.extend(page)
+                if limit is not None and len(out) >= limit:
+                    return out[:limit]
+        return out

@@ -1,0 +1,165 @@
+"""The typed actions of a plan: data that both the renderers and apply walk over.
+
+Every action is a frozen model carrying its ``reason`` and everything apply needs to carry it
+out without looking at the declarations again (request bodies are complete; a dataset created in
+the same plan is referenced by key through a placeholder that apply fills in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Stands for the id of a dataset created earlier in the same plan, in a run_export's body.
+DATASET_PLACEHOLDER_PREFIX = "${dataset:"
+
+
+def dataset_placeholder(key: str) -> str:
+    """The text standing for the id of dataset ``key`` until apply creates it."""
+    return f"{DATASET_PLACEHOLDER_PREFIX}{key}}}"
+
+
+def digest_of(value: Any) -> str:
+    """A stable sha256 of a JSON value (sorted keys, no whitespace)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+class FieldChange(BaseModel):
+    """One field-level difference: ``path`` in dotted/indexed form, before and after (absent = None)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    change: Literal["added", "removed", "changed"]
+    before: Any = None
+    after: Any = None
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(description="Declaration key of the dataset or export the action is about.")
+    reason: str = Field(description="Why the planner chose this action, in words.")
+    after: list[str] = Field(default_factory=list, description="Action ids that must complete first.")
+
+    @property
+    def action_id(self) -> str:
+        """Unique within a plan; used for ordering and dependencies."""
+        kind: str = getattr(self, "kind")  # noqa: B009 - every subclass defines it
+        return f"{kind}:{self.key}"
+
+
+class CreateDataset(_Action):
+    """POST /dataSets with ``body``; record the new id under ``key``."""
+
+    kind: Literal["create_dataset"] = "create_dataset"
+    body: dict[str, Any]
+    spec: dict[str, Any] = Field(description="The declared spec, to record in state once applied.")
+    spec_digest: str
+
+
+class UpdateDataset(_Action):
+    """PATCH /dataSets/{dataset_id} with ``patch`` (only name, description, tags)."""
+
+    kind: Literal["update_dataset"] = "update_dataset"
+    dataset_id: str
+    patch: dict[str, Any]
+    changes: list[FieldChange]
+    spec: dict[str, Any]
+    spec_digest: str
+
+
+class ReplaceDataset(_Action):
+    """DELETE the old dataset then POST ``body``: an immutable field (schema, format) changed."""
+
+    kind: Literal["replace_dataset"] = "replace_dataset"
+    old_dataset_id: str
+    body: dict[str, Any]
+    changes: list[FieldChange]
+    spec: dict[str, Any]
+    spec_digest: str
+
+
+class DeleteDataset(_Action):
+    """DELETE /dataSets/{dataset_id} and drop ``key`` from state (orphaned, with --prune)."""
+
+    kind: Literal["delete_dataset"] = "delete_dataset"
+    dataset_id: str
+
+
+class RunExport(_Action):
+    """POST /export/jobs with ``request_body``; record the job as the run for ``slot``.
+
+    When ``dataset_key`` is set, the destination dataset is created earlier in this plan and
+    ``request_body.destination.datasetId`` holds ``dataset_placeholder(dataset_key)`` until apply
+    substitutes the new id (see :meth:`resolved_body`). ``body_digest`` is the digest of
+    ``request_body`` exactly as planned (placeholder included).
+    """
+
+    kind: Literal["run_export"] = "run_export"
+    slot: datetime = Field(description="The scheduled instant this run is for (now when forced).")
+    window_from: datetime | None = Field(description="filter.fromIngestTimestamp; None = everything.")
+    window_to: datetime = Field(description="End of the window: the run's slot.")
+    incremental: bool
+    forced: bool = Field(default=False, description="Started by --run rather than by the schedule.")
+    dataset_id: str | None = Field(description="Destination id when known; None when created in this plan.")
+    dataset_key: str | None = Field(default=None, description="Key of a dataset created in this plan.")
+    request_body: dict[str, Any]
+    body_digest: str
+    spec: dict[str, Any] = Field(description="The declared export spec, to record in state.")
+    spec_digest: str
+    changes: list[FieldChange] = Field(default_factory=list,
+                                       description="Difference from the last run's request body.")
+    timeout_seconds: int | None = None
+
+    def resolved_body(self, dataset_ids: dict[str, str] | None = None) -> dict[str, Any]:
+        """The body to send: the placeholder replaced by the id apply got for ``dataset_key``."""
+        body = json.loads(json.dumps(self.request_body))
+        if self.dataset_key is not None:
+            if not dataset_ids or self.dataset_key not in dataset_ids:
+                raise KeyError(f"dataset {self.dataset_key!r} has no id yet")
+            body.setdefault("destination", {})["datasetId"] = dataset_ids[self.dataset_key]
+        return dict(body)
+
+
+class CancelJob(_Action):
+    """DELETE /export/jobs/{job_id}: the run timed out, or its export was removed."""
+
+    kind: Literal["cancel_job"] = "cancel_job"
+    job_id: int
+    cause: Literal["timeout", "removed"]
+    slot: datetime | None = None
+    started: datetime | None = None
+
+    @property
+    def action_id(self) -> str:
+        return f"cancel_job:{self.key}:{self.job_id}"
+
+
+class Forget(_Action):
+    """Drop ``key`` from state without touching the platform (explicit --forget)."""
+
+    kind: Literal["forget"] = "forget"
+    resource: Literal["dataset", "export"]
+
+
+Action = Annotated[
+    CreateDataset | UpdateDataset | ReplaceDataset | DeleteDataset | RunExport | CancelJob | Forget,
+    Field(discriminator="kind"),
+]
+
+DATASET_KINDS = ("create_dataset", "update_dataset", "replace_dataset", "delete_dataset")
+_KIND_ORDER = {"create_dataset": 0, "update_dataset": 1, "replace_dataset": 2, "delete_dataset": 3,
+               "cancel_job": 4, "run_export": 5, "forget": 6}
+
+
+def action_sort_key(action: _Action) -> tuple[int, str, int, str]:
+    """Datasets first, then exports by key (cancel before run), forgets last."""
+    kind: str = getattr(action, "kind")  # noqa: B009
+    group = 0 if kind in DATASET_KINDS else (2 if kind == "forget" else 1)
+    return (group, action.key, _KIND_ORDER[kind], action.action_id)

@@ -1,0 +1,73 @@
+"""What refresh read from the platform: a plain, immutable snapshot the planner can reason about.
+
+The planner never talks to the platform; refresh builds this from the client's wire models
+(:mod:`aep_exports.reconcile.refresh`) and tests build it by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+UNFINISHED_JOB_STATUSES = frozenset({"NEW", "PROCESSING"})
+
+
+@dataclass(frozen=True)
+class LiveDataset:
+    """A dataset as the platform has it; ``body`` holds its wire fields (name, tags, schemaRef, ...)."""
+
+    id: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LiveJob:
+    """An export job as the platform has it."""
+
+    id: int
+    status: str
+    dataset_id: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    batches: tuple[str, ...] = ()
+    errors: tuple[dict[str, Any], ...] = ()
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        """Any status other than NEW/PROCESSING is finished (unknown ones: without success)."""
+        return self.status.upper() not in UNFINISHED_JOB_STATUSES
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """Managed datasets and relevant jobs as read at ``read_at``.
+
+    ``datasets``/``jobs`` hold what was found; ``missing_*`` what was looked up by id and is gone
+    (404). An id in neither was not read. ``new_jobs`` are the ids listed since the last refresh
+    (jobs the tool may not know). ``merge_policies``/``segments`` are the ids of the references
+    the declarations may name, or None when they were not read (then they are not checked).
+    """
+
+    read_at: datetime
+    datasets: dict[str, LiveDataset] = field(default_factory=dict)
+    missing_datasets: frozenset[str] = frozenset()
+    jobs: dict[int, LiveJob] = field(default_factory=dict)
+    missing_jobs: frozenset[int] = frozenset()
+    new_jobs: tuple[int, ...] = ()
+    merge_policies: frozenset[str] | None = None
+    segments: frozenset[str] | None = None
+
+    def dataset_state(self, dataset_id: str) -> str:
+        """``present``, ``missing`` or ``unknown`` (not read)."""
+        if dataset_id in self.datasets:
+            return "present"
+        if dataset_id in self.missing_datasets:
+            return "missing"
+        return "unknown"
+
+    @classmethod
+    def empty(cls, read_at: datetime) -> LiveSnapshot:
+        """A snapshot that read nothing (planning from state alone)."""
+        return cls(read_at=read_at)

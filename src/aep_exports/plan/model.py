@@ -1,0 +1,181 @@
+"""The Plan: ordered actions plus everything a reviewer should read beside them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aep_exports.plan.actions import (
+    Action,
+    CancelJob,
+    CreateDataset,
+    DeleteDataset,
+    FieldChange,
+    Forget,
+    ReplaceDataset,
+    RunExport,
+    UpdateDataset,
+)
+
+PLAN_FORMAT_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PlanOptions(_Frozen):
+    """What the user asked for on the command line; part of the saved plan."""
+
+    targets: tuple[str, ...] = ()
+    runs: tuple[str, ...] = ()
+    forget: tuple[str, ...] = ()
+    allow_replace: bool = False
+    prune: bool = False
+    refresh_only: bool = False
+
+
+class PlanMessage(_Frozen):
+    """An error or warning, optionally about one resource and pointing at a declaration."""
+
+    message: str
+    key: str | None = None
+    location: str | None = Field(default=None, description="file:line of the declaration, when known.")
+
+    def text(self) -> str:
+        """One line: ``location: message``."""
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+DriftKind = Literal["out_of_band", "pending", "info"]
+
+
+class DriftFinding(_Frozen):
+    """A difference between declarations, state and the platform, classified for `drift`."""
+
+    kind: DriftKind
+    resource: Literal["dataset", "export", "job"]
+    key: str
+    message: str
+    changes: tuple[FieldChange, ...] = ()
+
+
+class RefreshOutcome(_Frozen):
+    """A finished run whose outcome refresh recorded into state."""
+
+    key: str
+    job_id: int
+    status: str
+    slot: datetime
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    note: str = ""
+
+
+class Plan(_Frozen):
+    """Everything ``plan`` decided; saved as JSON with ``-o`` and executed by apply."""
+
+    format_version: int = PLAN_FORMAT_VERSION
+    created_at: datetime
+    now: datetime = Field(description="The clock the plan was made for (--now / AEP_EXPORTS_NOW).")
+    platform: str = ""
+    org: str = ""
+    sandbox: str = ""
+    state_lineage: str = ""
+    state_serial: int = 0
+    declarations_digest: str = ""
+    options: PlanOptions = PlanOptions()
+    actions: tuple[Action, ...] = ()
+    drift: tuple[DriftFinding, ...] = ()
+    errors: tuple[PlanMessage, ...] = ()
+    warnings: tuple[PlanMessage, ...] = ()
+    infos: tuple[PlanMessage, ...] = ()
+    skipped_files: tuple[str, ...] = ()
+    refreshed: tuple[RefreshOutcome, ...] = ()
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying would do anything."""
+        return bool(self.actions)
+
+    @property
+    def out_of_band(self) -> tuple[DriftFinding, ...]:
+        """Drift findings for changes made outside the tool."""
+        return tuple(f for f in self.drift if f.kind == "out_of_band")
+
+    @property
+    def pending(self) -> tuple[DriftFinding, ...]:
+        """Declared changes not yet applied."""
+        return tuple(f for f in self.drift if f.kind == "pending")
+
+    def counts(self) -> dict[str, int]:
+        """How many actions of each kind."""
+        counts: dict[str, int] = {}
+        for action in self.actions:
+            counts[action.kind] = counts.get(action.kind, 0) + 1
+        return counts
+
+    def summary_line(self) -> str:
+        """``Plan: 1 dataset to create, 3 exports to run, 1 job to cancel.`` or the no-change line."""
+        if not self.actions:
+            return "No changes. The platform matches the declarations."
+        counts = self.counts()
+        parts = [
+            _count(counts.get(kind, 0), noun, verb)
+            for kind, noun, verb in _SUMMARY
+            if counts.get(kind, 0)
+        ]
+        return "Plan: " + ", ".join(parts) + "."
+
+    def actions_for(self, key: str) -> list[Action]:
+        """The actions about one resource key, in plan order."""
+        return [action for action in self.actions if action.key == key]
+
+    def action_by_id(self, action_id: str) -> Action | None:
+        """The action with this id (``kind:key``; ``cancel_job:key:job``)."""
+        return next((a for a in self.actions if a.action_id == action_id), None)
+
+    def to_json(self) -> str:
+        """The plan as saved by ``plan -o``."""
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json_data(cls, data: Any) -> Plan:
+        """Validate a parsed saved plan."""
+        return cls.model_validate(data)
+
+
+_SUMMARY = (
+    ("create_dataset", "dataset", "to create"),
+    ("update_dataset", "dataset", "to update"),
+    ("replace_dataset", "dataset", "to replace"),
+    ("delete_dataset", "dataset", "to delete"),
+    ("run_export", "export", "to run"),
+    ("cancel_job", "job", "to cancel"),
+    ("forget", "state entry", "to forget"),
+)
+
+
+def _count(n: int, noun: str, verb: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'} {verb}"
+
+
+__all__ = [
+    "PLAN_FORMAT_VERSION",
+    "Action",
+    "CancelJob",
+    "CreateDataset",
+    "DeleteDataset",
+    "DriftFinding",
+    "FieldChange",
+    "Forget",
+    "Plan",
+    "PlanMessage",
+    "PlanOptions",
+    "RefreshOutcome",
+    "ReplaceDataset",
+    "RunExport",
+    "UpdateDataset",
+]

@@ -1,0 +1,154 @@
+"""``make_plan``: a pure function of (declarations, state, live snapshot, now, options) → Plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aep_exports.plan.actions import action_sort_key
+from aep_exports.plan.datasets import plan_declared_dataset, plan_orphaned_dataset
+from aep_exports.plan.desired import Desired, DesiredExport
+from aep_exports.plan.exports import plan_declared_export, plan_removed_export
+from aep_exports.plan.live import LiveSnapshot
+from aep_exports.plan.model import DriftFinding, Plan, PlanMessage, PlanOptions, RefreshOutcome
+from aep_exports.plan.schedule import as_utc
+from aep_exports.plan.sink import PlanSink
+from aep_exports.state.model import StateDocument
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Where the plan is for; copied into the saved plan."""
+
+    platform: str = ""
+    org: str = ""
+    sandbox: str = ""
+    created_at: datetime | None = None
+
+
+def _check_options(sink: PlanSink, desired: Desired, state: StateDocument, options: PlanOptions) -> None:
+    known = set(desired.datasets) | set(desired.exports) | set(state.datasets) | set(state.exports)
+    for key in options.targets:
+        if key not in known:
+            sink.error(PlanMessage(key=key, message=f"--target {key}: no dataset or export has this key"))
+    for key in options.runs:
+        if key not in desired.exports:
+            sink.error(PlanMessage(key=key, message=f"--run {key}: no declared export has this key"))
+        elif options.targets and key not in options.targets:
+            sink.error(PlanMessage(key=key, message=f"--run {key} is outside the --target selection"))
+    for key in options.forget:
+        declared = key in desired.datasets or key in desired.exports
+        if declared or (key not in state.datasets and key not in state.exports):
+            sink.error(PlanMessage(key=key, message=f"--forget {key}: only a key in state that is no longer "
+                                                    "declared can be forgotten"))
+
+
+def _selected(desired: Desired, state: StateDocument, options: PlanOptions) -> set[str] | None:
+    """Keys in scope for --target (with the datasets targeted exports write into); None = everything."""
+    if not options.targets:
+        return None
+    keys = set(options.targets)
+    for key in options.targets:
+        export = desired.exports.get(key)
+        if export is not None and export.dataset_key:
+            keys.add(export.dataset_key)
+    return keys
+
+
+def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot) -> None:
+    if live.merge_policies is not None and export.merge_policy_id and \
+            export.merge_policy_id not in live.merge_policies:
+        sink.error(PlanMessage(key=export.key, location=export.locations.get("mergePolicy", export.location),
+                               message=f"export {export.key}: merge policy {export.merge_policy_id!r} does not "
+                                       "exist on the platform"))
+    if live.segments is not None:
+        for index, segment in enumerate(export.segment_ids):
+            if segment not in live.segments:
+                where = export.locations.get(f"filter.segments[{index}]", export.location)
+                sink.error(PlanMessage(key=export.key, location=where,
+                                       message=f"export {export.key}: segment {segment!r} does not exist on "
+                                               "the platform"))
+
+
+def _foreign_jobs(sink: PlanSink, state: StateDocument, live: LiveSnapshot, scope: set[str] | None) -> None:
+    if not live.new_jobs:
+        return
+    managed = {record.id: key for key, record in state.datasets.items()}
+    tracked = {run.job_id for record in state.exports.values()
+               for run in record.runs if run.job_id is not None}
+    for job_id in live.new_jobs:
+        job = live.jobs.get(job_id)
+        if job is None or job.id in tracked or job.dataset_id not in managed:
+            continue
+        key = managed[job.dataset_id]
+        if scope is not None and key not in scope:
+            continue
+        sink.finding(DriftFinding(kind="out_of_band", resource="job", key=key,
+                                  message=f"job {job.id} ({job.status}) was not started by aep-exports but "
+                                          f"writes into dataset {key} ({job.dataset_id})"))
+
+
+def make_plan(desired: Desired, state: StateDocument, live: LiveSnapshot, now: datetime,
+              options: PlanOptions | None = None, *, context: PlanContext | None = None,
+              refreshed: tuple[RefreshOutcome, ...] = ()) -> Plan:
+    """Decide what should happen now. Pure: reads its arguments, returns data, changes nothing."""
+    options = options or PlanOptions()
+    context = context or PlanContext()
+    now = as_utc(now)
+    sink = PlanSink()
+    _check_options(sink, desired, state, options)
+    if not options.refresh_only:
+        _plan_resources(sink, desired, state, live, now, options)
+    return Plan(
+        created_at=as_utc(context.created_at or now), now=now, platform=context.platform, org=context.org,
+        sandbox=context.sandbox, state_lineage=state.lineage, state_serial=state.serial,
+        declarations_digest=desired.digest, options=options,
+        actions=tuple(sorted(sink.actions, key=action_sort_key)),
+        drift=tuple(sorted(sink.drift, key=lambda f: (f.resource == "export", f.key))),
+        errors=tuple(sink.errors), warnings=tuple(sink.warnings), infos=tuple(sink.infos),
+        skipped_files=desired.skipped_files, refreshed=refreshed,
+    )
+
+
+def _plan_resources(sink: PlanSink, desired: Desired, state: StateDocument, live: LiveSnapshot,
+                    now: datetime, options: PlanOptions) -> None:
+    scope = _selected(desired, state, options)
+
+    def in_scope(key: str) -> bool:
+        return scope is None or key in scope
+
+    renewed: dict[str, str] = {}  # dataset key -> id of the action that (re)creates it
+    for key in sorted(set(desired.datasets) | set(state.datasets)):
+        if not in_scope(key):
+            continue
+        want = desired.datasets.get(key)
+        dataset_record = state.datasets.get(key)
+        if want is not None:
+            outcome = plan_declared_dataset(sink, want, dataset_record, live, options)
+            if outcome is not None:
+                renewed[key] = f"{outcome}_dataset:{key}"
+        elif dataset_record is not None:
+            in_use = frozenset(e.dataset_id for e in desired.exports.values() if e.dataset_id)
+            plan_orphaned_dataset(sink, key, dataset_record, live, options, in_use)
+
+    for key in sorted(set(desired.exports) | set(state.exports)):
+        if not in_scope(key):
+            continue
+        export = desired.exports.get(key)
+        record = state.exports.get(key)
+        if export is None:
+            if record is not None:
+                plan_removed_export(sink, key, record, options)
+            continue
+        _check_references(sink, export, live)
+        dataset_id, dataset_key, after = export.dataset_id, None, None
+        if export.dataset_key is not None:
+            if export.dataset_key in renewed:
+                dataset_key, after = export.dataset_key, renewed[export.dataset_key]
+            elif export.dataset_key in state.datasets:
+                dataset_id = state.datasets[export.dataset_key].id
+            else:
+                dataset_key = export.dataset_key  # blocked by an error elsewhere; keep the reference
+        plan_declared_export(sink, export, record, now, options, dataset_id=dataset_id,
+                             dataset_key=dataset_key, dataset_after=after)
+    _foreign_jobs(sink, state, live, scope)

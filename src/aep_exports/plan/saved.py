@@ -1,0 +1,101 @@
+"""Saved plans (``plan -o plan.json``): versioned JSON, loaded back by ``apply plan.json``.
+
+A saved plan names the state it was made from (lineage + serial) and the declarations (digest);
+:func:`check_fresh` lists what changed since, and apply refuses a stale plan.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from aep_exports.errors import PlanError, StalePlanError
+from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan
+from aep_exports.state.model import StateDocument
+
+SCHEMA_ID = "https://aep-exports.dev/schemas/plan.schema.json"
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write ``plan`` as JSON atomically (a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(plan.to_json() + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_saved_plan(path: Path) -> Plan:
+    """Read a plan written by ``plan -o``; refuses other files and newer formats with a clear error."""
+    path = Path(path)
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PlanError(f"plan file {path} does not exist") from exc
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"plan file {path} is not a readable JSON plan: {exc}") from exc
+    if not isinstance(data, dict) or "format_version" not in data or "actions" not in data:
+        raise PlanError(f"{path} is not a plan written by `aep-exports plan -o`")
+    version = data.get("format_version")
+    if not isinstance(version, int) or version > PLAN_FORMAT_VERSION:
+        raise PlanError(f"plan file {path} has format version {version!r}; this aep-exports reads up to "
+                        f"{PLAN_FORMAT_VERSION}", hint="Upgrade aep-exports, or make the plan again.")
+    try:
+        return Plan.from_json_data(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PlanError(f"plan file {path} is damaged: {where}: {first['msg']}") from exc
+
+
+def _digest_of(declarations: object) -> str:
+    if isinstance(declarations, str):
+        return declarations
+    digest = getattr(declarations, "digest", None)
+    if callable(digest):
+        return str(digest())
+    return str(digest)
+
+
+def check_fresh(plan: Plan, state: StateDocument, declarations: object) -> list[str]:
+    """What changed since ``plan`` was made (empty when it may still be applied).
+
+    ``declarations``: the loaded ``Declarations`` (or the planner's ``Desired``, or a digest string).
+    """
+    changes: list[str] = []
+    if (plan.org and state.org != plan.org) or (plan.sandbox and state.sandbox != plan.sandbox):
+        changes.append(f"the plan is for {plan.org}/{plan.sandbox}, the state for {state.org}/{state.sandbox}")
+    if state.lineage != plan.state_lineage and not (plan.state_serial == 0 and state.serial == 0):
+        changes.append(f"the state was replaced (lineage {plan.state_lineage} → {state.lineage})")
+    elif state.serial != plan.state_serial:
+        changes.append(f"the state was written since the plan was made (serial {plan.state_serial} → "
+                       f"{state.serial})")
+    digest = _digest_of(declarations)
+    if digest != plan.declarations_digest:
+        changes.append("the declarations under exports/ changed since the plan was made")
+    return changes
+
+
+def ensure_fresh(plan: Plan, state: StateDocument, declarations: object) -> None:
+    """Raise StalePlanError listing what changed, when the plan is stale."""
+    changes = check_fresh(plan, state, declarations)
+    if changes:
+        raise StalePlanError("the saved plan is stale: " + "; ".join(changes),
+                             hint="Run `aep-exports plan -o plan.json` again, review it, then apply it.")
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a saved plan (``schemas/plan.schema.json``), generated from the model."""
+    schema = Plan.model_json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "aep-exports saved plan", **schema}

@@ -1,0 +1,67 @@
+"""Incremental windows: each run exports what was ingested in ``(from, to]``.
+
+``from`` is the watermark — the ``to`` of the last SUCCEEDED run — and ``to`` is the run's slot.
+The watermark moves only on success, so a failed or cancelled run's window is folded into the
+next run (same ``from``): the succeeded windows tile time with no gap and no overlap. The first
+run of an incremental export has no ``from`` and exports everything up to its slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from aep_exports.plan.schedule import as_utc
+from aep_exports.state.model import ExportRecord
+
+
+@dataclass(frozen=True)
+class Window:
+    """``(start, end]``; ``start`` None means from the beginning of time."""
+
+    start: datetime | None
+    end: datetime
+
+    def describe(self) -> str:
+        """``2024-05-01T03:00:00Z → 2024-05-02T03:00:00Z`` (``full`` start when unbounded)."""
+        start = format_instant(self.start) if self.start else "(everything)"
+        return f"{start} → {format_instant(self.end)}"
+
+
+def format_instant(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` (seconds precision unless finer is needed)."""
+    moment = as_utc(moment)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}"
+    return text + "Z"
+
+
+def watermark_of(record: ExportRecord | None) -> datetime | None:
+    """The export's watermark: state's, else the ``to`` of its last SUCCEEDED run in history."""
+    if record is None:
+        return None
+    if record.watermark is not None:
+        return record.watermark
+    last = record.last_succeeded()
+    return last.window_to if last is not None else None
+
+
+def next_window(*, incremental: bool, watermark: datetime | None, slot: datetime) -> Window:
+    """The window of the run for ``slot``: from the watermark when incremental, else unbounded."""
+    return Window(start=watermark if incremental else None, end=slot)
+
+
+def tiling_problems(windows: Iterable[Window]) -> list[str]:
+    """Gaps and overlaps between consecutive windows (sorted by end); empty when they tile exactly."""
+    ordered: Sequence[Window] = sorted(windows, key=lambda w: w.end)
+    problems: list[str] = []
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start is None:
+            problems.append(f"window ending {format_instant(after.end)} has no start after an earlier window")
+        elif after.start > before.end:
+            problems.append(f"gap between {format_instant(before.end)} and {format_instant(after.start)}")
+        elif after.start < before.end:
+            problems.append(f"overlap between {format_instant(after.start)} and {format_instant(before.end)}")
+    return problems

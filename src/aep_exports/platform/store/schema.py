@@ -1,0 +1,68 @@
+"""The DuckDB tables of a profile store and how a connection is configured.
+
+Times are naive ``TIMESTAMP`` values in UTC. ``pkey`` is a surrogate integer per primary
+identity (``profiles.id`` + ``profiles.ns``) so joins run on one integer column.
+``seq`` numbers fragments and events in load order; it breaks ties between equal ingest times
+(the later-loaded record wins).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = "1"
+
+DDL = """
+CREATE TABLE IF NOT EXISTS profiles (
+    pkey BIGINT NOT NULL, id VARCHAR NOT NULL, ns VARCHAR NOT NULL,
+    has_fragment BOOLEAN NOT NULL, updated_ts TIMESTAMP);
+CREATE TABLE IF NOT EXISTS fragments (
+    pkey BIGINT NOT NULL, dataset_id VARCHAR NOT NULL, ingest_ts TIMESTAMP NOT NULL,
+    seq BIGINT NOT NULL, data JSON NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    pkey BIGINT NOT NULL, ts TIMESTAMP NOT NULL, ingest_ts TIMESTAMP NOT NULL,
+    seq BIGINT NOT NULL, data JSON NOT NULL);
+CREATE TABLE IF NOT EXISTS memberships (
+    pkey BIGINT NOT NULL, segment_id VARCHAR NOT NULL, segment_ns VARCHAR NOT NULL,
+    status VARCHAR NOT NULL, qual_ts TIMESTAMP);
+CREATE TABLE IF NOT EXISTS segment_definitions (id VARCHAR NOT NULL, doc JSON NOT NULL);
+CREATE TABLE IF NOT EXISTS merge_policies (id VARCHAR NOT NULL, version BIGINT NOT NULL, doc JSON NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL);
+"""
+
+DATA_TABLES = ("profiles", "fragments", "events", "memberships", "segment_definitions", "merge_policies")
+
+DEFAULT_MEMORY_LIMIT = "768MB"
+DEFAULT_THREADS = 2
+
+
+def connect(db_path: Path, *, memory_limit: str, threads: int) -> Any:
+    """Open (creating if needed) the DuckDB file with bounded memory and threads."""
+    import duckdb
+
+    temp_dir = db_path.parent / "duckdb-tmp"
+    config = {
+        "memory_limit": memory_limit,
+        "threads": threads,
+        "temp_directory": str(temp_dir),
+        # Rows are ordered explicitly where order matters; this lets DuckDB stream more freely.
+        "preserve_insertion_order": False,
+    }
+    con = duckdb.connect(str(db_path), config=config)
+    con.execute(DDL)
+    if con.execute("SELECT count(*) FROM meta WHERE key = 'format_version'").fetchone()[0] == 0:
+        con.execute("INSERT INTO meta VALUES ('format_version', ?)", [FORMAT_VERSION])
+    return con
+
+
+def get_meta(con: Any, key: str) -> str | None:
+    """One value of the ``meta`` table, or None."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(con: Any, key: str, value: str) -> None:
+    """Replace one value of the ``meta`` table (inside the caller's transaction)."""
+    con.execute("DELETE FROM meta WHERE key = ?", [key])
+    con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])

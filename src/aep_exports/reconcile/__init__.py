@@ -1,0 +1,1 @@
+"""Reconciliation steps that read the platform through the client: refresh (apply lives in ``apply``)."""

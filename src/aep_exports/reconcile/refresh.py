@@ -1,0 +1,183 @@
+"""Refresh: read what matters on the platform and record the outcomes of finished runs in state.
+
+Reads (concurrently, through the client's limiter): the managed datasets by id, the tracked
+unfinished jobs by id, the jobs created since the last refresh (one listing that stops at the
+last refresh, so a warm state never pages through old history), and the merge policies and
+segments the declarations name. The only write is to state: finished runs get their status,
+batches, metrics and errors, and a SUCCEEDED run advances the watermark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aep_exports.errors import ApiError, NotFoundError
+from aep_exports.plan.live import LiveDataset, LiveJob, LiveSnapshot
+from aep_exports.plan.model import RefreshOutcome
+from aep_exports.state.model import RunStatus, StateDocument
+
+if TYPE_CHECKING:
+    from aep_exports.client import PlatformClient
+    from aep_exports.client.models import Dataset, ExportJob
+    from aep_exports.plan.desired import Desired
+    from aep_exports.state.backend import StateBackend
+
+# Job listing looks back a little before the last refresh: creation times and clocks are not exact.
+LISTING_MARGIN = timedelta(minutes=5)
+# Without a last refresh, new jobs are listed back to the oldest managed dataset, at most this far.
+COLD_LISTING_LIMIT = timedelta(days=7)
+# A refresh that changed nothing still records itself when the last one is older than this,
+# so the next listing stays short.
+RECORD_REFRESH_AFTER = timedelta(hours=1)
+_SERVER_FIELDS = frozenset({"id", "created", "updated", "imsOrg", "createdClient", "createdUser", "version",
+                            "state", "files", "lastBatchId", "lastBatchStatus", "classification"})
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """The refreshed state (in memory; written when ``written``), what was read, what was recorded."""
+
+    state: StateDocument
+    snapshot: LiveSnapshot
+    outcomes: tuple[RefreshOutcome, ...]
+    written: bool
+
+
+def live_dataset(dataset: Dataset) -> LiveDataset:
+    """A wire dataset as the planner sees it: its declared-side fields only."""
+    wire = dataset.to_wire()
+    return LiveDataset(id=dataset.id, body={k: v for k, v in wire.items() if k not in _SERVER_FIELDS})
+
+
+def live_job(job: ExportJob) -> LiveJob:
+    """A wire job as the planner sees it."""
+    return LiveJob(id=job.id, status=job.status.upper(), dataset_id=job.dataset_id, created=job.created_at,
+                   updated=job.updated_at, batches=tuple(job.batch_ids),
+                   errors=tuple(e.to_wire() for e in job.errors), metrics=dict(job.metrics))
+
+
+def _listing_since(state: StateDocument, now: datetime) -> datetime | None:
+    if not state.datasets:
+        return None  # no managed dataset: no job can write into one
+    if state.last_refresh is not None:
+        return state.last_refresh - LISTING_MARGIN
+    created = [r.created_at for r in state.datasets.values() if r.created_at is not None]
+    oldest = min(created) if created else now - COLD_LISTING_LIMIT
+    return max(oldest, now - COLD_LISTING_LIMIT) - LISTING_MARGIN
+
+
+def read_live(client: PlatformClient, state: StateDocument, desired: Desired | None, now: datetime,
+              *, sandbox: str | None = None) -> LiveSnapshot:
+    """Read the platform for a plan: managed datasets, tracked unfinished jobs, new jobs, references."""
+    dataset_ids = sorted({r.id for r in state.datasets.values()})
+    tracked = {run.job_id for rec in state.exports.values() for run in rec.runs
+               if run.unfinished and run.job_id is not None}
+    jobs: dict[int, LiveJob] = {}
+    new_jobs: list[int] = []
+    since = _listing_since(state, now)
+    if since is not None:
+        for job in client.list_export_jobs(since=since, sandbox=sandbox):
+            jobs[job.id] = live_job(job)
+            new_jobs.append(job.id)
+    datasets: dict[str, LiveDataset] = {}
+    missing_datasets: set[str] = set()
+    for dataset_id, found in client.get_datasets(dataset_ids, sandbox=sandbox).items():
+        if isinstance(found, NotFoundError):
+            missing_datasets.add(dataset_id)
+        elif isinstance(found, ApiError):
+            raise found
+        else:
+            datasets[dataset_id] = live_dataset(found)
+    missing_jobs: set[int] = set()
+    to_read = sorted(tracked - set(jobs))
+    for job_id, got in client.get_export_jobs(to_read, sandbox=sandbox).items():
+        if isinstance(got, NotFoundError):
+            missing_jobs.add(job_id)
+        elif isinstance(got, ApiError):
+            raise got
+        else:
+            jobs[job_id] = live_job(got)
+    merge_policies, segments = _references(client, desired, sandbox)
+    return LiveSnapshot(read_at=now, datasets=datasets, missing_datasets=frozenset(missing_datasets), jobs=jobs,
+                        missing_jobs=frozenset(missing_jobs), new_jobs=tuple(new_jobs),
+                        merge_policies=merge_policies, segments=segments)
+
+
+def _references(client: PlatformClient, desired: Desired | None,
+                sandbox: str | None) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    if desired is None:
+        return None, None
+    exports = desired.exports.values()
+    policies = segments = None
+    if any(e.merge_policy_id for e in exports):
+        policies = frozenset(p.id for p in client.list_merge_policies(sandbox=sandbox))
+    if any(e.segment_ids for e in exports):
+        segments = frozenset(s.id for s in client.list_segment_definitions(sandbox=sandbox))
+    return policies, segments
+
+
+def _finish(run: Any, job: LiveJob, now: datetime) -> None:
+    run.status = job.status if job.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED) \
+        else RunStatus.FAILED
+    if job.status not in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
+        run.note = f"platform status {job.status}"
+    run.finished = job.updated or now
+    run.batches = list(job.batches)
+    run.metrics = dict(job.metrics)
+    run.errors = [dict(e) for e in job.errors]
+    if run.status == RunStatus.CANCELLED and not run.cancelled_by_tool:
+        run.note = "cancelled outside aep-exports"
+
+
+def record_outcomes(state: StateDocument, snapshot: LiveSnapshot, now: datetime) -> tuple[
+        list[RefreshOutcome], bool]:
+    """Update ``state`` in place from the snapshot; returns the finished runs recorded and whether
+    anything changed (statuses of still-running jobs included)."""
+    outcomes: list[RefreshOutcome] = []
+    changed = False
+    for key, record in sorted(state.exports.items()):
+        for run in record.runs:
+            if not run.unfinished or run.job_id is None:
+                continue
+            if run.job_id in snapshot.missing_jobs:
+                run.status, run.finished, run.note = RunStatus.MISSING, now, "job not found on the platform"
+            else:
+                job = snapshot.jobs.get(run.job_id)
+                if job is None:
+                    continue
+                if not job.finished:
+                    if job.status != run.status:
+                        run.status, changed = job.status, True
+                    continue
+                _finish(run, job, now)
+                if run.status == RunStatus.SUCCEEDED and run.window_to is not None and \
+                        (record.watermark is None or run.window_to > record.watermark):
+                    record.watermark = run.window_to
+            changed = True
+            outcomes.append(RefreshOutcome(key=key, job_id=run.job_id, status=run.status, slot=run.slot,
+                                           window_from=run.window_from, window_to=run.window_to, note=run.note))
+    return outcomes, changed
+
+
+def refresh(client: PlatformClient, backend: StateBackend, desired: Desired | None, now: datetime, *,
+            write: bool = True, lock_timeout: float = 0.0, command: str = "refresh",
+            sandbox: str | None = None) -> RefreshResult:
+    """Read the platform and record outcomes; with ``write=False`` (drift) state is only updated in memory."""
+    if not write:
+        doc = backend.read()
+        snapshot = read_live(client, doc, desired, now, sandbox=sandbox)
+        outcomes, _ = record_outcomes(doc, snapshot, now)
+        return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
+    with backend.lock(timeout=lock_timeout, command=command):
+        doc = backend.read()
+        snapshot = read_live(client, doc, desired, now, sandbox=sandbox)
+        outcomes, changed = record_outcomes(doc, snapshot, now)
+        stale = doc.last_refresh is None or now - doc.last_refresh > RECORD_REFRESH_AFTER
+        written = False
+        if changed or (stale and not doc.is_empty):
+            doc.last_refresh = now
+            backend.write(doc, expected_serial=doc.serial)
+            written = True
+        return RefreshResult(doc, snapshot, tuple(outcomes), written=written)

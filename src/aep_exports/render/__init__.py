@@ -1,0 +1,1 @@
+"""Views of plans and drift: text (Terraform-like), JSON and Markdown (pull requests)."""

@@ -1,0 +1,29 @@
+"""Plans and drift as JSON for machines (a plan's JSON is exactly the saved plan)."""
+
+from __future__ import annotations
+
+import json
+
+from aep_exports.plan.drift import drift_report
+from aep_exports.plan.model import Plan
+
+
+def render_plan_json(plan: Plan) -> str:
+    """The saved-plan JSON."""
+    return plan.to_json() + "\n"
+
+
+def render_drift_json(plan: Plan) -> str:
+    """``{"status", "exit_code", "out_of_band", "pending", "info"}``."""
+    report = drift_report(plan)
+    data = {
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "sandbox": plan.sandbox,
+        "now": plan.now.isoformat(),
+        **{name: [f.model_dump(mode="json") for f in findings]
+           for name, findings in (("out_of_band", report.out_of_band), ("pending", report.pending),
+                                  ("info", report.info))},
+        "errors": [e.text() for e in plan.errors],
+    }
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,92 @@
+"""Plans and drift as text for a terminal: Terraform-like symbols, grouped by resource."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from aep_exports.plan.drift import drift_report
+from aep_exports.plan.model import DriftFinding, Plan, PlanMessage
+from aep_exports.plan.windows import format_instant
+from aep_exports.render.describe import COLOURS, SYMBOLS, change_lines, detail_lines, headline, resource_name
+from aep_exports.render.style import Painter
+
+_FINDING_SYMBOL = {"out_of_band": "!", "pending": "~", "info": "·"}
+
+
+def _messages(paint: Painter, title: str, items: tuple[PlanMessage, ...], fg: str) -> list[str]:
+    return [paint(f"{title}: ", fg, bold=True) + item.text() for item in items]
+
+
+def _refreshed(plan: Plan) -> list[str]:
+    if not plan.refreshed:
+        return []
+    lines = [f"Refresh recorded {len(plan.refreshed)} finished run{'s' if len(plan.refreshed) != 1 else ''}:"]
+    for item in plan.refreshed:
+        window = ""
+        if item.window_to is not None:
+            start = format_instant(item.window_from) if item.window_from else "(everything)"
+            window = f", window {start} → {format_instant(item.window_to)}"
+        note = f" ({item.note})" if item.note else ""
+        lines.append(f"  export.{item.key}: job {item.job_id} {item.status}{window}{note}")
+    return [*lines, ""]
+
+
+def _finding_lines(paint: Painter, findings: tuple[DriftFinding, ...]) -> list[str]:
+    lines: list[str] = []
+    for finding in findings:
+        symbol = _FINDING_SYMBOL[finding.kind]
+        fg = {"!": "red", "~": "yellow"}.get(symbol)
+        lines.append(f"  {paint(symbol, fg, bold=True)} {finding.resource}.{finding.key}: {finding.message}")
+        for sym, text in change_lines(finding.changes):
+            lines.append(f"      {paint(sym, COLOURS.get(sym))} {text}")
+    return lines
+
+
+def render_plan_text(plan: Plan, *, colour: bool = False, show_infos: bool = True) -> str:
+    """The whole plan as the terminal shows it."""
+    paint = Painter(colour)
+    out: list[str] = _refreshed(plan)
+    for skipped in plan.skipped_files:
+        out.append(paint(f"Skipped {skipped}", dim=True))
+    if plan.out_of_band:
+        out += [paint("Changes made outside aep-exports since the last apply:", bold=True),
+                *_finding_lines(paint, plan.out_of_band), ""]
+    if plan.options.refresh_only:
+        out.append("Refresh only: no actions planned.")
+        return "\n".join(out) + "\n"
+    if plan.actions:
+        out += [f"aep-exports will perform the following actions (now {format_instant(plan.now)}):", ""]
+        for resource, actions in groupby(plan.actions, key=resource_name):
+            group = list(actions)
+            out.append(paint(f"  # {resource}: {group[0].reason}", bold=True))
+            for action in group:
+                symbol = SYMBOLS[action.kind]
+                if action is not group[0]:
+                    out.append(paint(f"  # {action.reason}", dim=True))
+                out.append(f"  {paint(symbol, COLOURS.get(symbol), bold=True)} {headline(action)}")
+                for sym, text in detail_lines(action):
+                    mark = paint(sym, COLOURS.get(sym)) if sym else " "
+                    out.append(f"      {mark} {text}")
+            out.append("")
+    out += _messages(paint, "Warning", plan.warnings, "yellow")
+    if show_infos:
+        out += [paint(f"Info: {item.text()}", dim=True) for item in plan.infos]
+    out += _messages(paint, "Error", plan.errors, "red")
+    if plan.warnings or plan.infos or plan.errors:
+        out.append("")
+    out.append(paint(plan.summary_line(), bold=True))
+    return "\n".join(out) + "\n"
+
+
+def render_drift_text(plan: Plan, *, colour: bool = False) -> str:
+    """The drift report: out-of-band changes, pending declared changes, information."""
+    paint = Painter(colour)
+    report = drift_report(plan)
+    out = [paint(report.headline(), "red" if report.out_of_band else None, bold=True)]
+    sections = (("Changed outside aep-exports", report.out_of_band),
+                ("Declared but not applied", report.pending),
+                ("Information (normal operation)", report.info))
+    for title, findings in sections:
+        if findings:
+            out += ["", f"{title}:", *_finding_lines(paint, findings)]
+    return "\n".join(out) + "\n"

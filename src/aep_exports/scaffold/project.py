@@ -1,0 +1,82 @@
+"""Write the files of a new project, never overwriting one that exists.
+
+The templates are package data (``templates/``), so they are real files a reviewer can read and a
+test can parse. They carry neutral names (``gitignore``, ``workflow.yml``) so that, inside this
+repository, git does not take ``templates/.gitignore`` for its own rules. The JSON Schemas are
+generated from the installed models, so the editor hints match the version that wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from aep_exports.errors import AepExportsError
+
+WORKFLOW_PATH = ".github/workflows/aep-exports.yml"
+
+
+def template_text(name: str) -> str:
+    """The text of the template ``name`` shipped in ``aep_exports/scaffold/templates/``."""
+    return resources.files("aep_exports.scaffold").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _template(name: str) -> Callable[[], str]:
+    return lambda: template_text(name)
+
+
+def _schema(name: str) -> Callable[[], str]:
+    def build() -> str:
+        from aep_exports.config.json_schemas import SCHEMAS, render
+
+        return render(SCHEMAS[name]())
+
+    return build
+
+
+PROJECT_FILES: dict[str, Callable[[], str]] = {
+    "aep-exports.yaml": _template("settings.yaml"),
+    "exports/example.yaml": _template("example.yaml"),
+    ".gitignore": _template("gitignore"),
+    WORKFLOW_PATH: _template("workflow.yml"),
+    "schemas/exports.schema.json": _schema("exports.schema.json"),
+    "schemas/settings.schema.json": _schema("settings.schema.json"),
+}
+"""Relative path in the new project → the function that produces its text, in the order written."""
+
+
+@dataclass(frozen=True)
+class ScaffoldedFile:
+    """One file of the project and what ``init`` did with it."""
+
+    path: str
+    outcome: Literal["created", "skipped"]
+
+
+def scaffold_project(directory: Path) -> list[ScaffoldedFile]:
+    """Create the project files under ``directory``; files that already exist are left as they are."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise AepExportsError(f"{directory} exists and is not a directory")
+    results = []
+    for relative, produce in PROJECT_FILES.items():
+        target = directory / relative
+        if target.exists() or target.is_symlink():
+            results.append(ScaffoldedFile(relative, "skipped"))
+            continue
+        text = produce()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # "x": fail rather than overwrite a file that appeared since the check above.
+            with open(target, "x", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except FileExistsError:
+            results.append(ScaffoldedFile(relative, "skipped"))
+            continue
+        except OSError as exc:
+            raise AepExportsError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        results.append(ScaffoldedFile(relative, "created"))
+    return results

@@ -1,0 +1,1 @@
+"""State: what aep-exports remembers per org and sandbox (see ``model`` and ``backend``)."""

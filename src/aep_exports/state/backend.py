@@ -1,0 +1,98 @@
+"""Where state is kept: the ``StateBackend`` seam and how settings choose one.
+
+Usage pattern for a writer (apply, refresh, import, ``state rm``)::
+
+    backend = open_backend(settings, org=org)
+    with backend.lock(timeout=settings_lock_timeout, command="apply"):
+        doc = backend.read()
+        ...mutate doc...
+        backend.write(doc, expected_serial=doc.serial)   # bumps doc.serial in place
+        ...mutate again...
+        backend.write(doc, expected_serial=doc.serial)
+
+Readers (plan, status, ``state list``) call ``read()`` without the lock: writes are atomic.
+A write made without holding the lock takes it for the length of the write.
+
+Stable names: ``StateBackend``, ``FileStateBackend``, ``backend_for``, ``open_backend``,
+``DEFAULT_STATE_DIR``.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from aep_exports.errors import StateError
+from aep_exports.state.file_backend import FileStateBackend
+from aep_exports.state.model import StateDocument
+
+if TYPE_CHECKING:
+    from aep_exports.config.settings import Settings
+
+__all__ = ["DEFAULT_STATE_DIR", "FileStateBackend", "StateBackend", "backend_for", "open_backend"]
+
+DEFAULT_STATE_DIR = ".aep-exports/state"
+"""Where state lives, relative to the project directory, when the settings do not say."""
+
+
+@runtime_checkable
+class StateBackend(Protocol):
+    """Storage for the state documents of one org and sandbox."""
+
+    def read(self) -> StateDocument:
+        """The stored document, or an empty one (serial 0) when there is none."""
+        ...
+
+    def write(self, doc: StateDocument, *, expected_serial: int) -> StateDocument:
+        """Compare-and-swap: store ``doc`` only if the stored serial equals ``expected_serial``.
+
+        Bumps the serial (in ``doc`` too) and returns ``doc``; raises StateError on a mismatch
+        or when the stored document has another lineage.
+        """
+        ...
+
+    def lock(self, *, timeout: float, command: str) -> AbstractContextManager[None]:
+        """The exclusive writer lock; LockError naming the holder after ``timeout`` seconds."""
+        ...
+
+    def describe(self) -> str:
+        """Where the state lives, for messages (never with credentials)."""
+        ...
+
+
+def _is_database_url(location: str) -> bool:
+    return "://" in location and location.split("://", 1)[0].lower() in {"postgresql", "postgres"}
+
+
+def backend_for(location: str | Path | None, project_dir: Path, org: str, sandbox: str) -> StateBackend:
+    """The backend for a ``state`` setting: a directory (relative to ``project_dir``) or a database URL."""
+    text = str(location) if location else DEFAULT_STATE_DIR
+    if _is_database_url(text):
+        raise StateError(
+            "the PostgreSQL state backend is not available in this version of aep-exports",
+            hint="set 'state' to a directory (the default is .aep-exports/state)",
+        )
+    text = text.removeprefix("file://")
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise StateError(f"unsupported state location scheme {scheme!r}: use a directory path")
+    directory = Path(text).expanduser()
+    if not directory.is_absolute():
+        directory = Path(project_dir) / directory
+    if directory.exists() and not directory.is_dir():
+        raise StateError(f"state location {directory} is not a directory")
+    return FileStateBackend(directory, org, sandbox)
+
+
+def open_backend(settings: Settings, *, org: str | None = None) -> StateBackend:
+    """The state backend the settings choose for their sandbox and ``org`` (default ``settings.org``).
+
+    The org of the local platform (its dev org) is resolved by the caller, so that state
+    does not import the platform package.
+    """
+    resolved_org = org or settings.org
+    if not resolved_org:
+        raise StateError("no org id is configured, so the state cannot be located",
+                         hint="set 'org' in aep-exports.yaml or AEP_ORG_ID")
+    return backend_for(settings.state, settings.project_dir, resolved_org, settings.sandbox)

@@ -1,0 +1,100 @@
+"""The client against the real local platform: in-process (ASGI) and through the uvicorn server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from aep_exports.client import ClientConfig, ClientCredentials, PlatformClient, connect
+from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
+
+IN_PROCESS_URL = "http://local-platform"
+PROFILE_UNION = "https://ns.adobe.com/xdm/context/profile__union"
+
+
+def dataset_body(name: str = "Profile Data Export", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "schemaRef": {"id": PROFILE_UNION, "contentType": "application/vnd.adobe.xed+json;version=1"},
+        "fileDescription": {"persisted": True, "containerFormat": "parquet", "format": "parquet"},
+        "aspect": "production",
+        **extra,
+    }
+
+
+def job_body(dataset_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "fields": "identities.id,personalEmail.address",
+        "destination": {"datasetId": dataset_id, "segmentPerBatch": False},
+        "schema": {"name": "_xdm.context.profile"},
+        **extra,
+    }
+
+
+@dataclass
+class Target:
+    """One way into the platform: ``kind`` is ``asgi`` or ``server``."""
+
+    kind: str
+    base_url: str
+    app: Any
+    admin_http: httpx.Client
+    clients: list[PlatformClient] = field(default_factory=list)
+
+    def connect(self, **overrides: Any) -> PlatformClient:
+        settings: dict[str, Any] = {"parallelism": 8, "backoff_base": 0.01, "backoff_cap": 0.2, "deadline": 60.0}
+        settings.update(overrides)
+        config = ClientConfig(
+            base_url=self.base_url,
+            org_id=DEV_ORG_ID,
+            sandbox=settings.pop("sandbox", "prod"),
+            credentials=settings.pop("credentials", ClientCredentials(DEV_CLIENT_ID, DEV_CLIENT_SECRET, "openid")),
+            ims_url=self.base_url,
+            **settings,
+        )
+        client = connect(config, app=self.app)
+        self.clients.append(client)
+        return client
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.admin_http.request(method, path, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def faults(self, **settings: Any) -> None:
+        self.admin("PUT", "/local/faults", settings)
+
+    def stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = self.admin("GET", "/local/stats")
+        return stats
+
+    def route_count(self, route: str) -> int:
+        return sum(self.stats()["routes"].get(route, {}).values())
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.admin_http.close()
+
+
+@pytest.fixture(params=["asgi", "server"])
+def target(request: pytest.FixtureRequest, sync_asgi_transport: Callable[[Any], Any]) -> Iterator[Target]:
+    """The platform, both ways in; every test using it runs twice."""
+    if request.param == "asgi":
+        app = request.getfixturevalue("platform_app")
+        admin = httpx.Client(transport=sync_asgi_transport(app), base_url=IN_PROCESS_URL, timeout=30)
+        tgt = Target("asgi", IN_PROCESS_URL, app, admin)
+    else:
+        url = str(request.getfixturevalue("platform_server"))
+        tgt = Target("server", url, None, httpx.Client(base_url=url, timeout=30))
+    yield tgt
+    tgt.close()
+
+
+@pytest.fixture
+def client(target: Target) -> PlatformClient:
+    return target.connect()
