@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 FORMATS = click.Choice(["text", "json", "markdown"])
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
-_now_option = click.option("--now", "now_text", metavar="RFC3339", envvar=None,
-                           help="Plan as if it were this instant (also AEP_EXPORTS_NOW).")
+_now_option = click.option(
+    "--now",
+    "now_text",
+    metavar="RFC3339",
+    envvar=None,
+    help="Plan as if it were this instant (also AEP_EXPORTS_NOW).",
+)
 
 
 @dataclass
@@ -30,7 +35,14 @@ class _Made:
 
 
 def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write: bool, command: str) -> _Made:
-    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state, resolve_org
+    from aep_exports.cli.wiring import (
+        agree_on_now,
+        load_declared,
+        now_from,
+        open_client,
+        open_state,
+        resolve_org,
+    )
     from aep_exports.plan.planner import PlanContext, make_plan
     from aep_exports.reconcile.refresh import refresh
 
@@ -39,12 +51,18 @@ def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write:
     backend = open_state(settings)
     with open_client(settings) as client:
         now = agree_on_now(settings, client, now_from(now_text))
-        result = refresh(client, backend, desired, now, write=write, lock_timeout=settings.lock_timeout,
-                         command=command)
-    context = PlanContext(platform=settings.platform, org=resolve_org(settings), sandbox=settings.sandbox,
-                          created_at=datetime.now(UTC))
-    plan = make_plan(desired, result.state, result.snapshot, now, options, context=context,
-                     refreshed=result.outcomes)
+        result = refresh(
+            client, backend, desired, now, write=write, lock_timeout=settings.lock_timeout, command=command
+        )
+    context = PlanContext(
+        platform=settings.platform,
+        org=resolve_org(settings),
+        sandbox=settings.sandbox,
+        created_at=datetime.now(UTC),
+    )
+    plan = make_plan(
+        desired, result.state, result.snapshot, now, options, context=context, refreshed=result.outcomes
+    )
     return _Made(plan, result.written)
 
 
@@ -58,8 +76,10 @@ def _append_step_summary(markdown: str) -> None:
 def _raise_errors(plan: Plan) -> None:
     if plan.errors:
         count = len(plan.errors)
-        raise PlanError(f"the plan has {count} error{'s' if count != 1 else ''}:\n"
-                        + "\n".join(e.text() for e in plan.errors))
+        raise PlanError(
+            f"the plan has {count} error{'s' if count != 1 else ''}:\n"
+            + "\n".join(e.text() for e in plan.errors)
+        )
 
 
 @click.command("refresh")
@@ -73,31 +93,64 @@ def refresh(cli: CliContext, now_text: str | None) -> None:
 
     made = _make(cli, PlanOptions(refresh_only=True), now_text, write=True, command="refresh")
     text = render_plan_text(made.plan, colour=use_colour(), show_infos=False)
-    lines = [line for line in text.splitlines() if not line.startswith("Refresh only")]
+    lines = [line for line in text.rstrip("\n").splitlines() if not line.startswith("Refresh only")]
+    while lines and not lines[-1].strip():
+        lines.pop()
     if not made.plan.refreshed:
         lines.insert(0, "Refresh found no newly finished runs.")
-    lines[-1] = "State updated." if made.written else "State unchanged."
+    lines.append("State updated." if made.written else "State unchanged.")
     click.echo("\n".join(lines))
 
 
 @click.command("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0 when none).")
 @click.option("--refresh-only", is_flag=True, help="Only refresh: record finished runs, plan no actions.")
-@click.option("--target", "targets", multiple=True, metavar="KEY", help="Plan only this resource (repeatable).")
-@click.option("--run", "runs", multiple=True, metavar="KEY",
-              help="Run this export now, even if not due or manual (repeatable).")
-@click.option("--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed.")
-@click.option("--prune", is_flag=True, help="Delete datasets that are no longer declared (never protected ones).")
-@click.option("--forget", "forget", multiple=True, metavar="KEY",
-              help="Drop an undeclared dataset or export from state, leaving the platform alone (repeatable).")
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the plan as JSON for `apply FILE`.")
+@click.option(
+    "--target", "targets", multiple=True, metavar="KEY", help="Plan only this resource (repeatable)."
+)
+@click.option(
+    "--run",
+    "runs",
+    multiple=True,
+    metavar="KEY",
+    help="Run this export now, even if not due or manual (repeatable).",
+)
+@click.option(
+    "--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed."
+)
+@click.option(
+    "--prune", is_flag=True, help="Delete datasets that are no longer declared (never protected ones)."
+)
+@click.option(
+    "--forget",
+    "forget",
+    multiple=True,
+    metavar="KEY",
+    help="Drop an undeclared dataset or export from state, leaving the platform alone (repeatable).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan as JSON for `apply FILE`.",
+)
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @_now_option
 @click.pass_context
-def plan(ctx: click.Context, detailed_exitcode: bool, refresh_only: bool, targets: tuple[str, ...],
-         runs: tuple[str, ...], allow_replace: bool, prune: bool, forget: tuple[str, ...], out: Path | None,
-         fmt: str, now_text: str | None) -> None:
+def plan(
+    ctx: click.Context,
+    detailed_exitcode: bool,
+    refresh_only: bool,
+    targets: tuple[str, ...],
+    runs: tuple[str, ...],
+    allow_replace: bool,
+    prune: bool,
+    forget: tuple[str, ...],
+    out: Path | None,
+    fmt: str,
+    now_text: str | None,
+) -> None:
     """Show what apply would do now (or save it with -o)."""
     from aep_exports.plan.model import PlanOptions
     from aep_exports.plan.saved import save_plan
@@ -106,8 +159,14 @@ def plan(ctx: click.Context, detailed_exitcode: bool, refresh_only: bool, target
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
 
-    options = PlanOptions(targets=targets, runs=runs, forget=forget, allow_replace=allow_replace, prune=prune,
-                          refresh_only=refresh_only)
+    options = PlanOptions(
+        targets=targets,
+        runs=runs,
+        forget=forget,
+        allow_replace=allow_replace,
+        prune=prune,
+        refresh_only=refresh_only,
+    )
     made = _make(ctx.obj, options, now_text, write=True, command="plan")
     result = made.plan
     if fmt == "json":

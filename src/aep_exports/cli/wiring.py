@@ -38,8 +38,10 @@ def resolve_org(settings: Settings) -> str:
         from aep_exports.platform.credentials import DEV_ORG_ID
 
         return DEV_ORG_ID
-    raise ConfigError(["no org id is configured for the platform"],
-                      hint="Set 'org' in aep-exports.yaml or the AEP_ORG_ID environment variable.")
+    raise ConfigError(
+        ["no org id is configured for the platform"],
+        hint="Set 'org' in aep-exports.yaml or the AEP_ORG_ID environment variable.",
+    )
 
 
 def _credentials(settings: Settings) -> Any:
@@ -52,15 +54,20 @@ def _credentials(settings: Settings) -> Any:
     if settings.access_token is not None:
         api_key = settings.effective_api_key
         if not api_key:
-            raise ConfigError(["AEP_ACCESS_TOKEN is set but no API key"],
-                              hint="Set AEP_API_KEY (or AEP_CLIENT_ID, which doubles as the API key).")
+            raise ConfigError(
+                ["AEP_ACCESS_TOKEN is set but no API key"],
+                hint="Set AEP_API_KEY (or AEP_CLIENT_ID, which doubles as the API key).",
+            )
         return StaticToken(settings.access_token.get_secret_value(), api_key)
     if settings.client_id and settings.client_secret is not None:
-        return ClientCredentials(settings.client_id, settings.client_secret.get_secret_value(),
-                                 tuple(settings.scopes))
-    raise ConfigError(["no platform credentials are set"],
-                      hint="Set AEP_CLIENT_ID and AEP_CLIENT_SECRET (OAuth server-to-server), or "
-                           "AEP_ACCESS_TOKEN and AEP_API_KEY, in the environment.")
+        return ClientCredentials(
+            settings.client_id, settings.client_secret.get_secret_value(), tuple(settings.scopes)
+        )
+    raise ConfigError(
+        ["no platform credentials are set"],
+        hint="Set AEP_CLIENT_ID and AEP_CLIENT_SECRET (OAuth server-to-server), or "
+        "AEP_ACCESS_TOKEN and AEP_API_KEY, in the environment.",
+    )
 
 
 def open_client(settings: Settings, *, app: Any = None) -> PlatformClient:
@@ -78,9 +85,14 @@ def open_client(settings: Settings, *, app: Any = None) -> PlatformClient:
     else:
         base_url, ims_url = str(settings.base_url), str(settings.ims_url)
     config = ClientConfig(
-        base_url=base_url.rstrip("/"), org_id=resolve_org(settings), sandbox=settings.sandbox,
-        credentials=_credentials(settings), ims_url=ims_url.rstrip("/"), parallelism=settings.parallelism,
-        request_timeout=settings.request_timeout, deadline=settings.deadline,
+        base_url=base_url.rstrip("/"),
+        org_id=resolve_org(settings),
+        sandbox=settings.sandbox,
+        credentials=_credentials(settings),
+        ims_url=ims_url.rstrip("/"),
+        parallelism=settings.parallelism,
+        request_timeout=settings.request_timeout,
+        deadline=settings.deadline,
     )
     return connect(config, app=app)
 
@@ -107,7 +119,9 @@ def parse_now(text: str, *, source: str = "--now") -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError as exc:
-        raise UsageError(f"{source}: {text!r} is not an RFC 3339 instant (e.g. 2024-05-01T03:00:00Z)") from exc
+        raise UsageError(
+            f"{source}: {text!r} is not an RFC 3339 instant (e.g. 2024-05-01T03:00:00Z)"
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
@@ -140,4 +154,6 @@ def agree_on_now(settings: Settings, client: PlatformClient, now: datetime | Non
     if now is not None:
         return now
     reported = answer.get("now") if isinstance(answer, dict) else None
-    return parse_now(reported, source="local platform clock") if isinstance(reported, str) else datetime.now(UTC)
+    return (
+        parse_now(reported, source="local platform clock") if isinstance(reported, str) else datetime.now(UTC)
+    )

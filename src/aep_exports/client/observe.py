@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from dataclasses import dataclass, fields
 
 logger = logging.getLogger("aep_exports.client")
@@ -56,6 +57,8 @@ class Redactor:
         self._secrets: set[str] = set()
         for secret in secrets or []:
             self.add(secret)
+        _LIVE_REDACTORS.add(self)
+        _install_log_filter()
 
     def add(self, secret: str) -> None:
         if secret and len(secret) >= _MIN_SECRET_LEN:
@@ -66,3 +69,39 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return text
+
+
+# Every live client's redactor also cleans what httpx/httpcore log (URLs at INFO, traces at DEBUG),
+# since `--debug` may turn on the root logger.
+_LIVE_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
+_FILTERED_LOGGERS = ("aep_exports.client", "httpx", "httpcore")
+_install_lock = threading.Lock()
+_installed = False
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        redactors = list(_LIVE_REDACTORS)
+        if not redactors:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = message
+        for redactor in redactors:
+            cleaned = redactor(cleaned)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def _install_log_filter() -> None:
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        shared = _RedactingFilter()
+        for name in _FILTERED_LOGGERS:
+            logging.getLogger(name).addFilter(shared)
+        _installed = True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -12,6 +14,8 @@ from aep_exports.errors import ConfigError
 PathPart = str | int
 NodePath = tuple[PathPart, ...]
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 _HINT = "Run `aep-exports schema` for the full format, or see the README's declaration reference."
 
 
@@ -27,7 +31,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line > 0 else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)  # always one line
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (``validate --format json``)."""
@@ -43,13 +48,18 @@ class InvalidConfigError(ConfigError):
 
 
 def format_path(path: Iterable[PathPart]) -> str:
-    """``('exports', 'vip', 'filter', 'segments', 0)`` → ``exports.vip.filter.segments[0]``."""
+    """``('exports', 'vip', 'filter', 'segments', 0)`` → ``exports.vip.filter.segments[0]``.
+
+    Keys that are not plain names are quoted: ``tags["bad name!"]``.
+    """
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.match(part):
+            text += f"[{json.dumps(part)}]"
         else:
-            text += f".{part}" if text else str(part)
+            text += f".{part}" if text else part
     return text
 
 

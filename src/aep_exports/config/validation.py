@@ -96,7 +96,7 @@ def _message(kind: str, error: ErrorDetails, model: type[BaseModel], loc: NodePa
         name = str(loc[-1]) if loc else "?"
         suggestion = did_you_mean(name, allowed or [])
         listing = f"; allowed: {', '.join(allowed)}" if allowed and not suggestion else ""
-        return f"unknown key '{name}'{suggestion}{listing}"
+        return f"unknown key {short_repr(name)}{suggestion}{listing}"
     if kind == "missing":
         return f"required key '{loc[-1] if loc else '?'}' is missing"
     if kind == "literal_error":

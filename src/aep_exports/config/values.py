@@ -6,6 +6,7 @@ Every check raises ``PydanticCustomError`` with a message meant for the person e
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -130,21 +131,26 @@ def format_duration(value: timedelta) -> str:
 # --- schedules -----------------------------------------------------------------------------------
 
 
-def check_schedule(value: str) -> str:
-    """``manual``, ``@hourly``/``@daily``/``@weekly`` or a 5-field cron expression (UTC)."""
+@functools.lru_cache(maxsize=1024)
+def _is_cron(text: str) -> bool:
+    """Five fields that croniter accepts (it also takes 6-7 fields with seconds/years: we do not)."""
     from croniter import croniter  # imported here: only validation needs it
 
+    if len(text.split(" ")) != 5 or text.startswith("@"):
+        return False
+    try:
+        return bool(croniter.is_valid(text))
+    except Exception:  # croniter raises assorted types on odd input
+        return False
+
+
+def check_schedule(value: str) -> str:
+    """``manual``, ``@hourly``/``@daily``/``@weekly`` or a 5-field cron expression (UTC)."""
     text = " ".join(value.split())
     if text in SCHEDULE_KEYWORDS or text == MANUAL:
         return text
-    fields = text.split(" ")
-    if len(fields) == 5 and not text.startswith("@"):
-        try:
-            valid = bool(croniter.is_valid(text))
-        except Exception:  # croniter raises assorted types on odd input
-            valid = False
-        if valid:
-            return text
+    if _is_cron(text):
+        return text
     raise _error(
         "schedule",
         "{value} is not a schedule: use 'manual', '@hourly', '@daily', '@weekly' "

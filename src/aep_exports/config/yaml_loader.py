@@ -60,6 +60,24 @@ _Loader.add_implicit_resolver(
 )
 
 
+if yaml.__with_libyaml__:  # libyaml composes ~5x faster; it caps nesting itself (1000 levels)
+    from yaml.constructor import SafeConstructor
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+    from yaml.resolver import Resolver
+
+    class _CLoader(CParser, SafeConstructor, Resolver):
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _compose: Any = _CLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _compose = _Loader
+
+
 class _LimitError(Exception):
     def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(message)
@@ -117,6 +135,10 @@ class _Builder:
                 f"more than {MAX_NODES} values after expanding aliases (an alias bomb?)",
                 node.start_mark.line,
                 node.start_mark.column,
+            )
+        if len(path) > MAX_DEPTH:
+            raise _LimitError(
+                f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line, node.start_mark.column
             )
         self.doc.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if id(node) in self.active:
@@ -219,12 +241,12 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
     """Parse one YAML document from ``text``; problems instead of exceptions."""
     document = YamlDocument(file=file, data=None)
     try:
-        root = _Loader(text).get_single_node()
+        root = _compose(text).get_single_node()
     except _LimitError as exc:
         return document, [Problem(file, exc.line + 1, exc.column + 1, "", exc.message)]
     except yaml.MarkedYAMLError as exc:
         return document, [_syntax_problem(exc, file)]
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:  # e.g. unreadable characters
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:  # e.g. unreadable characters
         return document, [Problem(file, 1, 1, "", f"not valid YAML: {_first_line(str(exc))}")]
     if root is None:
         return document, []
@@ -262,6 +284,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     what = " ".join(part for part in (exc.context, exc.problem) if part)
+    if "maximum nesting depth" in what:
+        return Problem(file, line, column, "", f"nesting deeper than {MAX_DEPTH} levels")
     if "expected a single document" in what:
         what = "only one YAML document per file (remove the extra '---')"
     elif "block" in what or "indentation" in what:

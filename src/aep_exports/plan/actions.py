@@ -113,8 +113,9 @@ class RunExport(_Action):
     body_digest: str
     spec: dict[str, Any] = Field(description="The declared export spec, to record in state.")
     spec_digest: str
-    changes: list[FieldChange] = Field(default_factory=list,
-                                       description="Difference from the last run's request body.")
+    changes: list[FieldChange] = Field(
+        default_factory=list, description="Difference from the last run's request body."
+    )
     timeout_seconds: int | None = None
 
     def resolved_body(self, dataset_ids: dict[str, str] | None = None) -> dict[str, Any]:
@@ -154,8 +155,15 @@ Action = Annotated[
 ]
 
 DATASET_KINDS = ("create_dataset", "update_dataset", "replace_dataset", "delete_dataset")
-_KIND_ORDER = {"create_dataset": 0, "update_dataset": 1, "replace_dataset": 2, "delete_dataset": 3,
-               "cancel_job": 4, "run_export": 5, "forget": 6}
+_KIND_ORDER = {
+    "create_dataset": 0,
+    "update_dataset": 1,
+    "replace_dataset": 2,
+    "delete_dataset": 3,
+    "cancel_job": 4,
+    "run_export": 5,
+    "forget": 6,
+}
 
 
 def action_sort_key(action: _Action) -> tuple[int, str, int, str]:

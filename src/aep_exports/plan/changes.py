@@ -50,8 +50,9 @@ def field_changes(before: Any, after: Any, *, ignore_paths: Iterable[str] = ()) 
             path = format_path(level.path(output_format="list"))
             if path in ignored:
                 continue
-            changes.append(FieldChange(path=path, change=kind,
-                                       before=_present(level.t1), after=_present(level.t2)))
+            changes.append(
+                FieldChange(path=path, change=kind, before=_present(level.t1), after=_present(level.t2))
+            )
     changes.sort(key=lambda c: c.path)
     return changes
 

@@ -36,8 +36,9 @@ def _tags(body: dict[str, Any]) -> dict[str, Any]:
     return tags if isinstance(tags, dict) else {}
 
 
-def declared_view(declared: dict[str, Any], other: dict[str, Any], *,
-                  tag_names: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, Any]]:
+def declared_view(
+    declared: dict[str, Any], other: dict[str, Any], *, tag_names: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields the declaration sets, from both sides (server-filled fields never count).
 
     Tags count per name: those declared plus ``tag_names`` (the ones applied before, so a tag
@@ -65,8 +66,9 @@ def declared_view(declared: dict[str, Any], other: dict[str, Any], *,
     return mine, theirs
 
 
-def declared_changes(declared: dict[str, Any], actual: dict[str, Any], *,
-                     tag_names: frozenset[str] = frozenset()) -> list[FieldChange]:
+def declared_changes(
+    declared: dict[str, Any], actual: dict[str, Any], *, tag_names: frozenset[str] = frozenset()
+) -> list[FieldChange]:
     """Field changes from ``actual`` to ``declared``, on declared fields only."""
     mine, theirs = declared_view(declared, actual, tag_names=tag_names)
     return field_changes(theirs, mine)
@@ -82,21 +84,49 @@ def _is_patchable(change: FieldChange) -> bool:
     return change.path.split(".", 1)[0].split("[", 1)[0] in PATCHABLE
 
 
-def plan_declared_dataset(sink: PlanSink, want: DesiredDataset, record: DatasetRecord | None,
-                          live: LiveSnapshot, options: PlanOptions) -> str | None:
+def plan_declared_dataset(
+    sink: PlanSink,
+    want: DesiredDataset,
+    record: DatasetRecord | None,
+    live: LiveSnapshot,
+    options: PlanOptions,
+) -> str | None:
     """Plan one declared dataset; returns ``"create"``/``"replace"`` when its id changes in this plan."""
     if record is None:
-        sink.action(CreateDataset(key=want.key, reason="declared and not yet created", body=want.body,
-                                  spec=want.spec, spec_digest=want.spec_digest))
-        sink.finding(DriftFinding(kind="pending", resource="dataset", key=want.key,
-                                  message="declared but not created yet"))
+        sink.action(
+            CreateDataset(
+                key=want.key,
+                reason="declared and not yet created",
+                body=want.body,
+                spec=want.spec,
+                spec_digest=want.spec_digest,
+            )
+        )
+        sink.finding(
+            DriftFinding(
+                kind="pending", resource="dataset", key=want.key, message="declared but not created yet"
+            )
+        )
         return "create"
     presence = live.dataset_state(record.id)
     if presence == "missing":
-        sink.action(CreateDataset(key=want.key, body=want.body, spec=want.spec, spec_digest=want.spec_digest,
-                                  reason=f"dataset {record.id} was deleted outside aep-exports; recreate it"))
-        sink.finding(DriftFinding(kind="out_of_band", resource="dataset", key=want.key,
-                                  message=f"dataset {record.id} was deleted outside aep-exports"))
+        sink.action(
+            CreateDataset(
+                key=want.key,
+                body=want.body,
+                spec=want.spec,
+                spec_digest=want.spec_digest,
+                reason=f"dataset {record.id} was deleted outside aep-exports; recreate it",
+            )
+        )
+        sink.finding(
+            DriftFinding(
+                kind="out_of_band",
+                resource="dataset",
+                key=want.key,
+                message=f"dataset {record.id} was deleted outside aep-exports",
+            )
+        )
         return "create"
     applied = applied_body(record)
     applied_tags = frozenset(_tags(applied))
@@ -105,66 +135,138 @@ def plan_declared_dataset(sink: PlanSink, want: DesiredDataset, record: DatasetR
         live_body = live.datasets[record.id].body
         edited = observed_changes(applied, live_body) if applied else []
         if edited:
-            sink.finding(DriftFinding(kind="out_of_band", resource="dataset", key=want.key,
-                                      message=f"dataset {record.id} was edited outside aep-exports",
-                                      changes=tuple(edited)))
+            sink.finding(
+                DriftFinding(
+                    kind="out_of_band",
+                    resource="dataset",
+                    key=want.key,
+                    message=f"dataset {record.id} was edited outside aep-exports",
+                    changes=tuple(edited),
+                )
+            )
         needed = declared_changes(want.body, live_body, tag_names=applied_tags)
     else:
         needed = pending
     if pending:
-        sink.finding(DriftFinding(kind="pending", resource="dataset", key=want.key,
-                                  message="declaration changed since it was applied", changes=tuple(pending)))
+        sink.finding(
+            DriftFinding(
+                kind="pending",
+                resource="dataset",
+                key=want.key,
+                message="declaration changed since it was applied",
+                changes=tuple(pending),
+            )
+        )
     if not needed:
         return None
     immutable = [c for c in needed if not _is_patchable(c)]
     if not immutable:
-        patch = {top: want.body.get(top, {} if top == "tags" else None)
-                 for top in sorted({c.path.split(".", 1)[0] for c in needed})}
-        sink.action(UpdateDataset(key=want.key, dataset_id=record.id, patch=patch, changes=needed,
-                                  spec=want.spec, spec_digest=want.spec_digest,
-                                  reason="fields differ: " + ", ".join(sorted(patch))))
+        patch = {
+            top: want.body.get(top, {} if top == "tags" else None)
+            for top in sorted({c.path.split(".", 1)[0] for c in needed})
+        }
+        sink.action(
+            UpdateDataset(
+                key=want.key,
+                dataset_id=record.id,
+                patch=patch,
+                changes=needed,
+                spec=want.spec,
+                spec_digest=want.spec_digest,
+                reason="fields differ: " + ", ".join(sorted(patch)),
+            )
+        )
         return None
     fields = ", ".join(sorted({c.path for c in immutable}))
     if want.protect:
-        sink.error(PlanMessage(key=want.key, location=want.location,
-                               message=f"dataset {want.key}: {fields} changed, which needs a new dataset, "
-                                       "but it is protected (protect: true); revert the change or "
-                                       "unprotect it"))
+        sink.error(
+            PlanMessage(
+                key=want.key,
+                location=want.location,
+                message=f"dataset {want.key}: {fields} changed, which needs a new dataset, "
+                "but it is protected (protect: true); revert the change or "
+                "unprotect it",
+            )
+        )
         return None
     if not options.allow_replace:
-        sink.error(PlanMessage(key=want.key, location=want.location,
-                               message=f"dataset {want.key}: {fields} cannot be changed in place; "
-                                       "replacing the dataset deletes its data: re-run with --allow-replace"))
+        sink.error(
+            PlanMessage(
+                key=want.key,
+                location=want.location,
+                message=f"dataset {want.key}: {fields} cannot be changed in place; "
+                "replacing the dataset deletes its data: re-run with --allow-replace",
+            )
+        )
         return None
-    sink.action(ReplaceDataset(key=want.key, old_dataset_id=record.id, body=want.body, changes=needed,
-                               spec=want.spec, spec_digest=want.spec_digest,
-                               reason=f"{fields} cannot be changed in place"))
-    sink.warning(PlanMessage(key=want.key, location=want.location,
-                             message=f"dataset {want.key} is replaced: its data is deleted; incremental exports "
-                                     "writing into it continue from their watermark"))
+    sink.action(
+        ReplaceDataset(
+            key=want.key,
+            old_dataset_id=record.id,
+            body=want.body,
+            changes=needed,
+            spec=want.spec,
+            spec_digest=want.spec_digest,
+            reason=f"{fields} cannot be changed in place",
+        )
+    )
+    sink.warning(
+        PlanMessage(
+            key=want.key,
+            location=want.location,
+            message=f"dataset {want.key} is replaced: its data is deleted; incremental exports "
+            "writing into it continue from their watermark",
+        )
+    )
     return "replace"
 
 
-def plan_orphaned_dataset(sink: PlanSink, key: str, record: DatasetRecord, live: LiveSnapshot,
-                          options: PlanOptions, in_use_ids: frozenset[str]) -> None:
+def plan_orphaned_dataset(
+    sink: PlanSink,
+    key: str,
+    record: DatasetRecord,
+    live: LiveSnapshot,
+    options: PlanOptions,
+    in_use_ids: frozenset[str],
+) -> None:
     """A dataset in state but no longer declared: keep (warn), --prune deletes, --forget drops from state."""
     protected = bool(record.spec.get("protect"))
     if key in options.forget:
-        sink.action(Forget(key=key, resource="dataset",
-                           reason="--forget: drop from state; the dataset stays on the platform"))
+        sink.action(
+            Forget(
+                key=key,
+                resource="dataset",
+                reason="--forget: drop from state; the dataset stays on the platform",
+            )
+        )
         return
     gone = live.dataset_state(record.id) == "missing"
     if not options.prune:
-        sink.warning(PlanMessage(key=key, message=f"dataset {key} ({record.id}) is no longer declared; kept "
-                                                  "(use --prune to delete it, or --forget to stop managing it)"))
+        sink.warning(
+            PlanMessage(
+                key=key,
+                message=f"dataset {key} ({record.id}) is no longer declared; kept "
+                "(use --prune to delete it, or --forget to stop managing it)",
+            )
+        )
         return
     if protected:
-        sink.warning(PlanMessage(key=key, message=f"dataset {key} ({record.id}) is no longer declared but is "
-                                                  "protected; not deleted (use --forget to stop managing it)"))
+        sink.warning(
+            PlanMessage(
+                key=key,
+                message=f"dataset {key} ({record.id}) is no longer declared but is "
+                "protected; not deleted (use --forget to stop managing it)",
+            )
+        )
         return
     if record.id in in_use_ids:
-        sink.error(PlanMessage(key=key, message=f"dataset {key} ({record.id}) is no longer declared but a "
-                                                "declared export still writes into it by id"))
+        sink.error(
+            PlanMessage(
+                key=key,
+                message=f"dataset {key} ({record.id}) is no longer declared but a "
+                "declared export still writes into it by id",
+            )
+        )
         return
     if gone:
         sink.action(Forget(key=key, resource="dataset", reason=f"dataset {record.id} is already gone"))

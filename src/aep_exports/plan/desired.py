@@ -66,18 +66,22 @@ def _dataset_spec(body: dict[str, Any], protect: bool) -> dict[str, Any]:
     return {"body": body, "protect": protect}
 
 
-def desired_dataset(key: str, body: dict[str, Any], *, protect: bool = False,
-                    location: str | None = None) -> DesiredDataset:
+def desired_dataset(
+    key: str, body: dict[str, Any], *, protect: bool = False, location: str | None = None
+) -> DesiredDataset:
     """A DesiredDataset whose recorded spec and digest follow from its body."""
     spec = _dataset_spec(body, protect)
-    return DesiredDataset(key=key, body=body, spec=spec, spec_digest=digest_of(spec), protect=protect,
-                          location=location)
+    return DesiredDataset(
+        key=key, body=body, spec=spec, spec_digest=digest_of(spec), protect=protect, location=location
+    )
 
 
 def desired_from_declarations(declarations: Declarations) -> Desired:
     """The planner's view of loaded declarations (the one place that reads the config models)."""
     datasets = {
-        key: desired_dataset(key, item.spec.request_body(), protect=item.spec.protect, location=str(item.source))
+        key: desired_dataset(
+            key, item.spec.request_body(), protect=item.spec.protect, location=str(item.source)
+        )
         for key, item in declarations.datasets.items()
     }
     exports: dict[str, DesiredExport] = {}
@@ -86,10 +90,18 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
         dumped = spec.model_dump(mode="json", by_alias=True)
         segments = tuple(s.segmentId for s in (spec.filter.segments or ())) if spec.filter else ()
         exports[key] = DesiredExport(
-            key=key, schedule=spec.cron_expression(), build_body=spec.request_body, spec=dumped,
-            spec_digest=digest_of(dumped), dataset_key=item.dataset_key, dataset_id=item.dataset_id,
-            incremental=spec.incremental, enabled=spec.enabled, timeout=spec.run_timeout(),
-            merge_policy_id=spec.mergePolicy.id if spec.mergePolicy else None, segment_ids=segments,
+            key=key,
+            schedule=spec.cron_expression(),
+            build_body=spec.request_body,
+            spec=dumped,
+            spec_digest=digest_of(dumped),
+            dataset_key=item.dataset_key,
+            dataset_id=item.dataset_id,
+            incremental=spec.incremental,
+            enabled=spec.enabled,
+            timeout=spec.run_timeout(),
+            merge_policy_id=spec.mergePolicy.id if spec.mergePolicy else None,
+            segment_ids=segments,
             location=str(item.source),
         )
     skipped = tuple(f"{s.file} (pinned to sandbox {s.sandbox})" for s in declarations.skipped_files)

@@ -33,8 +33,9 @@ class DriftReport:
     def headline(self) -> str:
         """One sentence for the top of the report."""
         if self.out_of_band:
-            return (f"Drift: {_n(len(self.out_of_band), 'change')} made outside aep-exports"
-                    + (f", and {_n(len(self.pending), 'declared change')} pending." if self.pending else "."))
+            return f"Drift: {_n(len(self.out_of_band), 'change')} made outside aep-exports" + (
+                f", and {_n(len(self.pending), 'declared change')} pending." if self.pending else "."
+            )
         if self.pending:
             return f"Pending: {_n(len(self.pending), 'declared change')} not applied yet; no drift."
         return "In sync: the platform matches the declarations and the state."

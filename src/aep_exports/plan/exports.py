@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from aep_exports.plan.actions import (
@@ -19,13 +20,17 @@ from aep_exports.plan.model import DriftFinding, PlanMessage, PlanOptions
 from aep_exports.plan.schedule import is_due, is_manual, next_slot
 from aep_exports.plan.sink import PlanSink
 from aep_exports.plan.windows import format_instant, next_window, watermark_of
-from aep_exports.state.model import ExportRecord, RunRecord, RunStatus
+from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, RunRecord, RunStatus
 
+_SLOT = attrgetter("slot")
 # Changing these in an incremental export changes what earlier windows would have contained.
 SHAPE_FIELDS = ("fields", "filter.segments", "additionalFields")
 # Differ on every incremental run by design; not a change of the declaration.
-WINDOW_PATHS = ("filter.fromIngestTimestamp", "additionalFields.eventList.filter.fromIngestTimestamp",
-                "additionalFields.eventList.filter.toIngestTimestamp")
+WINDOW_PATHS = (
+    "filter.fromIngestTimestamp",
+    "additionalFields.eventList.filter.fromIngestTimestamp",
+    "additionalFields.eventList.filter.toIngestTimestamp",
+)
 
 
 def recorded_declaration(record: ExportRecord) -> dict[str, Any]:
@@ -49,10 +54,13 @@ def _run_started(run: RunRecord) -> datetime:
     return run.created or run.slot
 
 
-def _last_slot(record: ExportRecord | None) -> datetime | None:
+def _scan(record: ExportRecord | None) -> tuple[datetime | None, list[RunRecord]]:
+    """The latest slot any run had, and the unfinished runs (oldest first)."""
     if record is None or not record.runs:
-        return None
-    return max(run.slot for run in record.runs)
+        return None, []
+    # attrgetter keeps both passes in C: this runs for every run of every export on each plan.
+    latest: datetime = max(map(_SLOT, record.runs))
+    return latest, [run for run in record.runs if run.status in UNFINISHED_STATUSES]
 
 
 def _report_last_run(sink: PlanSink, key: str, record: ExportRecord) -> None:
@@ -61,29 +69,52 @@ def _report_last_run(sink: PlanSink, key: str, record: ExportRecord) -> None:
         return
     job = f"job {last.job_id}" if last.job_id is not None else "its job"
     if last.status == RunStatus.MISSING:
-        sink.finding(DriftFinding(kind="out_of_band", resource="job", key=key,
-                                  message=f"{job} (slot {format_instant(last.slot)}) is missing on the platform"))
+        sink.finding(
+            DriftFinding(
+                kind="out_of_band",
+                resource="job",
+                key=key,
+                message=f"{job} (slot {format_instant(last.slot)}) is missing on the platform",
+            )
+        )
     elif last.status == RunStatus.CANCELLED and not last.cancelled_by_tool:
-        sink.finding(DriftFinding(kind="out_of_band", resource="job", key=key,
-                                  message=f"{job} (slot {format_instant(last.slot)}) was cancelled outside "
-                                          "aep-exports"))
+        sink.finding(
+            DriftFinding(
+                kind="out_of_band",
+                resource="job",
+                key=key,
+                message=f"{job} (slot {format_instant(last.slot)}) was cancelled outside aep-exports",
+            )
+        )
     elif last.status == RunStatus.FAILED:
         detail = "; ".join(str(e.get("msg") or e.get("code") or e) for e in last.errors[:2]) or "no detail"
-        sink.warning(PlanMessage(key=key, message=f"export {key}: the last run ({job}, slot "
-                                                  f"{format_instant(last.slot)}) failed: {detail}"))
+        sink.warning(
+            PlanMessage(
+                key=key,
+                message=f"export {key}: the last run ({job}, slot "
+                f"{format_instant(last.slot)}) failed: {detail}",
+            )
+        )
 
 
-def _timeouts(sink: PlanSink, want: DesiredExport, record: ExportRecord, now: datetime) -> tuple[
-        list[RunRecord], list[str]]:
+def _timeouts(
+    sink: PlanSink, want: DesiredExport, unfinished: list[RunRecord], now: datetime
+) -> tuple[list[RunRecord], list[str]]:
     """Cancel unfinished runs past the timeout; return the runs still blocking and the cancel ids."""
     blocking: list[RunRecord] = []
     cancels: list[str] = []
-    for run in record.unfinished_runs():
+    for run in unfinished:
         started = _run_started(run)
         if run.job_id is not None and want.timeout is not None and now - started > want.timeout:
-            action = CancelJob(key=want.key, job_id=run.job_id, cause="timeout", slot=run.slot, started=started,
-                               reason=f"unfinished ({run.status}) since {format_instant(started)}, "
-                                      f"longer than its timeout ({want.timeout})")
+            action = CancelJob(
+                key=want.key,
+                job_id=run.job_id,
+                cause="timeout",
+                slot=run.slot,
+                started=started,
+                reason=f"unfinished ({run.status}) since {format_instant(started)}, "
+                f"longer than its timeout ({want.timeout})",
+            )
             sink.action(action)
             cancels.append(action.action_id)
         else:
@@ -93,13 +124,16 @@ def _timeouts(sink: PlanSink, want: DesiredExport, record: ExportRecord, now: da
 
 def _describe_block(run: RunRecord) -> str:
     if run.job_id is None:
-        return (f"its run for slot {format_instant(run.slot)} has an unresolved {run.status.lower()} record; "
-                "apply will look for its job first")
+        return (
+            f"its run for slot {format_instant(run.slot)} has an unresolved {run.status.lower()} record; "
+            "apply will look for its job first"
+        )
     return f"job {run.job_id} ({run.status}) since {format_instant(_run_started(run))} has not finished"
 
 
-def _changes_since_last(want: DesiredExport, record: ExportRecord | None, body: dict[str, Any],
-                        changed: bool) -> list[FieldChange]:
+def _changes_since_last(
+    want: DesiredExport, record: ExportRecord | None, body: dict[str, Any], changed: bool
+) -> list[FieldChange]:
     if record is None or not changed:
         return []
     before = recorded_request(record)
@@ -108,18 +142,63 @@ def _changes_since_last(want: DesiredExport, record: ExportRecord | None, body: 
     return field_changes(before, body, ignore_paths=WINDOW_PATHS if want.incremental else ())
 
 
-def plan_declared_export(sink: PlanSink, want: DesiredExport, record: ExportRecord | None, now: datetime,
-                         options: PlanOptions, *, dataset_id: str | None, dataset_key: str | None,
-                         dataset_after: str | None) -> None:
+def _report_spec_change(
+    sink: PlanSink,
+    want: DesiredExport,
+    record: ExportRecord | None,
+    changes: list[FieldChange],
+    slot: datetime,
+) -> None:
+    sink.finding(
+        DriftFinding(
+            kind="pending",
+            resource="export",
+            key=want.key,
+            changes=tuple(changes),
+            message="spec changed since the last run",
+        )
+    )
+    if want.incremental and record is not None and record.runs and _shape_changed(changes):
+        sink.warning(
+            PlanMessage(
+                key=want.key,
+                location=want.location,
+                message=f"export {want.key}: segments or fields changed; windows exported "
+                f"before {format_instant(slot)} used the old definition",
+            )
+        )
+
+
+def _run_reason(want: DesiredExport, *, forced: bool, never_ran: bool, slot: datetime) -> str:
+    if forced:
+        return "forced with --run"
+    if never_ran:
+        return "first run" + ("" if is_manual(want.schedule) else f" (slot {format_instant(slot)})")
+    return f"due by schedule {want.schedule} (slot {format_instant(slot)})"
+
+
+def plan_declared_export(
+    sink: PlanSink,
+    want: DesiredExport,
+    record: ExportRecord | None,
+    now: datetime,
+    options: PlanOptions,
+    *,
+    dataset_id: str | None,
+    dataset_key: str | None,
+    dataset_after: str | None,
+) -> None:
     """Plan one declared export: cancel what timed out, run it when due or forced, report pending."""
     key = want.key
     forced = key in options.runs
-    spec_changed = record is not None and digest_of(recorded_declaration(record)) != want.spec_digest
+    # Plain dict equality: both sides are JSON data, and it is much cheaper than hashing 10,000 specs.
+    spec_changed = record is not None and recorded_declaration(record) != want.spec
+    last_slot, unfinished = _scan(record)
     blocking: list[RunRecord] = []
     cancels: list[str] = []
     if record is not None:
         _report_last_run(sink, key, record)
-        blocking, cancels = _timeouts(sink, want, record, now)
+        blocking, cancels = _timeouts(sink, want, unfinished, now)
     never_ran = record is None or not record.runs
     if never_ran and want.enabled and not is_manual(want.schedule):
         sink.finding(DriftFinding(kind="pending", resource="export", key=key, message="has never run"))
@@ -131,21 +210,33 @@ def plan_declared_export(sink: PlanSink, want: DesiredExport, record: ExportReco
         sink.info(PlanMessage(key=key, message=f"export {key} is disabled (enabled: false)"))
         slot = None
     else:
-        slot = is_due(want.schedule, now, _last_slot(record))
+        slot = is_due(want.schedule, now, last_slot)
     if slot is None:
         if spec_changed and record is not None and record.runs:
             upcoming = next_slot(want.schedule, now)
             when = f"the next run ({format_instant(upcoming)})" if upcoming else "the next run"
             changes = field_changes(recorded_declaration(record), want.spec)
-            sink.finding(DriftFinding(kind="pending", resource="export", key=key, changes=tuple(changes),
-                                      message=f"spec changed since the last run; {when} will use it"))
+            sink.finding(
+                DriftFinding(
+                    kind="pending",
+                    resource="export",
+                    key=key,
+                    changes=tuple(changes),
+                    message=f"spec changed since the last run; {when} will use it",
+                )
+            )
         return
     if blocking:
         message = f"export {key}: {_describe_block(blocking[-1])}"
         if forced:
-            sink.error(PlanMessage(key=key, location=want.location,
-                                   message=f"--run {key}: {_describe_block(blocking[-1])}; "
-                                           "wait for it or let its timeout cancel it"))
+            sink.error(
+                PlanMessage(
+                    key=key,
+                    location=want.location,
+                    message=f"--run {key}: {_describe_block(blocking[-1])}; "
+                    "wait for it or let its timeout cancel it",
+                )
+            )
         else:
             sink.info(PlanMessage(key=key, message=f"{message}; due slot {format_instant(slot)} waits"))
         return
@@ -156,18 +247,8 @@ def plan_declared_export(sink: PlanSink, want: DesiredExport, record: ExportReco
     body = want.build_body(destination, window.start)
     changes = _changes_since_last(want, record, body, spec_changed)
     if spec_changed:
-        sink.finding(DriftFinding(kind="pending", resource="export", key=key, changes=tuple(changes),
-                                  message="spec changed since the last run"))
-        if want.incremental and record is not None and record.runs and _shape_changed(changes):
-            sink.warning(PlanMessage(key=key, location=want.location,
-                                     message=f"export {key}: segments or fields changed; windows exported before "
-                                             f"{format_instant(slot)} used the old definition"))
-    if forced:
-        reason = "forced with --run"
-    elif never_ran:
-        reason = "first run" + ("" if is_manual(want.schedule) else f" (slot {format_instant(slot)})")
-    else:
-        reason = f"due by schedule {want.schedule} (slot {format_instant(slot)})"
+        _report_spec_change(sink, want, record, changes, slot)
+    reason = _run_reason(want, forced=forced, never_ran=never_ran, slot=slot)
     if not forced:
         sink.info(PlanMessage(key=key, message=f"export {key}: {reason}"))
         if not never_ran and not spec_changed:
@@ -177,13 +258,26 @@ def plan_declared_export(sink: PlanSink, want: DesiredExport, record: ExportReco
     after = list(cancels)
     if dataset_after:
         after.insert(0, dataset_after)
-    sink.action(RunExport(
-        key=key, reason=reason, slot=slot, window_from=window.start, window_to=window.end,
-        incremental=want.incremental, forced=forced, dataset_id=dataset_id, dataset_key=dataset_key,
-        request_body=body, body_digest=digest_of(body), spec=export_spec_for_state(want, body),
-        spec_digest=want.spec_digest, changes=changes, after=after,
-        timeout_seconds=int(want.timeout.total_seconds()) if want.timeout else None,
-    ))
+    sink.action(
+        RunExport(
+            key=key,
+            reason=reason,
+            slot=slot,
+            window_from=window.start,
+            window_to=window.end,
+            incremental=want.incremental,
+            forced=forced,
+            dataset_id=dataset_id,
+            dataset_key=dataset_key,
+            request_body=body,
+            body_digest=digest_of(body),
+            spec=export_spec_for_state(want, body),
+            spec_digest=want.spec_digest,
+            changes=changes,
+            after=after,
+            timeout_seconds=int(want.timeout.total_seconds()) if want.timeout else None,
+        )
+    )
 
 
 def _shape_changed(changes: list[FieldChange]) -> bool:
@@ -196,13 +290,27 @@ def plan_removed_export(sink: PlanSink, key: str, record: ExportRecord, options:
     for run in record.unfinished_runs():
         if run.job_id is None:
             continue
-        action = CancelJob(key=key, job_id=run.job_id, cause="removed", slot=run.slot, started=_run_started(run),
-                           reason="its export was removed from the declarations")
+        action = CancelJob(
+            key=key,
+            job_id=run.job_id,
+            cause="removed",
+            slot=run.slot,
+            started=_run_started(run),
+            reason="its export was removed from the declarations",
+        )
         sink.action(action)
         cancels.append(action.action_id)
     if key in options.forget:
-        sink.action(Forget(key=key, resource="export", after=cancels,
-                           reason="--forget: drop its run history from state"))
+        sink.action(
+            Forget(
+                key=key, resource="export", after=cancels, reason="--forget: drop its run history from state"
+            )
+        )
         return
-    sink.warning(PlanMessage(key=key, message=f"export {key} is no longer declared; its history stays in state "
-                                              f"as orphaned (use --forget {key} to drop it)"))
+    sink.warning(
+        PlanMessage(
+            key=key,
+            message=f"export {key} is no longer declared; its history stays in state "
+            f"as orphaned (use --forget {key} to drop it)",
+        )
+    )

@@ -123,9 +123,7 @@ class Plan(_Frozen):
             return "No changes. The platform matches the declarations."
         counts = self.counts()
         parts = [
-            _count(counts.get(kind, 0), noun, verb)
-            for kind, noun, verb in _SUMMARY
-            if counts.get(kind, 0)
+            _count(counts.get(kind, 0), noun, verb) for kind, noun, verb in _SUMMARY if counts.get(kind, 0)
         ]
         return "Plan: " + ", ".join(parts) + "."
 

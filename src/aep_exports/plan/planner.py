@@ -39,8 +39,13 @@ def _check_options(sink: PlanSink, desired: Desired, state: StateDocument, optio
     for key in options.forget:
         declared = key in desired.datasets or key in desired.exports
         if declared or (key not in state.datasets and key not in state.exports):
-            sink.error(PlanMessage(key=key, message=f"--forget {key}: only a key in state that is no longer "
-                                                    "declared can be forgotten"))
+            sink.error(
+                PlanMessage(
+                    key=key,
+                    message=f"--forget {key}: only a key in state that is no longer "
+                    "declared can be forgotten",
+                )
+            )
 
 
 def _selected(desired: Desired, state: StateDocument, options: PlanOptions) -> set[str] | None:
@@ -56,41 +61,76 @@ def _selected(desired: Desired, state: StateDocument, options: PlanOptions) -> s
 
 
 def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot) -> None:
-    if live.merge_policies is not None and export.merge_policy_id and \
-            export.merge_policy_id not in live.merge_policies:
-        sink.error(PlanMessage(key=export.key, location=export.locations.get("mergePolicy", export.location),
-                               message=f"export {export.key}: merge policy {export.merge_policy_id!r} does not "
-                                       "exist on the platform"))
+    if (
+        live.merge_policies is not None
+        and export.merge_policy_id
+        and export.merge_policy_id not in live.merge_policies
+    ):
+        sink.error(
+            PlanMessage(
+                key=export.key,
+                location=export.locations.get("mergePolicy", export.location),
+                message=f"export {export.key}: merge policy {export.merge_policy_id!r} does not "
+                "exist on the platform",
+            )
+        )
     if live.segments is not None:
         for index, segment in enumerate(export.segment_ids):
             if segment not in live.segments:
                 where = export.locations.get(f"filter.segments[{index}]", export.location)
-                sink.error(PlanMessage(key=export.key, location=where,
-                                       message=f"export {export.key}: segment {segment!r} does not exist on "
-                                               "the platform"))
+                sink.error(
+                    PlanMessage(
+                        key=export.key,
+                        location=where,
+                        message=f"export {export.key}: segment {segment!r} does not exist on the platform",
+                    )
+                )
 
 
-def _foreign_jobs(sink: PlanSink, state: StateDocument, live: LiveSnapshot, scope: set[str] | None) -> None:
+def _foreign_jobs(
+    sink: PlanSink, desired: Desired, state: StateDocument, live: LiveSnapshot, scope: set[str] | None
+) -> None:
     if not live.new_jobs:
         return
     managed = {record.id: key for key, record in state.datasets.items()}
-    tracked = {run.job_id for record in state.exports.values()
-               for run in record.runs if run.job_id is not None}
+    tracked: set[int] = set()
+    # A run whose create request had an unknown outcome may own an untracked job: apply adopts it.
+    unresolved: set[str] = set()
+    for export_key, record in state.exports.items():
+        for run in record.runs:
+            if run.job_id is not None:
+                tracked.add(run.job_id)
+            elif run.unfinished:
+                want = desired.exports.get(export_key)
+                unresolved.add(want.dataset_key or "" if want else "")
     for job_id in live.new_jobs:
         job = live.jobs.get(job_id)
         if job is None or job.id in tracked or job.dataset_id not in managed:
             continue
         key = managed[job.dataset_id]
-        if scope is not None and key not in scope:
+        if (scope is not None and key not in scope) or key in unresolved:
             continue
-        sink.finding(DriftFinding(kind="out_of_band", resource="job", key=key,
-                                  message=f"job {job.id} ({job.status}) was not started by aep-exports but "
-                                          f"writes into dataset {key} ({job.dataset_id})"))
+        sink.finding(
+            DriftFinding(
+                kind="out_of_band",
+                resource="job",
+                key=key,
+                message=f"job {job.id} ({job.status}) was not started by aep-exports but "
+                f"writes into dataset {key} ({job.dataset_id})",
+            )
+        )
 
 
-def make_plan(desired: Desired, state: StateDocument, live: LiveSnapshot, now: datetime,
-              options: PlanOptions | None = None, *, context: PlanContext | None = None,
-              refreshed: tuple[RefreshOutcome, ...] = ()) -> Plan:
+def make_plan(
+    desired: Desired,
+    state: StateDocument,
+    live: LiveSnapshot,
+    now: datetime,
+    options: PlanOptions | None = None,
+    *,
+    context: PlanContext | None = None,
+    refreshed: tuple[RefreshOutcome, ...] = (),
+) -> Plan:
     """Decide what should happen now. Pure: reads its arguments, returns data, changes nothing."""
     options = options or PlanOptions()
     context = context or PlanContext()
@@ -100,18 +140,33 @@ def make_plan(desired: Desired, state: StateDocument, live: LiveSnapshot, now: d
     if not options.refresh_only:
         _plan_resources(sink, desired, state, live, now, options)
     return Plan(
-        created_at=as_utc(context.created_at or now), now=now, platform=context.platform, org=context.org,
-        sandbox=context.sandbox, state_lineage=state.lineage, state_serial=state.serial,
-        declarations_digest=desired.digest, options=options,
+        created_at=as_utc(context.created_at or now),
+        now=now,
+        platform=context.platform,
+        org=context.org,
+        sandbox=context.sandbox,
+        state_lineage=state.lineage,
+        state_serial=state.serial,
+        declarations_digest=desired.digest,
+        options=options,
         actions=tuple(sorted(sink.actions, key=action_sort_key)),
         drift=tuple(sorted(sink.drift, key=lambda f: (f.resource == "export", f.key))),
-        errors=tuple(sink.errors), warnings=tuple(sink.warnings), infos=tuple(sink.infos),
-        skipped_files=desired.skipped_files, refreshed=refreshed,
+        errors=tuple(sink.errors),
+        warnings=tuple(sink.warnings),
+        infos=tuple(sink.infos),
+        skipped_files=desired.skipped_files,
+        refreshed=refreshed,
     )
 
 
-def _plan_resources(sink: PlanSink, desired: Desired, state: StateDocument, live: LiveSnapshot,
-                    now: datetime, options: PlanOptions) -> None:
+def _plan_resources(
+    sink: PlanSink,
+    desired: Desired,
+    state: StateDocument,
+    live: LiveSnapshot,
+    now: datetime,
+    options: PlanOptions,
+) -> None:
     scope = _selected(desired, state, options)
 
     def in_scope(key: str) -> bool:
@@ -149,6 +204,14 @@ def _plan_resources(sink: PlanSink, desired: Desired, state: StateDocument, live
                 dataset_id = state.datasets[export.dataset_key].id
             else:
                 dataset_key = export.dataset_key  # blocked by an error elsewhere; keep the reference
-        plan_declared_export(sink, export, record, now, options, dataset_id=dataset_id,
-                             dataset_key=dataset_key, dataset_after=after)
-    _foreign_jobs(sink, state, live, scope)
+        plan_declared_export(
+            sink,
+            export,
+            record,
+            now,
+            options,
+            dataset_id=dataset_id,
+            dataset_key=dataset_key,
+            dataset_after=after,
+        )
+    _foreign_jobs(sink, desired, state, live, scope)

@@ -48,8 +48,11 @@ def load_saved_plan(path: Path) -> Plan:
         raise PlanError(f"{path} is not a plan written by `aep-exports plan -o`")
     version = data.get("format_version")
     if not isinstance(version, int) or version > PLAN_FORMAT_VERSION:
-        raise PlanError(f"plan file {path} has format version {version!r}; this aep-exports reads up to "
-                        f"{PLAN_FORMAT_VERSION}", hint="Upgrade aep-exports, or make the plan again.")
+        raise PlanError(
+            f"plan file {path} has format version {version!r}; this aep-exports reads up to "
+            f"{PLAN_FORMAT_VERSION}",
+            hint="Upgrade aep-exports, or make the plan again.",
+        )
     try:
         return Plan.from_json_data(data)
     except ValidationError as exc:
@@ -74,12 +77,15 @@ def check_fresh(plan: Plan, state: StateDocument, declarations: object) -> list[
     """
     changes: list[str] = []
     if (plan.org and state.org != plan.org) or (plan.sandbox and state.sandbox != plan.sandbox):
-        changes.append(f"the plan is for {plan.org}/{plan.sandbox}, the state for {state.org}/{state.sandbox}")
+        changes.append(
+            f"the plan is for {plan.org}/{plan.sandbox}, the state for {state.org}/{state.sandbox}"
+        )
     if state.lineage != plan.state_lineage and not (plan.state_serial == 0 and state.serial == 0):
         changes.append(f"the state was replaced (lineage {plan.state_lineage} → {state.lineage})")
     elif state.serial != plan.state_serial:
-        changes.append(f"the state was written since the plan was made (serial {plan.state_serial} → "
-                       f"{state.serial})")
+        changes.append(
+            f"the state was written since the plan was made (serial {plan.state_serial} → {state.serial})"
+        )
     digest = _digest_of(declarations)
     if digest != plan.declarations_digest:
         changes.append("the declarations under exports/ changed since the plan was made")
@@ -90,12 +96,18 @@ def ensure_fresh(plan: Plan, state: StateDocument, declarations: object) -> None
     """Raise StalePlanError listing what changed, when the plan is stale."""
     changes = check_fresh(plan, state, declarations)
     if changes:
-        raise StalePlanError("the saved plan is stale: " + "; ".join(changes),
-                             hint="Run `aep-exports plan -o plan.json` again, review it, then apply it.")
+        raise StalePlanError(
+            "the saved plan is stale: " + "; ".join(changes),
+            hint="Run `aep-exports plan -o plan.json` again, review it, then apply it.",
+        )
 
 
 def plan_json_schema() -> dict[str, Any]:
     """The JSON Schema of a saved plan (``schemas/plan.schema.json``), generated from the model."""
     schema = Plan.model_json_schema(mode="serialization")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "aep-exports saved plan", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "aep-exports saved plan",
+        **schema,
+    }

@@ -24,6 +24,8 @@ def is_manual(schedule: str | None) -> bool:
 
 def as_utc(moment: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is UTC and not moment.fold:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     # croniter may hand back fold=1 datetimes; fold means nothing in UTC and would show in reprs.

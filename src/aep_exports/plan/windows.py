@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from aep_exports.plan.schedule import as_utc
 from aep_exports.state.model import ExportRecord
@@ -57,7 +58,7 @@ def tiling_problems(windows: Iterable[Window]) -> list[str]:
     """Gaps and overlaps between consecutive windows (sorted by end); empty when they tile exactly."""
     ordered: Sequence[Window] = sorted(windows, key=lambda w: w.end)
     problems: list[str] = []
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if after.start is None:
             problems.append(f"window ending {format_instant(after.end)} has no start after an earlier window")
         elif after.start > before.end:

@@ -61,7 +61,8 @@ def create_app(data_dir: Path, *, in_process: bool = False, **options: Any) -> A
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)
     logging.getLogger("uvicorn.error").addFilter(_QuietDroppedAnswers())
-    app = PlatformMiddleware(api, platform, list(api.router.routes))
+    modules = (routes_ims, routes_catalog, routes_jobs, routes_data, routes_admin)
+    app = PlatformMiddleware(api, platform, [route for module in modules for route in module.router.routes])
     return app
 
 

@@ -31,8 +31,22 @@ COLD_LISTING_LIMIT = timedelta(days=7)
 # A refresh that changed nothing still records itself when the last one is older than this,
 # so the next listing stays short.
 RECORD_REFRESH_AFTER = timedelta(hours=1)
-_SERVER_FIELDS = frozenset({"id", "created", "updated", "imsOrg", "createdClient", "createdUser", "version",
-                            "state", "files", "lastBatchId", "lastBatchStatus", "classification"})
+_SERVER_FIELDS = frozenset(
+    {
+        "id",
+        "created",
+        "updated",
+        "imsOrg",
+        "createdClient",
+        "createdUser",
+        "version",
+        "state",
+        "files",
+        "lastBatchId",
+        "lastBatchStatus",
+        "classification",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -53,9 +67,16 @@ def live_dataset(dataset: Dataset) -> LiveDataset:
 
 def live_job(job: ExportJob) -> LiveJob:
     """A wire job as the planner sees it."""
-    return LiveJob(id=job.id, status=job.status.upper(), dataset_id=job.dataset_id, created=job.created_at,
-                   updated=job.updated_at, batches=tuple(job.batch_ids),
-                   errors=tuple(e.to_wire() for e in job.errors), metrics=dict(job.metrics))
+    return LiveJob(
+        id=job.id,
+        status=job.status.upper(),
+        dataset_id=job.dataset_id,
+        created=job.created_at,
+        updated=job.updated_at,
+        batches=tuple(job.batch_ids),
+        errors=tuple(e.to_wire() for e in job.errors),
+        metrics=dict(job.metrics),
+    )
 
 
 def _listing_since(state: StateDocument, now: datetime) -> datetime | None:
@@ -68,12 +89,22 @@ def _listing_since(state: StateDocument, now: datetime) -> datetime | None:
     return max(oldest, now - COLD_LISTING_LIMIT) - LISTING_MARGIN
 
 
-def read_live(client: PlatformClient, state: StateDocument, desired: Desired | None, now: datetime,
-              *, sandbox: str | None = None) -> LiveSnapshot:
+def read_live(
+    client: PlatformClient,
+    state: StateDocument,
+    desired: Desired | None,
+    now: datetime,
+    *,
+    sandbox: str | None = None,
+) -> LiveSnapshot:
     """Read the platform for a plan: managed datasets, tracked unfinished jobs, new jobs, references."""
     dataset_ids = sorted({r.id for r in state.datasets.values()})
-    tracked = {run.job_id for rec in state.exports.values() for run in rec.runs
-               if run.unfinished and run.job_id is not None}
+    tracked = {
+        run.job_id
+        for rec in state.exports.values()
+        for run in rec.runs
+        if run.unfinished and run.job_id is not None
+    }
     jobs: dict[int, LiveJob] = {}
     new_jobs: list[int] = []
     since = _listing_since(state, now)
@@ -100,13 +131,21 @@ def read_live(client: PlatformClient, state: StateDocument, desired: Desired | N
         else:
             jobs[job_id] = live_job(got)
     merge_policies, segments = _references(client, desired, sandbox)
-    return LiveSnapshot(read_at=now, datasets=datasets, missing_datasets=frozenset(missing_datasets), jobs=jobs,
-                        missing_jobs=frozenset(missing_jobs), new_jobs=tuple(new_jobs),
-                        merge_policies=merge_policies, segments=segments)
+    return LiveSnapshot(
+        read_at=now,
+        datasets=datasets,
+        missing_datasets=frozenset(missing_datasets),
+        jobs=jobs,
+        missing_jobs=frozenset(missing_jobs),
+        new_jobs=tuple(new_jobs),
+        merge_policies=merge_policies,
+        segments=segments,
+    )
 
 
-def _references(client: PlatformClient, desired: Desired | None,
-                sandbox: str | None) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+def _references(
+    client: PlatformClient, desired: Desired | None, sandbox: str | None
+) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     if desired is None:
         return None, None
     exports = desired.exports.values()
@@ -119,8 +158,11 @@ def _references(client: PlatformClient, desired: Desired | None,
 
 
 def _finish(run: Any, job: LiveJob, now: datetime) -> None:
-    run.status = job.status if job.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED) \
+    run.status = (
+        job.status
+        if job.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
         else RunStatus.FAILED
+    )
     if job.status not in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
         run.note = f"platform status {job.status}"
     run.finished = job.updated or now
@@ -131,8 +173,9 @@ def _finish(run: Any, job: LiveJob, now: datetime) -> None:
         run.note = "cancelled outside aep-exports"
 
 
-def record_outcomes(state: StateDocument, snapshot: LiveSnapshot, now: datetime) -> tuple[
-        list[RefreshOutcome], bool]:
+def record_outcomes(
+    state: StateDocument, snapshot: LiveSnapshot, now: datetime
+) -> tuple[list[RefreshOutcome], bool]:
     """Update ``state`` in place from the snapshot; returns the finished runs recorded and whether
     anything changed (statuses of still-running jobs included)."""
     outcomes: list[RefreshOutcome] = []
@@ -152,18 +195,38 @@ def record_outcomes(state: StateDocument, snapshot: LiveSnapshot, now: datetime)
                         run.status, changed = job.status, True
                     continue
                 _finish(run, job, now)
-                if run.status == RunStatus.SUCCEEDED and run.window_to is not None and \
-                        (record.watermark is None or run.window_to > record.watermark):
+                if (
+                    run.status == RunStatus.SUCCEEDED
+                    and run.window_to is not None
+                    and (record.watermark is None or run.window_to > record.watermark)
+                ):
                     record.watermark = run.window_to
             changed = True
-            outcomes.append(RefreshOutcome(key=key, job_id=run.job_id, status=run.status, slot=run.slot,
-                                           window_from=run.window_from, window_to=run.window_to, note=run.note))
+            outcomes.append(
+                RefreshOutcome(
+                    key=key,
+                    job_id=run.job_id,
+                    status=run.status,
+                    slot=run.slot,
+                    window_from=run.window_from,
+                    window_to=run.window_to,
+                    note=run.note,
+                )
+            )
     return outcomes, changed
 
 
-def refresh(client: PlatformClient, backend: StateBackend, desired: Desired | None, now: datetime, *,
-            write: bool = True, lock_timeout: float = 0.0, command: str = "refresh",
-            sandbox: str | None = None) -> RefreshResult:
+def refresh(
+    client: PlatformClient,
+    backend: StateBackend,
+    desired: Desired | None,
+    now: datetime,
+    *,
+    write: bool = True,
+    lock_timeout: float = 0.0,
+    command: str = "refresh",
+    sandbox: str | None = None,
+) -> RefreshResult:
     """Read the platform and record outcomes; with ``write=False`` (drift) state is only updated in memory."""
     if not write:
         doc = backend.read()

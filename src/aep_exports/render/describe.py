@@ -21,8 +21,13 @@ from aep_exports.plan.changes import leaf_paths
 from aep_exports.plan.windows import format_instant
 
 SYMBOLS = {
-    "create_dataset": "+", "update_dataset": "~", "replace_dataset": "-/+", "delete_dataset": "-",
-    "run_export": "+", "cancel_job": "!", "forget": "-",
+    "create_dataset": "+",
+    "update_dataset": "~",
+    "replace_dataset": "-/+",
+    "delete_dataset": "-",
+    "run_export": "+",
+    "cancel_job": "!",
+    "forget": "-",
 }
 COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red"}
 
@@ -87,8 +92,11 @@ def detail_lines(action: Action) -> Iterator[tuple[str, str]]:
         yield from change_lines(action.changes)
     elif isinstance(action, RunExport):
         yield "", f"window      = {window_text(action)}"
-        destination = (f"dataset.{action.dataset_key} (its id once created)" if action.dataset_key
-                       else str(action.dataset_id))
+        destination = (
+            f"dataset.{action.dataset_key} (its id once created)"
+            if action.dataset_key
+            else str(action.dataset_id)
+        )
         yield "", f"destination = {destination}"
         if action.changes:
             yield "", "changes since the last run:"

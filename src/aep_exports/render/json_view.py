@@ -21,9 +21,14 @@ def render_drift_json(plan: Plan) -> str:
         "exit_code": report.exit_code,
         "sandbox": plan.sandbox,
         "now": plan.now.isoformat(),
-        **{name: [f.model_dump(mode="json") for f in findings]
-           for name, findings in (("out_of_band", report.out_of_band), ("pending", report.pending),
-                                  ("info", report.info))},
+        **{
+            name: [f.model_dump(mode="json") for f in findings]
+            for name, findings in (
+                ("out_of_band", report.out_of_band),
+                ("pending", report.pending),
+                ("info", report.info),
+            )
+        },
         "errors": [e.text() for e in plan.errors],
     }
     return json.dumps(data, indent=2) + "\n"

@@ -22,8 +22,10 @@ from aep_exports.render.describe import (
 )
 
 MARKDOWN_LIMIT = 65_000
-_TRUNCATED = ("\n> **Output truncated** to stay under GitHub's comment limit: {hidden} more resource "
-              "section(s) not shown. The full plan is in the `plan.json` artifact of this run.\n")
+_TRUNCATED = (
+    "\n> **Output truncated** to stay under GitHub's comment limit: {hidden} more resource "
+    "section(s) not shown. The full plan is in the `plan.json` artifact of this run.\n"
+)
 
 
 def _escape(text: str) -> str:
@@ -47,8 +49,13 @@ def _finding_details(findings: tuple[DriftFinding, ...]) -> list[str]:
     parts: list[str] = []
     for finding in findings:
         if finding.changes:
-            parts += [f"<details><summary><code>{finding.resource}.{finding.key}</code> field changes</summary>",
-                      "", _diff_block(list(change_lines(finding.changes))), "", "</details>"]
+            parts += [
+                f"<details><summary><code>{finding.resource}.{finding.key}</code> field changes</summary>",
+                "",
+                _diff_block(list(change_lines(finding.changes))),
+                "",
+                "</details>",
+            ]
     return parts
 
 
@@ -89,10 +96,19 @@ def _fit(head: str, sections: list[str], tail: str, limit: int) -> str:
 def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """The plan as a pull-request comment."""
     where = f"sandbox `{plan.sandbox}`" if plan.sandbox else "this sandbox"
-    head = [f"### aep-exports plan for {where}", "", f"**{plan.summary_line()}**", "",
-            f"<sub>made for {format_instant(plan.now)} · state serial {plan.state_serial}</sub>"]
+    head = [
+        f"### aep-exports plan for {where}",
+        "",
+        f"**{plan.summary_line()}**",
+        "",
+        f"<sub>made for {format_instant(plan.now)} · state serial {plan.state_serial}</sub>",
+    ]
     if plan.errors:
-        head += ["", "**Errors** (the plan cannot be applied):", *[f"- ❌ {_escape(e.text())}" for e in plan.errors]]
+        head += [
+            "",
+            "**Errors** (the plan cannot be applied):",
+            *[f"- ❌ {_escape(e.text())}" for e in plan.errors],
+        ]
     if plan.warnings:
         head += ["", "**Warnings:**", *[f"- ⚠️ {_escape(w.text())}" for w in plan.warnings]]
     if plan.drift:

@@ -49,8 +49,11 @@ def render_plan_text(plan: Plan, *, colour: bool = False, show_infos: bool = Tru
     for skipped in plan.skipped_files:
         out.append(paint(f"Skipped {skipped}", dim=True))
     if plan.out_of_band:
-        out += [paint("Changes made outside aep-exports since the last apply:", bold=True),
-                *_finding_lines(paint, plan.out_of_band), ""]
+        out += [
+            paint("Changes made outside aep-exports since the last apply:", bold=True),
+            *_finding_lines(paint, plan.out_of_band),
+            "",
+        ]
     if plan.options.refresh_only:
         out.append("Refresh only: no actions planned.")
         return "\n".join(out) + "\n"
@@ -83,9 +86,11 @@ def render_drift_text(plan: Plan, *, colour: bool = False) -> str:
     paint = Painter(colour)
     report = drift_report(plan)
     out = [paint(report.headline(), "red" if report.out_of_band else None, bold=True)]
-    sections = (("Changed outside aep-exports", report.out_of_band),
-                ("Declared but not applied", report.pending),
-                ("Information (normal operation)", report.info))
+    sections = (
+        ("Changed outside aep-exports", report.out_of_band),
+        ("Declared but not applied", report.pending),
+        ("Information (normal operation)", report.info),
+    )
     for title, findings in sections:
         if findings:
             out += ["", f"{title}:", *_finding_lines(paint, findings)]

@@ -69,10 +69,9 @@ def backend_for(location: str | Path | None, project_dir: Path, org: str, sandbo
     """The backend for a ``state`` setting: a directory (relative to ``project_dir``) or a database URL."""
     text = str(location) if location else DEFAULT_STATE_DIR
     if _is_database_url(text):
-        raise StateError(
-            "the PostgreSQL state backend is not available in this version of aep-exports",
-            hint="set 'state' to a directory (the default is .aep-exports/state)",
-        )
+        from aep_exports.state.postgres import PostgresStateBackend  # psycopg only when asked for
+
+        return PostgresStateBackend(text, org, sandbox)
     text = text.removeprefix("file://")
     if "://" in text:
         scheme = text.split("://", 1)[0]

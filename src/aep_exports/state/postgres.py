@@ -100,9 +100,13 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def lock_key(org: str, sandbox: str) -> int:
-    """The advisory-lock key of (org, sandbox): a stable 64-bit hash, as PostgreSQL's signed bigint."""
-    digest = hashlib.sha256(f"aep-exports\0{org}\0{sandbox}".encode()).digest()
+def lock_key(org: str, sandbox: str, schema: str | None = None) -> int:
+    """The advisory-lock key of (schema, org, sandbox): a stable 64-bit hash, as a signed bigint.
+
+    Advisory locks are per database, so the schema is part of the key: two state stores in two
+    schemas of one database must not contend for each other's lock.
+    """
+    digest = hashlib.sha256(f"aep-exports\0{schema or ''}\0{org}\0{sandbox}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -157,7 +161,7 @@ class PostgresStateBackend:
         self._conn: Any = None
         self._conn_guard = threading.RLock()
         self._migrated = False
-        self._key = lock_key(org, sandbox)
+        self._key = lock_key(org, sandbox, self.location.schema)
 
     def describe(self) -> str:
         """Where this state lives, for messages (no password)."""

@@ -9,14 +9,23 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from plan_project import local_data_dir, load_settings, write_project  # noqa: E402
+from plan_project import write_project
+
+from aep_exports.cli.wiring import local_data_dir
+from aep_exports.config.settings import load_settings
 
 
 @pytest.fixture
 def local_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project on the embedded local platform, its profile store seeded for sandbox dev."""
-    for name in ("AEP_PLATFORM", "AEP_SANDBOX_NAME", "AEP_ORG_ID", "AEP_EXPORTS_NOW", "GITHUB_STEP_SUMMARY",
-                 "NO_COLOR"):
+    for name in (
+        "AEP_PLATFORM",
+        "AEP_SANDBOX_NAME",
+        "AEP_ORG_ID",
+        "AEP_EXPORTS_NOW",
+        "GITHUB_STEP_SUMMARY",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(name, raising=False)
     root = write_project(tmp_path / "project")
     from aep_exports.platform.app import create_app
@@ -28,5 +37,3 @@ def local_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     app.platform.seed(DEV_ORG_ID, "dev", 20, 7)
     app.platform.close()
     return root
-
-

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aep_exports.cli.wiring import local_data_dir, open_client, open_state
+from aep_exports.cli.wiring import open_client, open_state
 from aep_exports.config.settings import load_settings
 from aep_exports.plan.model import Plan
 from aep_exports.state.model import DatasetRecord, RunRecord
@@ -56,9 +56,17 @@ def mini_apply(project: Path, plan: Plan, now: datetime, overrides: dict[str, An
                 job = client.create_export_job(action.resolved_body(ids))
                 record = doc.ensure_export(action.key)
                 record.spec = action.spec
-                record.add_run(RunRecord(job_id=job.id, slot=action.slot, window_from=action.window_from,
-                                         window_to=action.window_to, status=job.status, created=now,
-                                         request_digest=action.body_digest))
+                record.add_run(
+                    RunRecord(
+                        job_id=job.id,
+                        slot=action.slot,
+                        window_from=action.window_from,
+                        window_to=action.window_to,
+                        status=job.status,
+                        created=now,
+                        request_digest=action.body_digest,
+                    )
+                )
             else:
                 raise AssertionError(f"mini_apply does not do {action.kind}")
         backend.write(doc, expected_serial=doc.serial)

@@ -25,8 +25,16 @@ def invoke(project: Path, *args: str, env: dict[str, str] | None = None):
 
 def test_plan_on_an_empty_sandbox_shows_the_creates(local_project, tmp_path):
     summary = tmp_path / "summary.md"
-    result = invoke(local_project, "plan", "--now", T, "--detailed-exitcode", "-o", str(tmp_path / "plan.json"),
-                    env={"GITHUB_STEP_SUMMARY": str(summary)})
+    result = invoke(
+        local_project,
+        "plan",
+        "--now",
+        T,
+        "--detailed-exitcode",
+        "-o",
+        str(tmp_path / "plan.json"),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert result.exit_code == 2, result.output + repr(result.exception)
     assert '+ create dataset "target"' in result.output
     assert '+ run export "daily" for slot 2024-05-01T03:00:00Z' in result.output
@@ -54,8 +62,10 @@ def test_missing_segment_is_a_plan_error_naming_file_and_line(local_project):
     (local_project / "exports" / "main.yaml").write_text(EXPORTS.replace("4edc8488", "00000000"))
     result = invoke(local_project, "plan", "--now", T)
     assert result.exit_code == 1
-    assert "exports/main.yaml:6: export daily: segment '00000000-2c35-4f6d-b4c6-9075c68d2df4' does not exist" \
+    assert (
+        "exports/main.yaml:6: export daily: segment '00000000-2c35-4f6d-b4c6-9075c68d2df4' does not exist"
         in str(result.exception)
+    )
 
 
 def test_drift_exit_codes_follow_the_platform_and_the_declarations(local_project):
@@ -77,7 +87,9 @@ def test_drift_exit_codes_follow_the_platform_and_the_declarations(local_project
     assert "No changes." in quiet.output
 
     # a declared change is pending: exit 2
-    (local_project / "exports" / "main.yaml").write_text(EXPORTS.replace("Plan test target", "Renamed target"))
+    (local_project / "exports" / "main.yaml").write_text(
+        EXPORTS.replace("Plan test target", "Renamed target")
+    )
     pending = invoke(local_project, "drift", "--now", LATER)
     assert pending.exit_code == 2, pending.output
     assert "Declared but not applied" in pending.output

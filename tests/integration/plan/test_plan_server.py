@@ -16,8 +16,13 @@ T = "2024-05-01T04:00:00Z"
 
 def test_plan_and_drift_over_http(platform_server, tmp_path, monkeypatch):
     project = write_project(tmp_path / "project", platform=platform_server.url)
-    env = {"AEP_CLIENT_ID": DEV_CLIENT_ID, "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET, "AEP_ORG_ID": DEV_ORG_ID,
-           "AEP_IMS_URL": platform_server.url, "AEP_EXPORTS_NOW": T}
+    env = {
+        "AEP_CLIENT_ID": DEV_CLIENT_ID,
+        "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET,
+        "AEP_ORG_ID": DEV_ORG_ID,
+        "AEP_IMS_URL": platform_server.url,
+        "AEP_EXPORTS_NOW": T,
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AEP_SANDBOX_NAME", raising=False)
@@ -25,7 +30,9 @@ def test_plan_and_drift_over_http(platform_server, tmp_path, monkeypatch):
     httpx.post(f"{platform_server}/local/clock", json={"set": T}, timeout=10).raise_for_status()
     runner = CliRunner()
 
-    planned = runner.invoke(cli, ["--project", str(project), "plan", "--format", "json", "--detailed-exitcode"])
+    planned = runner.invoke(
+        cli, ["--project", str(project), "plan", "--format", "json", "--detailed-exitcode"]
+    )
     assert planned.exit_code == 2, planned.output + repr(planned.exception)
     plan = Plan.model_validate_json(planned.output)
     assert [(a.kind, a.key) for a in plan.actions] == [("create_dataset", "target"), ("run_export", "daily")]

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'aep-exports[postgres]')")
+psycopg = pytest.importorskip("psycopg",
+                              reason="psycopg is not installed (pip install 'aep-exports[postgres]')")
 
 SERVER_URL = os.environ.get("AEP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKER = Path(__file__).with_name("pg_worker.py")

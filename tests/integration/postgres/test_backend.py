@@ -10,7 +10,7 @@ import pytest
 
 from aep_exports.errors import StateError
 from aep_exports.state import postgres
-from aep_exports.state.model import DatasetRecord, ExportRecord, Intent, RunRecord, StateDocument
+from aep_exports.state.model import DatasetRecord, Intent, RunRecord, StateDocument
 from aep_exports.state.postgres import PostgresStateBackend
 
 ORG, SANDBOX = "ORG@AdobeOrg", "prod"

@@ -97,13 +97,12 @@ def test_the_holder_is_named_and_a_killed_holder_releases_the_lock(pg_url: str, 
     holder.send("hold")
     assert holder.receive() == ["holding"]
     backend = PostgresStateBackend(pg_url, ORG, SANDBOX)
-    with pytest.raises(LockError) as caught:
-        with backend.lock(timeout=0.2, command="apply"):
-            pass
+    with pytest.raises(LockError) as caught, backend.lock(timeout=0.2, command="apply"):
+        pass
     error = caught.value
     assert error.holder["pid"] == holder.pid and error.holder["command"] == "holder h"
     assert error.holder["host"] == socket.gethostname() and error.holder["since"].endswith("Z")
-    assert error.message.startswith(f"PostgreSQL state postgresql://postgres@127.0.0.1:5432/test")
+    assert error.message.startswith("PostgreSQL state postgresql://postgres@127.0.0.1:5432/test")
     assert "is locked by pid" in error.message and error.hint and "--lock-timeout" in error.hint
     assert isinstance(error, StateError)
 

@@ -27,7 +27,9 @@ def local_backend(project: Path) -> FileStateBackend:
 def state_cmd(project: Path, *args: str, url: str | None = None) -> tuple[int, str]:
     env = {"AEP_STATE_URL": url} if url else {"AEP_STATE_URL": ""}
     result = CliRunner(env=env).invoke(cli, ["--project", str(project), "state", *args])
-    return result.exit_code, result.output + (str(result.exception) if result.exception else "")
+    error = result.exception
+    shown = f"Error: {error}\nHint: {getattr(error, 'hint', '')}" if error else ""
+    return result.exit_code, result.output + shown
 
 
 def seed_local(project: Path, *keys: str) -> StateDocument:
@@ -91,7 +93,8 @@ def test_a_different_lineage_is_replaced_only_with_force(project: Path, pg_url: 
     assert set(remote.read().datasets) == {"theirs", "more"}
 
 
-def test_push_without_a_database_or_a_local_state_explains_what_is_missing(project: Path, pg_url: str) -> None:
+def test_push_without_a_database_or_a_local_state_explains_what_is_missing(
+        project: Path, pg_url: str) -> None:
     code, output = state_cmd(project, "push")
     assert code != 0 and "no database to copy state to or from" in output
     code, output = state_cmd(project, "push", "--url", pg_url)

@@ -47,11 +47,16 @@ def cases() -> list[Case]:
         if path.is_dir():
             lines = (path / "expected.txt").read_text(encoding="utf-8").splitlines()
         elif path.suffix == ".yaml":
-            lines = [line[len(EXPECT):] for line in path.read_text(encoding="utf-8").splitlines()
-                     if line.startswith(EXPECT)]
+            lines = [
+                line[len(EXPECT) :]
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith(EXPECT)
+            ]
         else:
             continue
-        found.append(Case(path.stem if path.is_file() else path.name, path, tuple(line for line in lines if line)))
+        found.append(
+            Case(path.stem if path.is_file() else path.name, path, tuple(line for line in lines if line))
+        )
     return found
 
 

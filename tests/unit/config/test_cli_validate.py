@@ -18,14 +18,20 @@ try:
     main(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(%r))
+loaded = sorted({name.split(".")[0] for name in sys.modules} & set(HEAVY_NAMES))
 print("\\nPROBE " + json.dumps({"code": code, "heavy": loaded}), file=sys.stderr)
-""" % (HEAVY,)
+""".replace("HEAVY_NAMES", repr(HEAVY))
 
 
 def run(args: list[str], cwd: Path) -> tuple[int, str, str, list[str]]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ""})
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ""},
+    )
     stderr, _, probe = done.stderr.rpartition("\nPROBE ")
     report = json.loads(probe)
     return report["code"], done.stdout, stderr, report["heavy"]
@@ -43,9 +49,11 @@ def test_help_and_validate_import_no_heavy_module(repo_root: Path) -> None:
 def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "a.yaml").write_text(
-        "exports:\n  vip-daily:\n    dataset: nowhere\n    schedule: '@dayly'\n", encoding="utf-8")
-    (tmp_path / "exports" / "b.yaml").write_text("exports:\n  x:\n    dataset: t\n    schedule: manual\n"
-                                                   "    enabled: maybe\n", encoding="utf-8")
+        "exports:\n  vip-daily:\n    dataset: nowhere\n    schedule: '@dayly'\n", encoding="utf-8"
+    )
+    (tmp_path / "exports" / "b.yaml").write_text(
+        "exports:\n  x:\n    dataset: t\n    schedule: manual\n    enabled: maybe\n", encoding="utf-8"
+    )
     code, out, err, heavy = run(["validate"], tmp_path)
     assert code == 1 and out == "" and heavy == []
     assert err.startswith("Error: 2 problems in the configuration:\n")
@@ -59,9 +67,18 @@ def test_validate_json_on_failure_prints_json_and_exits_1(tmp_path: Path) -> Non
     (tmp_path / "exports" / "a.yaml").write_text("exports:\n  vip:\n    dataset: t\n", encoding="utf-8")
     code, out, err, _ = run(["validate", "--format", "json"], tmp_path)
     assert code == 1 and err == ""
-    assert json.loads(out) == {"valid": False, "problems": [
-        {"file": "exports/a.yaml", "line": 2, "column": 3, "path": "exports.vip.schedule",
-         "message": "required key 'schedule' is missing"}]}
+    assert json.loads(out) == {
+        "valid": False,
+        "problems": [
+            {
+                "file": "exports/a.yaml",
+                "line": 2,
+                "column": 3,
+                "path": "exports.vip.schedule",
+                "message": "required key 'schedule' is missing",
+            }
+        ],
+    }
 
 
 def test_validate_json_success_and_sandbox_flag(repo_root: Path) -> None:

@@ -18,7 +18,11 @@ def test_examples_validate(repo_root: Path) -> None:
     declarations = load_declarations(repo_root, settings.sandbox)
     assert set(declarations.exports) == {"profile-data-export-daily", "vip-hourly", "full-snapshot"}
     schedules = {key: item.spec.schedule for key, item in declarations.exports.items()}
-    assert schedules == {"profile-data-export-daily": "@daily", "vip-hourly": "@hourly", "full-snapshot": "manual"}
+    assert schedules == {
+        "profile-data-export-daily": "@daily",
+        "vip-hourly": "@hourly",
+        "full-snapshot": "manual",
+    }
     for item in declarations.exports.values():
         assert item.dataset_key in declarations.datasets
 
@@ -42,8 +46,16 @@ def test_seed_export_is_the_seed_job_as_a_daily_incremental(repo_root: Path) -> 
         "mergePolicy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
         "filter": {
             "segments": [
-                {"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4", "segmentNs": "AAM", "status": ["realized"]},
-                {"segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51", "segmentNs": "UPS", "status": ["exited"]},
+                {
+                    "segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4",
+                    "segmentNs": "AAM",
+                    "status": ["realized"],
+                },
+                {
+                    "segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51",
+                    "segmentNs": "UPS",
+                    "status": ["exited"],
+                },
             ],
             "emptyProfiles": False,
         },
@@ -68,15 +80,23 @@ def test_digest_is_stable_and_ignores_file_layout(repo_root: Path, tmp_path: Pat
     relocated = load_declarations(copy, "prod")
     assert relocated.digest() == original.digest()
     assert relocated.exports["vip-hourly"].source.file == "exports/nested/vip.yml"
-    moved.write_text(moved.read_text(encoding="utf-8").replace("timeout: 45m", "timeout: 50m"), encoding="utf-8")
+    moved.write_text(
+        moved.read_text(encoding="utf-8").replace("timeout: 45m", "timeout: 50m"), encoding="utf-8"
+    )
     assert load_declarations(copy, "prod").digest() != original.digest()
 
 
-def test_files_pinned_to_another_sandbox_are_skipped(project: Path, write: Callable[[str, str], Path]) -> None:
-    write("exports/dev.yaml", "sandbox: dev\nexports:\n  dev-only:\n    dataset: 5b020a27e7040801dedba61b\n"
-                                   "    schedule: manual\n")
-    write("exports/all.yaml", "exports:\n  everywhere:\n    dataset: 5b020a27e7040801dedba61b\n"
-                                   "    schedule: manual\n")
+def test_files_pinned_to_another_sandbox_are_skipped(
+    project: Path, write: Callable[[str, str], Path]
+) -> None:
+    write(
+        "exports/dev.yaml",
+        "sandbox: dev\nexports:\n  dev-only:\n    dataset: 5b020a27e7040801dedba61b\n    schedule: manual\n",
+    )
+    write(
+        "exports/all.yaml",
+        "exports:\n  everywhere:\n    dataset: 5b020a27e7040801dedba61b\n    schedule: manual\n",
+    )
     prod = load_declarations(project, "prod")
     assert set(prod.exports) == {"everywhere"}
     assert [(item.file, item.sandbox) for item in prod.skipped_files] == [("exports/dev.yaml", "dev")]

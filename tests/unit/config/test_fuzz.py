@@ -16,9 +16,38 @@ from aep_exports.errors import ConfigError
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = [path.read_text(encoding="utf-8") for path in sorted((REPO / "exports").glob("*.yaml"))]
 PROBLEM = re.compile(r"^\S+:\d+:\d+: .+$")
-SNIPPETS = ["\n", ": ", "- ", "  ", "&a ", "*a", "<<: ", "!!python/object:os.system ", "{", "}", "[", "]",
-            "'", '"', "#", "---\n", "\t", "?", "|", "~", "2024-13-01T00:00:00Z", "@daily", "true", "0x1F",
-            "segmentId: x\n", "status: [exited]\n", "\x00", "\u00e9", "datasets:\n", "exports:\n"]
+SNIPPETS = [
+    "\n",
+    ": ",
+    "- ",
+    "  ",
+    "&a ",
+    "*a",
+    "<<: ",
+    "!!python/object:os.system ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "#",
+    "---\n",
+    "\t",
+    "?",
+    "|",
+    "~",
+    "2024-13-01T00:00:00Z",
+    "@daily",
+    "true",
+    "0x1F",
+    "segmentId: x\n",
+    "status: [exited]\n",
+    "\x00",
+    "\u00e9",
+    "datasets:\n",
+    "exports:\n",
+]
 
 
 @st.composite
@@ -31,7 +60,7 @@ def damaged(draw: st.DrawFn) -> str:
         if action == "insert":
             text = text[:where] + draw(st.sampled_from(SNIPPETS)) + text[where:]
         elif action == "delete":
-            text = text[:where] + text[where + draw(st.integers(1, 40)):]
+            text = text[:where] + text[where + draw(st.integers(1, 40)) :]
         elif action == "random":
             text = text[:where] + draw(st.text(max_size=8)) + text[where:]
         else:
@@ -42,11 +71,21 @@ def damaged(draw: st.DrawFn) -> str:
     return text
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-                    st.text(max_size=12), st.sampled_from(["@daily", "realized", "2024-01-01T00:00:00Z", "1h"]))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                      max_leaves=10)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["@daily", "realized", "2024-01-01T00:00:00Z", "1h"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
 
 
 @st.composite

@@ -28,10 +28,21 @@ def test_seed_body_round_trips_exactly() -> None:
         "mergePolicy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
         "filter": {
             "segments": [
-                {"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4", "segmentNs": "AAM", "status": ["realized"]},
-                {"segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51", "segmentNs": "UPS", "status": ["exited"]},
+                {
+                    "segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4",
+                    "segmentNs": "AAM",
+                    "status": ["realized"],
+                },
+                {
+                    "segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51",
+                    "segmentNs": "UPS",
+                    "status": ["exited"],
+                },
             ],
-            "segmentQualificationTime": {"startTime": "2019-09-01T00:00:00Z", "endTime": "2019-09-02T00:00:00Z"},
+            "segmentQualificationTime": {
+                "startTime": "2019-09-01T00:00:00Z",
+                "endTime": "2019-09-02T00:00:00Z",
+            },
             "fromIngestTimestamp": "2018-10-25T13:22:04-07:00",
             "emptyProfiles": False,
         },
@@ -61,7 +72,10 @@ def test_incremental_watermark_becomes_from_ingest_timestamp() -> None:
     assert "fromIngestTimestamp" not in spec.request_body("d")["filter"]
     watermark = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
     body = spec.request_body("d", watermark)
-    assert body["filter"] == {"segments": [{"segmentId": "s1"}], "fromIngestTimestamp": "2024-05-01T06:30:00Z"}
+    assert body["filter"] == {
+        "segments": [{"segmentId": "s1"}],
+        "fromIngestTimestamp": "2024-05-01T06:30:00Z",
+    }
 
 
 def test_timestamps_keep_their_offset() -> None:
@@ -79,15 +93,27 @@ def test_status_may_be_a_single_string() -> None:
 
 @pytest.mark.parametrize(
     ("schedule", "cron"),
-    [("@hourly", "0 * * * *"), ("@daily", "0 0 * * *"), ("@weekly", "0 0 * * 0"), ("manual", None),
-     ("*/15  6-18 * * 1-5", "*/15 6-18 * * 1-5")],
+    [
+        ("@hourly", "0 * * * *"),
+        ("@daily", "0 0 * * *"),
+        ("@weekly", "0 0 * * 0"),
+        ("manual", None),
+        ("*/15  6-18 * * 1-5", "*/15 6-18 * * 1-5"),
+    ],
 )
 def test_cron_expression(schedule: str, cron: str | None) -> None:
     assert export(schedule=schedule).cron_expression() == cron
 
 
-@pytest.mark.parametrize(("text", "delta"), [("1m30s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)),
-                                             ("1h30m", timedelta(minutes=90)), ("1d", timedelta(days=1))])
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("1m30s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1d", timedelta(days=1)),
+    ],
+)
 def test_timeouts(text: str, delta: timedelta) -> None:
     assert export(timeout=text).timeout == delta
     assert format_duration(delta) == text
@@ -113,8 +139,10 @@ def test_dataset_defaults_make_a_profile_export_target() -> None:
     body = DatasetSpec(name="Profile Data Export").request_body()
     assert body == {
         "name": "Profile Data Export",
-        "schemaRef": {"id": "https://ns.adobe.com/xdm/context/profile__union",
-                      "contentType": "application/vnd.adobe.xed+json;version=1"},
+        "schemaRef": {
+            "id": "https://ns.adobe.com/xdm/context/profile__union",
+            "contentType": "application/vnd.adobe.xed+json;version=1",
+        },
         "fileDescription": {"persisted": True, "containerFormat": "parquet", "format": "parquet"},
         "aspect": "production",
     }

@@ -18,7 +18,12 @@ def settings_file(project: Path, text: str) -> None:
 
 def test_defaults_without_a_file(project: Path) -> None:
     settings = load_settings(project, {}, environ={})
-    assert (settings.platform, settings.sandbox, settings.org, settings.parallelism) == ("local", "prod", None, 8)
+    assert (settings.platform, settings.sandbox, settings.org, settings.parallelism) == (
+        "local",
+        "prod",
+        None,
+        8,
+    )
     assert settings.is_local and settings.base_url is None
     assert settings.project_dir == project.resolve()
     assert settings.state_dir == project.resolve() / ".aep-exports" / "state"
@@ -27,15 +32,29 @@ def test_defaults_without_a_file(project: Path) -> None:
 
 
 def test_precedence_file_then_env_then_flags(project: Path) -> None:
-    settings_file(project, "platform: https://platform.adobe.io/\nsandbox: dev\norg: FILE@AdobeOrg\nparallelism: 3\n")
+    settings_file(
+        project, "platform: https://platform.adobe.io/\nsandbox: dev\norg: FILE@AdobeOrg\nparallelism: 3\n"
+    )
     from_file = load_settings(project, {}, environ={})
-    assert (from_file.platform, from_file.sandbox, from_file.org) == ("https://platform.adobe.io", "dev", "FILE@AdobeOrg")
+    assert (from_file.platform, from_file.sandbox, from_file.org) == (
+        "https://platform.adobe.io",
+        "dev",
+        "FILE@AdobeOrg",
+    )
     env = {"AEP_SANDBOX_NAME": "staging", "AEP_ORG_ID": "ENV@AdobeOrg", "AEP_PLATFORM": "local"}
     from_env = load_settings(project, {}, environ=env)
     assert (from_env.platform, from_env.sandbox, from_env.org, from_env.parallelism) == (
-        "local", "staging", "ENV@AdobeOrg", 3)
+        "local",
+        "staging",
+        "ENV@AdobeOrg",
+        3,
+    )
     from_flags = load_settings(project, {"sandbox": "qa", "platform": "http://127.0.0.1:8080"}, environ=env)
-    assert (from_flags.sandbox, from_flags.platform, from_flags.org) == ("qa", "http://127.0.0.1:8080", "ENV@AdobeOrg")
+    assert (from_flags.sandbox, from_flags.platform, from_flags.org) == (
+        "qa",
+        "http://127.0.0.1:8080",
+        "ENV@AdobeOrg",
+    )
     assert from_flags.base_url == "http://127.0.0.1:8080"
 
 
@@ -43,7 +62,8 @@ def test_empty_environment_variables_count_as_unset(project: Path) -> None:
     settings_file(project, "sandbox: dev\n")
     assert load_settings(project, {}, environ={"AEP_SANDBOX_NAME": ""}).sandbox == "dev"
     assert read_env({"AEP_SANDBOX_NAME": "  ", "AEP_ORG_ID": "X@AdobeOrg"}) == {
-        "org": ("AEP_ORG_ID", "X@AdobeOrg")}
+        "org": ("AEP_ORG_ID", "X@AdobeOrg")
+    }
 
 
 def test_state_url_overrides_state_and_paths_are_project_relative(project: Path) -> None:
@@ -55,8 +75,12 @@ def test_state_url_overrides_state_and_paths_are_project_relative(project: Path)
 
 
 def test_secrets_come_from_the_environment_and_never_show(project: Path) -> None:
-    env = {"AEP_CLIENT_ID": "client-1", "AEP_CLIENT_SECRET": SECRET, "AEP_ACCESS_TOKEN": SECRET + "-token",
-           "AEP_SCOPES": "openid, AdobeID,read_organizations"}
+    env = {
+        "AEP_CLIENT_ID": "client-1",
+        "AEP_CLIENT_SECRET": SECRET,
+        "AEP_ACCESS_TOKEN": SECRET + "-token",
+        "AEP_SCOPES": "openid, AdobeID,read_organizations",
+    }
     settings = load_settings(project, {}, environ=env)
     assert settings.client_secret is not None and settings.client_secret.get_secret_value() == SECRET
     assert settings.scopes == ("openid", "AdobeID", "read_organizations")
@@ -90,8 +114,8 @@ def test_bad_environment_value_names_the_variable(project: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(project, {}, environ={"AEP_PLATFORM": "ftp://nope"})
     assert caught.value.problems == [
-        "environment variable AEP_PLATFORM: platform: 'ftp://nope' is neither 'local' nor an http(s) base URL "
-        "such as 'https://platform.adobe.io'"
+        "environment variable AEP_PLATFORM: platform: 'ftp://nope' is neither 'local' nor an http(s) "
+        "base URL such as 'https://platform.adobe.io'"
     ]
 
 

@@ -10,9 +10,18 @@ from aep_exports.config.yaml_loader import MAX_FILE_BYTES, load_yaml_file, parse
 
 
 def test_keeps_timestamps_and_yes_no_as_strings() -> None:
-    document, problems = parse_yaml("at: 2024-01-01T00:00:00Z\nns: NO\nflag: true\nn: 3\nf: 1.5\nz: ~\n", "f.yaml")
+    document, problems = parse_yaml(
+        "at: 2024-01-01T00:00:00Z\nns: NO\nflag: true\nn: 3\nf: 1.5\nz: ~\n", "f.yaml"
+    )
     assert problems == []
-    assert document.data == {"at": "2024-01-01T00:00:00Z", "ns": "NO", "flag": True, "n": 3, "f": 1.5, "z": None}
+    assert document.data == {
+        "at": "2024-01-01T00:00:00Z",
+        "ns": "NO",
+        "flag": True,
+        "n": 3,
+        "f": 1.5,
+        "z": None,
+    }
 
 
 def test_records_positions_of_keys_and_values() -> None:

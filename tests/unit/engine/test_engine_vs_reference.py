@@ -15,10 +15,11 @@ from reference import ReferenceFailed, ReferenceStore, reference_export
 from aep_exports.platform.engine import ExportFailed
 from aep_exports.platform.store import ProfileStore
 
-IDENTITIES = [("a@x.com", "Email"), ("b@x.com", "Email"), ("111", "ECID"), ("C-1", "CRMID"), ("222", "ECID")]
+IDENTITIES = [("a@x.com", "Email"), ("b@x.com", "Email"), ("111", "ECID"), ("C-1", "CRMID")]
 DATASETS = ["d1", "d2", "d3"]
 SEGMENTS = ["s1", "s2", "s3"]
-TIMES = [f"2024-01-0{day}T0{hour}:00:00Z" for day in (1, 2, 3) for hour in (0, 6)]
+# Few distinct instants, so that ties and bounds (strict vs inclusive) are hit often.
+TIMES = [f"2024-01-0{day}T0{hour}:00:00Z" for day in (1, 2) for hour in (0, 6)]
 FIELD_PATHS = ["person", "person.name.firstName", "person.name", "loyalty.points", "loyalty", "identities",
                "identities.id", "identities.namespace.code", "tags", "tags.x", "score", "nothing.here",
                "personalEmail.address", "person.name.firstName.deeper"]
@@ -72,40 +73,57 @@ DEFINITIONS = [{"type": "segment", "id": "s1", "name": "one", "mergePolicyId": "
                {"type": "segment", "id": "s2", "name": "two", "mergePolicyId": "p1"}]
 
 stores = st.builds(lambda f, e, m, p: [*f, *e, *m, *DEFINITIONS, *p],
-                   st.lists(fragments, max_size=8), st.lists(events, max_size=5), st.lists(memberships, max_size=8),
+                   st.lists(fragments, max_size=10), st.lists(events, max_size=5), st.lists(memberships, max_size=10),
                    st.sampled_from([POLICIES, POLICIES[:2], POLICIES[1:], []]))
 
 segment_entries = st.fixed_dictionaries({"segmentId": st.sampled_from(SEGMENTS)}, optional={
     "segmentNs": st.sampled_from(["ups", "UPS", "AAM"]),
     "status": st.lists(st.sampled_from(["realized", "existing", "exited"]), min_size=1, max_size=3)})
-optional_time = st.sampled_from([*TIMES, "2024-01-02T03:00:00+02:00"])
-requests = st.fixed_dictionaries({}, optional={
-    "fields": st.lists(st.sampled_from(FIELD_PATHS), min_size=1, max_size=3).map(",".join),
-    "mergePolicy": st.sampled_from([{"id": "p1"}, {"id": "p1", "version": 1}, {"id": "p1", "version": 2},
-                                    {"id": "p2"}, {"id": "p9"}, {"id": "p2", "version": 5}]),
-    "filter": st.fixed_dictionaries({}, optional={
-        "segments": st.lists(segment_entries, min_size=1, max_size=2),
-        "segmentQualificationTime": st.fixed_dictionaries({}, optional={"startTime": optional_time,
-                                                                       "endTime": optional_time}),
-        "fromIngestTimestamp": optional_time,
-        "emptyProfiles": st.booleans()}),
-    "additionalFields": st.fixed_dictionaries({"eventList": st.fixed_dictionaries({}, optional={
-        "fields": st.lists(st.sampled_from(EVENT_PATHS), min_size=1, max_size=2).map(",".join),
-        "filter": st.fixed_dictionaries({}, optional={"fromIngestTimestamp": optional_time,
-                                                      "toIngestTimestamp": optional_time})})}),
-    "destination": st.fixed_dictionaries({"datasetId": st.just("ds1"), "segmentPerBatch": st.booleans()}),
-})
+some_time = st.sampled_from([*TIMES, "2024-01-02T03:00:00+02:00"])
+
+
+def often(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """The value three times in four, None otherwise (None keys are dropped from the request)."""
+    return st.one_of(st.none(), strategy, strategy, strategy)
+
+
+def sometimes(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), strategy)
+
+
+def body(**parts: Any) -> dict[str, Any]:
+    return {key: value for key, value in parts.items() if value is not None and value != {}}
+
+
+requests = st.builds(
+    lambda fields, policy, segments, start, end, since, empty, event_list, per_batch: body(
+        fields=fields, mergePolicy=policy,
+        filter=body(segments=segments, segmentQualificationTime=body(startTime=start, endTime=end),
+                    fromIngestTimestamp=since, emptyProfiles=empty),
+        additionalFields=None if event_list is None else {"eventList": event_list},
+        destination={"datasetId": "ds1", "segmentPerBatch": per_batch}),
+    often(st.lists(st.sampled_from(FIELD_PATHS), min_size=1, max_size=3).map(",".join)),
+    often(st.sampled_from([{"id": "p1"}, {"id": "p1", "version": 1}, {"id": "p1", "version": 2},
+                           {"id": "p2"}, {"id": "p2"}, {"id": "p9"}, {"id": "p2", "version": 5}])),
+    often(st.lists(segment_entries, min_size=1, max_size=2)),
+    often(some_time), often(some_time), sometimes(some_time), sometimes(st.booleans()),
+    sometimes(st.builds(lambda fields, since, until: body(fields=fields, filter=body(
+        fromIngestTimestamp=since, toIngestTimestamp=until)),
+        sometimes(st.lists(st.sampled_from(EVENT_PATHS), min_size=1, max_size=2).map(",".join)),
+        often(some_time), often(some_time))),
+    st.booleans(),
+)
 
 counter = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with ProfileStore.open(tmp_path_factory.mktemp("prop"), "PROP@AdobeOrg", "prod") as opened:
+    with ProfileStore.in_memory() as opened:
         yield opened
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(records=stores, request=requests)
 def test_engine_matches_reference(shared_store: ProfileStore, tmp_path: Path, records: list[dict[str, Any]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from plan_factory import T0, applied_dataset, dataset, desired, export, live, state
@@ -22,8 +23,10 @@ from aep_exports.state.model import RunRecord
 def simulate(seed: int, days: int = 30):
     rng = random.Random(seed)
     ds = dataset()
-    exports = [export("hourly", "@hourly", timeout=timedelta(minutes=40)),
-               export("daily", "0 3 * * *", timeout=timedelta(hours=3))]
+    exports = [
+        export("hourly", "@hourly", timeout=timedelta(minutes=40)),
+        export("daily", "0 3 * * *", timeout=timedelta(hours=3)),
+    ]
     doc = state(datasets={"target": applied_dataset(ds)})
     want = desired(ds, *exports)
     finish_at: dict[int, tuple] = {}  # job id -> (when, outcome)
@@ -54,9 +57,17 @@ def simulate(seed: int, days: int = 30):
                 record = doc.ensure_export(action.key)
                 assert not [r for r in record.runs if r.unfinished], "two unfinished runs"
                 record.spec = action.spec
-                record.add_run(RunRecord(job_id=next_job, slot=action.slot, window_from=action.window_from,
-                                         window_to=action.window_to, status="PROCESSING", created=now),
-                               cap=10_000)
+                record.add_run(
+                    RunRecord(
+                        job_id=next_job,
+                        slot=action.slot,
+                        window_from=action.window_from,
+                        window_to=action.window_to,
+                        status="PROCESSING",
+                        created=now,
+                    ),
+                    cap=10_000,
+                )
                 draw = rng.random()
                 outcome = "FAILED" if draw < 0.15 else ("hang" if draw < 0.22 else "SUCCEEDED")
                 finish_at[next_job] = (now + timedelta(minutes=rng.randint(1, 25)), outcome)
@@ -78,7 +89,7 @@ def test_succeeded_windows_tile_the_month(seed):
         windows = [Window(r.window_from, r.window_to) for r in ok]
         assert tiling_problems(windows) == [], key
         # every window's start is exactly the previous success's end
-        for before, after in zip(ok, ok[1:], strict=False):
+        for before, after in pairwise(ok):
             assert after.window_from == before.window_to
         # the union reaches (almost) the end of the month
         assert ok[-1].window_to >= T0 + timedelta(days=25)
@@ -88,5 +99,6 @@ def test_succeeded_windows_tile_the_month(seed):
 def test_tiling_problems_detects_gaps_and_overlaps():
     h = timedelta(hours=1)
     assert tiling_problems([Window(None, T0), Window(T0 + h, T0 + 2 * h)]) == [
-        "gap between 2024-05-01T00:00:00Z and 2024-05-01T01:00:00Z"]
+        "gap between 2024-05-01T00:00:00Z and 2024-05-01T01:00:00Z"
+    ]
     assert tiling_problems([Window(None, T0 + h), Window(T0, T0 + 2 * h)])[0].startswith("overlap")

@@ -83,8 +83,10 @@ def test_edit_out_of_band_is_drift_and_is_reverted_by_an_update():
 
 def test_deleted_out_of_band_is_drift_and_recreated():
     want_ds, want_ex = dataset(), export()
-    doc = state(datasets={"target": applied_dataset(want_ds)},
-                exports={"daily": applied_export(want_ex, [run(at(hours=-21))])})
+    doc = state(
+        datasets={"target": applied_dataset(want_ds)},
+        exports={"daily": applied_export(want_ex, [run(at(hours=-21))])},
+    )
     plan = make_plan(desired(want_ds, want_ex), doc, live(NOW, missing=("ds-1",)), NOW)
     assert kinds(plan) == [("create_dataset", "target")]
     assert [f.key for f in plan.out_of_band] == ["target"]
@@ -112,8 +114,9 @@ def test_protected_dataset_is_never_replaced():
     old = dataset(protect=True)
     new = dataset(protect=True, aspect="staging")
     doc = state(datasets={"target": applied_dataset(old)})
-    plan = make_plan(desired(new), doc, live(NOW, datasets={"ds-1": live_body(old)}), NOW,
-                     PlanOptions(allow_replace=True))
+    plan = make_plan(
+        desired(new), doc, live(NOW, datasets={"ds-1": live_body(old)}), NOW, PlanOptions(allow_replace=True)
+    )
     assert plan.actions == () and "protected" in plan.errors[0].message
 
 
@@ -138,6 +141,11 @@ def test_orphaned_dataset(protect, options, expected, warning):
 
 def test_forget_of_a_declared_key_is_an_error():
     want = dataset()
-    plan = make_plan(desired(want), state(datasets={"target": applied_dataset(want)}), live(NOW), NOW,
-                     PlanOptions(forget=("target",)))
+    plan = make_plan(
+        desired(want),
+        state(datasets={"target": applied_dataset(want)}),
+        live(NOW),
+        NOW,
+        PlanOptions(forget=("target",)),
+    )
     assert "--forget target" in plan.errors[0].message

@@ -41,21 +41,42 @@ SCHEDULE_CASES = [
     ("never ran before the first slot of today: yesterday's", "0 3 * * *", [], at(hours=1), at(hours=-21)),
     ("ran for today's slot: not due", "0 3 * * *", [(at(hours=3), "SUCCEEDED")], at(hours=10), None),
     ("exactly at the slot: due", "0 3 * * *", [(at(hours=-21), "SUCCEEDED")], at(hours=3), at(hours=3)),
-    ("one second before the slot: not due", "0 3 * * *", [(at(hours=-21), "SUCCEEDED")],
-     at(hours=3) - timedelta(seconds=1), None),
-    ("missed three slots collapse into one run", "0 3 * * *", [(at(days=-3, hours=3), "SUCCEEDED")],
-     at(hours=4), at(hours=3)),
+    (
+        "one second before the slot: not due",
+        "0 3 * * *",
+        [(at(hours=-21), "SUCCEEDED")],
+        at(hours=3) - timedelta(seconds=1),
+        None,
+    ),
+    (
+        "missed three slots collapse into one run",
+        "0 3 * * *",
+        [(at(days=-3, hours=3), "SUCCEEDED")],
+        at(hours=4),
+        at(hours=3),
+    ),
     ("hourly", "@hourly", [(at(hours=1), "SUCCEEDED")], at(hours=2, minutes=30), at(hours=2)),
-    ("failed run for this slot is not retried before the next slot", "0 3 * * *",
-     [(at(hours=3), "FAILED")], at(hours=9), None),
-    ("failed run is retried at the next slot", "0 3 * * *", [(at(hours=3), "FAILED")], at(days=1, hours=3),
-     at(days=1, hours=3)),
+    (
+        "failed run for this slot is not retried before the next slot",
+        "0 3 * * *",
+        [(at(hours=3), "FAILED")],
+        at(hours=9),
+        None,
+    ),
+    (
+        "failed run is retried at the next slot",
+        "0 3 * * *",
+        [(at(hours=3), "FAILED")],
+        at(days=1, hours=3),
+        at(days=1, hours=3),
+    ),
     ("manual export never runs on its own", None, [], at(days=5), None),
 ]
 
 
-@pytest.mark.parametrize(("label", "schedule", "history", "now", "slot"), SCHEDULE_CASES,
-                         ids=[c[0] for c in SCHEDULE_CASES])
+@pytest.mark.parametrize(
+    ("label", "schedule", "history", "now", "slot"), SCHEDULE_CASES, ids=[c[0] for c in SCHEDULE_CASES]
+)
 def test_schedule(label, schedule, history, now, slot):
     want = export(schedule=schedule)
     runs = [run(s, st, job_id=i + 1) for i, (s, st) in enumerate(history)]
@@ -81,17 +102,28 @@ WINDOW_CASES = [
     # (description, history, expected from)
     ("first incremental run is a full export", [], None),
     ("from = to of the last succeeded run", [(at(hours=-21), "SUCCEEDED", at(hours=-45))], at(hours=-21)),
-    ("failed run retried with the same from",
-     [(at(hours=-45), "SUCCEEDED", None), (at(hours=-21), "FAILED", at(hours=-45))], at(hours=-45)),
-    ("cancelled run retried with the same from",
-     [(at(hours=-45), "SUCCEEDED", None), (at(hours=-21), "CANCELLED", at(hours=-45))], at(hours=-45)),
+    (
+        "failed run retried with the same from",
+        [(at(hours=-45), "SUCCEEDED", None), (at(hours=-21), "FAILED", at(hours=-45))],
+        at(hours=-45),
+    ),
+    (
+        "cancelled run retried with the same from",
+        [(at(hours=-45), "SUCCEEDED", None), (at(hours=-21), "CANCELLED", at(hours=-45))],
+        at(hours=-45),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("label", "history", "expected_from"), WINDOW_CASES, ids=[c[0] for c in WINDOW_CASES])
+@pytest.mark.parametrize(
+    ("label", "history", "expected_from"), WINDOW_CASES, ids=[c[0] for c in WINDOW_CASES]
+)
 def test_incremental_windows(label, history, expected_from):
     want = export()
-    runs = [run(s, st, job_id=i + 1, window_from=f, cancelled_by_tool=True) for i, (s, st, f) in enumerate(history)]
+    runs = [
+        run(s, st, job_id=i + 1, window_from=f, cancelled_by_tool=True)
+        for i, (s, st, f) in enumerate(history)
+    ]
     (action,) = runs_of(plan_for(want, runs, at(hours=4), with_record=bool(history)))
     assert action.window_from == expected_from and action.window_to == at(hours=3)
     sent = action.request_body["filter"].get("fromIngestTimestamp")
@@ -122,8 +154,14 @@ def test_unresolved_intent_blocks_and_is_never_cancelled():
 
 def test_timeout_cancels_and_the_next_slot_runs_after_the_cancel():
     want = export(timeout=timedelta(hours=2))
-    plan = plan_for(want, [run(at(hours=-45), "SUCCEEDED", job_id=1),
-                           run(at(hours=-21), "PROCESSING", job_id=2, window_from=at(hours=-45))], at(hours=4))
+    plan = plan_for(
+        want,
+        [
+            run(at(hours=-45), "SUCCEEDED", job_id=1),
+            run(at(hours=-21), "PROCESSING", job_id=2, window_from=at(hours=-45)),
+        ],
+        at(hours=4),
+    )
     cancel, again = plan.actions
     assert (cancel.kind, cancel.job_id, cancel.cause) == ("cancel_job", 2, "timeout")
     assert again.kind == "run_export" and again.after == ["cancel_job:daily:2"]
@@ -154,19 +192,28 @@ def test_forced_run_uses_now_as_slot_and_manual_needs_it():
     now = at(hours=4, minutes=17)
     assert runs_of(plan_for(manual, [], now, with_record=False)) == []
     (forced,) = runs_of(plan_for(manual, [], now, PlanOptions(runs=("daily",)), with_record=False))
-    assert forced.forced and forced.slot == now and forced.window_to == now and forced.reason.startswith("forced with --run")
+    assert (
+        forced.forced
+        and forced.slot == now
+        and forced.window_to == now
+        and forced.reason.startswith("forced with --run")
+    )
     scheduled = export()
     (again,) = runs_of(plan_for(scheduled, [run(at(hours=3))], now, PlanOptions(runs=("daily",))))
     assert again.slot == now and again.window_from == at(hours=3)
 
 
 def test_forced_run_while_unfinished_is_an_error():
-    plan = plan_for(export(), [run(at(hours=3), "PROCESSING", job_id=9)], at(hours=4), PlanOptions(runs=("daily",)))
+    plan = plan_for(
+        export(), [run(at(hours=3), "PROCESSING", job_id=9)], at(hours=4), PlanOptions(runs=("daily",))
+    )
     assert runs_of(plan) == [] and "--run daily" in plan.errors[0].message
 
 
 def test_unknown_run_and_target_keys_are_errors():
-    plan = plan_for(export(), [], at(hours=4), PlanOptions(runs=("nope",), targets=("other",)), with_record=False)
+    plan = plan_for(
+        export(), [], at(hours=4), PlanOptions(runs=("nope",), targets=("other",)), with_record=False
+    )
     assert len(plan.errors) == 2
 
 
@@ -174,14 +221,18 @@ def test_target_limits_the_plan_but_keeps_the_dataset_it_needs():
     other = export("hourly", "@hourly")
     want = export()
     doc = state()
-    plan = make_plan(desired(DS, want, other), doc, live(at(hours=4)), at(hours=4), PlanOptions(targets=("daily",)))
+    plan = make_plan(
+        desired(DS, want, other), doc, live(at(hours=4)), at(hours=4), PlanOptions(targets=("daily",))
+    )
     assert [(a.kind, a.key) for a in plan.actions] == [("create_dataset", "target"), ("run_export", "daily")]
 
 
 def test_removed_export_cancels_its_unfinished_run_and_keeps_history():
     want = export()
-    doc = state(datasets={"target": applied_dataset(DS)},
-                exports={"daily": applied_export(want, [run(at(hours=3), "PROCESSING", job_id=4)])})
+    doc = state(
+        datasets={"target": applied_dataset(DS)},
+        exports={"daily": applied_export(want, [run(at(hours=3), "PROCESSING", job_id=4)])},
+    )
     plan = make_plan(desired(DS), doc, live(at(hours=4)), at(hours=4))
     assert [(a.kind, a.cause) for a in plan.actions] == [("cancel_job", "removed")]
     assert any("orphaned" in w.message for w in plan.warnings)
@@ -193,21 +244,26 @@ def test_removed_export_cancels_its_unfinished_run_and_keeps_history():
 def test_spec_change_shows_field_diff_and_warns_for_incremental():
     old = export(fields="identities.id")
     new = export(fields="identities.id,person.name", segments=("seg-a", "seg-b"))
-    doc = state(datasets={"target": applied_dataset(DS)},
-                exports={"daily": applied_export(old, [run(at(hours=-21), window_from=at(hours=-45))])})
+    doc = state(
+        datasets={"target": applied_dataset(DS)},
+        exports={"daily": applied_export(old, [run(at(hours=-21), window_from=at(hours=-45))])},
+    )
     plan = make_plan(desired(DS, new), doc, live(at(hours=4)), at(hours=4))
     (action,) = runs_of(plan)
     paths = {c.path: (c.before, c.after) for c in action.changes}
-    assert paths == {"fields": ("identities.id", "identities.id,person.name"),
-                     "filter.segments[1]": (None, {"segmentId": "seg-b"})}
+    assert paths == {
+        "fields": ("identities.id", "identities.id,person.name"),
+        "filter.segments[1]": (None, {"segmentId": "seg-b"}),
+    }
     assert [f.message for f in plan.pending] == ["spec changed since the last run"]
     assert any("old definition" in w.message for w in plan.warnings)
 
 
 def test_spec_change_not_yet_due_is_pending_without_action():
     old, new = export(), export(fields="a,b")
-    doc = state(datasets={"target": applied_dataset(DS)},
-                exports={"daily": applied_export(old, [run(at(hours=3))])})
+    doc = state(
+        datasets={"target": applied_dataset(DS)}, exports={"daily": applied_export(old, [run(at(hours=3))])}
+    )
     plan = make_plan(desired(DS, new), doc, live(at(hours=4)), at(hours=4))
     assert plan.actions == ()
     (finding,) = plan.pending
@@ -219,9 +275,15 @@ def test_never_run_export_is_pending():
     assert [f.message for f in plan.pending] == ["has never run"]
 
 
-@pytest.mark.parametrize(("status", "by_tool", "drifted"), [
-    ("CANCELLED", False, True), ("CANCELLED", True, False), ("MISSING", False, True), ("FAILED", False, False),
-])
+@pytest.mark.parametrize(
+    ("status", "by_tool", "drifted"),
+    [
+        ("CANCELLED", False, True),
+        ("CANCELLED", True, False),
+        ("MISSING", False, True),
+        ("FAILED", False, False),
+    ],
+)
 def test_tracked_job_changed_outside(status, by_tool, drifted):
     plan = plan_for(export(), [run(at(hours=3), status, job_id=3, cancelled_by_tool=by_tool)], at(hours=4))
     assert bool(plan.out_of_band) is drifted
@@ -242,10 +304,14 @@ def test_foreign_job_writing_into_a_managed_dataset_is_drift():
 
 def test_missing_references_are_errors_naming_the_file():
     snapshot = live(at(hours=4), merge_policies=frozenset({"mp-2"}), segments=frozenset({"seg-a"}))
-    plan = plan_for(export(segments=("seg-a", "seg-x")), [], at(hours=4), snapshot=snapshot, with_record=False)
+    plan = plan_for(
+        export(segments=("seg-a", "seg-x")), [], at(hours=4), snapshot=snapshot, with_record=False
+    )
     messages = [e.text() for e in plan.errors]
-    assert messages == ["exports/daily.yaml:10: export daily: merge policy 'mp-1' does not exist on the platform",
-                        "exports/daily.yaml:10: export daily: segment 'seg-x' does not exist on the platform"]
+    assert messages == [
+        "exports/daily.yaml:10: export daily: merge policy 'mp-1' does not exist on the platform",
+        "exports/daily.yaml:10: export daily: segment 'seg-x' does not exist on the platform",
+    ]
 
 
 def test_order_is_deterministic_datasets_first_then_exports_by_key():

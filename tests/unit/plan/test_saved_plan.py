@@ -23,12 +23,21 @@ SCHEMA = Path(__file__).parents[3] / "schemas" / "plan.schema.json"
 def rich_plan():
     ds, new_ds = dataset(), dataset("fresh")
     old, changed = export(), export(fields="a,b", timeout=timedelta(hours=1))
-    doc = state(datasets={"target": applied_dataset(ds)},
-                exports={"daily": applied_export(old, [run(at(hours=-21), window_from=at(hours=-45))]),
-                         "gone": applied_export(export("gone"), [run(at(hours=2), "PROCESSING", job_id=8)])})
-    return make_plan(desired(ds, new_ds, changed, export("fresh-daily", dataset_key="fresh")), doc,
-                     live(at(hours=4)), at(hours=4), PlanOptions(prune=True),
-                     context=PlanContext(platform="local", org="ORG@AdobeOrg", sandbox="dev")), doc
+    doc = state(
+        datasets={"target": applied_dataset(ds)},
+        exports={
+            "daily": applied_export(old, [run(at(hours=-21), window_from=at(hours=-45))]),
+            "gone": applied_export(export("gone"), [run(at(hours=2), "PROCESSING", job_id=8)]),
+        },
+    )
+    return make_plan(
+        desired(ds, new_ds, changed, export("fresh-daily", dataset_key="fresh")),
+        doc,
+        live(at(hours=4)),
+        at(hours=4),
+        PlanOptions(prune=True),
+        context=PlanContext(platform="local", org="ORG@AdobeOrg", sandbox="dev"),
+    ), doc
 
 
 def test_round_trip_renders_the_same(tmp_path):
@@ -57,18 +66,22 @@ def test_staleness():
     doc.serial += 1
     assert check_fresh(plan, doc, "d2") == [
         "the state was written since the plan was made (serial 3 → 4)",
-        "the declarations under exports/ changed since the plan was made"]
+        "the declarations under exports/ changed since the plan was made",
+    ]
     doc.lineage = "other"
     with pytest.raises(StalePlanError, match="state was replaced"):
         ensure_fresh(plan, doc, "d1")
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("not json", "not a readable JSON plan"),
-    ('{"hello": 1}', "not a plan written by"),
-    ('{"format_version": 99, "actions": []}', "format version 99"),
-    ('{"format_version": 1, "actions": [{"kind": "explode"}]}', "damaged"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not a readable JSON plan"),
+        ('{"hello": 1}', "not a plan written by"),
+        ('{"format_version": 99, "actions": []}', "format version 99"),
+        ('{"format_version": 1, "actions": [{"kind": "explode"}]}', "damaged"),
+    ],
+)
 def test_bad_plan_files_are_refused(tmp_path, content, message):
     path = tmp_path / "plan.json"
     path.write_text(content)

@@ -6,7 +6,18 @@ import io
 import json
 from datetime import timedelta
 
-from plan_factory import applied_dataset, applied_export, at, dataset, desired, export, live, live_body, run, state
+from plan_factory import (
+    applied_dataset,
+    applied_export,
+    at,
+    dataset,
+    desired,
+    export,
+    live,
+    live_body,
+    run,
+    state,
+)
 
 from aep_exports.plan.model import PlanOptions
 from aep_exports.plan.planner import PlanContext, make_plan
@@ -21,24 +32,35 @@ NOW = at(hours=4)
 def mixed_plan():
     ds, other = dataset(), dataset("other")
     old, new = export(), export(fields="identities.id,person.name", timeout=timedelta(hours=1))
-    doc = state(datasets={"target": applied_dataset(ds), "other": applied_dataset(other, "ds-2")},
-                exports={"daily": applied_export(old, [run(at(hours=-21), window_from=at(hours=-45))]),
-                         "stuck": applied_export(export("stuck"), [run(at(hours=-21), "PROCESSING", job_id=4)])})
+    doc = state(
+        datasets={"target": applied_dataset(ds), "other": applied_dataset(other, "ds-2")},
+        exports={
+            "daily": applied_export(old, [run(at(hours=-21), window_from=at(hours=-45))]),
+            "stuck": applied_export(export("stuck"), [run(at(hours=-21), "PROCESSING", job_id=4)]),
+        },
+    )
     snapshot = live(NOW, datasets={"ds-1": live_body(ds, name="Edited"), "ds-2": live_body(other)})
-    return make_plan(desired(ds, new, export("stuck", timeout=timedelta(hours=1))), doc, snapshot, NOW,
-                     PlanOptions(prune=True), context=PlanContext(sandbox="dev"))
+    return make_plan(
+        desired(ds, new, export("stuck", timeout=timedelta(hours=1))),
+        doc,
+        snapshot,
+        NOW,
+        PlanOptions(prune=True),
+        context=PlanContext(sandbox="dev"),
+    )
 
 
 def test_text_has_terraform_symbols_grouped_by_resource_and_a_summary():
     text = render_plan_text(mixed_plan())
-    assert "  # dataset.other: no longer declared (--prune)\n  - delete dataset \"other\" (ds-2)" in text
+    assert '  # dataset.other: no longer declared (--prune)\n  - delete dataset "other" (ds-2)' in text
     assert '  ~ update dataset "target" (ds-1) in place\n      ~ name: "Edited" -> "Target"' in text
     assert '  ! cancel job 4 of export "stuck" (timeout)' in text
     assert "window      = 2024-04-30T03:00:00Z → 2024-05-01T03:00:00Z" in text
     assert '~ fields: "identities.id" -> "identities.id,person.name"' in text
     assert "! dataset.target: dataset ds-1 was edited outside aep-exports" in text
     assert text.rstrip().endswith(
-        "Plan: 1 dataset to update, 1 dataset to delete, 2 exports to run, 1 job to cancel.")
+        "Plan: 1 dataset to update, 1 dataset to delete, 2 exports to run, 1 job to cancel."
+    )
     assert "\x1b[" not in text
 
 

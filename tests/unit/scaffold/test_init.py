@@ -41,7 +41,8 @@ def test_init_into_an_empty_directory_creates_a_project_that_validates(tmp_path:
 def test_init_uses_the_project_option_when_no_directory_is_given(tmp_path: Path) -> None:
     code, _ = run("--project", str(tmp_path), "init")
     assert code == 0
-    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == sorted(EXPECTED)
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(EXPECTED)
 
 
 def test_init_never_overwrites_and_says_what_it_skipped(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_example_and_settings_carry_a_schema_line_that_points_at_a_written_schem
 def test_example_declares_one_daily_incremental_export_into_its_dataset() -> None:
     data = yaml.safe_load(template_text("example.yaml"))
     assert list(data["datasets"]) == ["example-profiles"]
-    (key, export), = data["exports"].items()
+    (_key, export), = data["exports"].items()
     assert export["dataset"] == "example-profiles" and export["incremental"] is True
     assert re.fullmatch(r"\d+ \d+ \* \* \*", export["schedule"]) or export["schedule"] == "@daily"
 

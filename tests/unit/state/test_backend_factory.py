@@ -38,7 +38,6 @@ def test_default_location(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("location,message", [
-    ("postgresql://user@127.0.0.1:5432/db", "PostgreSQL state backend is not available"),
     ("s3://bucket/state", "unsupported state location scheme 's3'"),
 ])
 def test_unsupported_locations_are_clear_errors(tmp_path: Path, location: str, message: str) -> None:

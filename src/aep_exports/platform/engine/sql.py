@@ -54,7 +54,7 @@ def selection(
             params.append(segment.segmentId)
             params.extend(segment.status)
             if segment.segmentNs is not None:
-                parts.append("lower(segment_ns) = lower(?)")
+                parts.append("segment_ns = ?")
                 params.append(segment.segmentNs)
             if qual_start is not None:
                 parts.append("qual_ts >= ?")
@@ -106,7 +106,7 @@ def event_list(structure: Structure, from_ingest: datetime | None,
     fields = "".join(f", {ident(key)} := {extract('d', (key,))}" for key in structure)
     conditions, params = ["e.pkey IN (SELECT pkey FROM " + KEYS + ")"], []
     if from_ingest is not None:
-        conditions.append("e.ingest_ts >= ?")
+        conditions.append("e.ingest_ts > ?")
         params.append(from_ingest)
     if to_ingest is not None:
         conditions.append("e.ingest_ts <= ?")

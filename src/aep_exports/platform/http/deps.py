@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from aep_exports.platform.backend.listing import Query
@@ -15,12 +16,13 @@ from aep_exports.platform.errors import bad_request
 from aep_exports.platform.gateway import authenticate
 
 
-def get_platform(request: Request) -> LocalPlatform:
+# Dependencies are ``async`` on purpose: FastAPI runs a sync dependency in the thread pool, one hop each.
+async def get_platform(request: Request) -> LocalPlatform:
     platform: LocalPlatform = request.app.state.platform
     return platform
 
 
-def gateway(
+async def gateway(
     request: Request,
     authorization: Annotated[str | None, Header(description="`Bearer {ACCESS_TOKEN}` from IMS")] = None,
     x_api_key: Annotated[str | None, Header(description="The API key (the client id)")] = None,
@@ -30,9 +32,10 @@ def gateway(
     x_sandbox_name: Annotated[str | None, Header(description="The sandbox, e.g. `prod`")] = None,
 ) -> Caller:
     """The gateway's header checks; in-process, also move due jobs along before the call is answered."""
-    platform = get_platform(request)
+    platform: LocalPlatform = request.app.state.platform
     caller = authenticate(request.method, request.headers, platform.auth, platform.faults)
-    platform.before_read()
+    if platform.in_process:
+        await run_in_threadpool(platform.before_read)
     return caller
 
 
@@ -54,7 +57,7 @@ async def json_body(request: Request, _caller: CallerDep) -> Any:
 BodyDep = Annotated[Any, Depends(json_body)]
 
 
-def query_of(request: Request) -> Query:
+async def query_of(request: Request) -> Query:
     """All query parameters, each with every value it was given."""
     result: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():

@@ -94,7 +94,7 @@ class PlatformMiddleware:
             return str(route.path)
         for candidate in self.routes:
             match, _ = candidate.matches(scope)
-            if match is Match.FULL:
+            if match is Match.FULL and hasattr(candidate, "path"):
                 return str(candidate.path)
         return "(unmatched)"
 

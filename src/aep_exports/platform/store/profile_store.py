@@ -86,6 +86,12 @@ class ProfileStore:
             raise StoreError(f"cannot open the profile store {path}: {exc}") from exc
         return cls(con, path, org, sandbox)
 
+    @classmethod
+    def in_memory(cls, org: str = "memory", sandbox: str = "prod") -> ProfileStore:
+        """A throw-away store that lives in memory only (tests, benchmarks)."""
+        return cls(schema.connect(None, memory_limit=schema.DEFAULT_MEMORY_LIMIT, threads=schema.DEFAULT_THREADS),
+                   Path(":memory:"), org, sandbox)
+
     @property
     def connection(self) -> Any:
         """The DuckDB connection (for the export engine and the loaders of this package)."""

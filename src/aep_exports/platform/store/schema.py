@@ -37,19 +37,19 @@ DEFAULT_MEMORY_LIMIT = "768MB"
 DEFAULT_THREADS = 2
 
 
-def connect(db_path: Path, *, memory_limit: str, threads: int) -> Any:
-    """Open (creating if needed) the DuckDB file with bounded memory and threads."""
+def connect(db_path: Path | None, *, memory_limit: str, threads: int) -> Any:
+    """Open (creating if needed) the DuckDB file (None: in memory) with bounded memory and threads."""
     import duckdb
 
-    temp_dir = db_path.parent / "duckdb-tmp"
-    config = {
+    config: dict[str, Any] = {
         "memory_limit": memory_limit,
         "threads": threads,
-        "temp_directory": str(temp_dir),
         # Rows are ordered explicitly where order matters; this lets DuckDB stream more freely.
         "preserve_insertion_order": False,
     }
-    con = duckdb.connect(str(db_path), config=config)
+    if db_path is not None:
+        config["temp_directory"] = str(db_path.parent / "duckdb-tmp")
+    con = duckdb.connect(":memory:" if db_path is None else str(db_path), config=config)
     con.execute(DDL)
     if con.execute("SELECT count(*) FROM meta WHERE key = 'format_version'").fetchone()[0] == 0:
         con.execute("INSERT INTO meta VALUES ('format_version', ?)", [FORMAT_VERSION])

@@ -1,0 +1,217 @@
+"""Carry out a plan's actions in dependency order, independent ones in parallel.
+
+An action waits for the actions named in its ``after`` list (a new dataset before the runs writing
+into it; a cancel before the run replacing it). Ready actions run on a thread pool of
+``parallelism`` workers; the client's shared limiter bounds the requests they make. When an action
+fails, the actions depending on it (directly or not) are skipped, everything else still runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from aep_exports.apply import handlers
+from aep_exports.apply.console import Console
+from aep_exports.apply.ledger import Ledger
+from aep_exports.apply.runs import RunStarted, start_run
+from aep_exports.errors import AepExportsError
+
+if TYPE_CHECKING:
+    from aep_exports.client import PlatformClient
+    from aep_exports.plan.actions import RunExport
+    from aep_exports.plan.model import Action, Plan
+
+Outcome = Literal["done", "failed", "skipped"]
+_VERBS = {
+    "create_dataset": "create dataset",
+    "update_dataset": "update dataset",
+    "replace_dataset": "replace dataset",
+    "delete_dataset": "delete dataset",
+    "run_export": "run export",
+    "cancel_job": "cancel job of",
+    "forget": "forget",
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """How one action ended: ``done`` (with what it did), ``failed`` (why) or ``skipped`` (which failure)."""
+
+    action_id: str
+    kind: str
+    key: str
+    outcome: Outcome
+    message: str
+    job_id: int | None = None
+
+    def line(self) -> str:
+        """One summary line."""
+        mark = {"done": "✓", "failed": "✗", "skipped": "-"}[self.outcome]
+        return f"{mark} {_VERBS.get(self.kind, self.kind)} {self.key}: {self.message}"
+
+
+@dataclass
+class ApplyReport:
+    """Every action's result, in the order they finished."""
+
+    results: list[ActionResult] = field(default_factory=list)
+
+    def of(self, outcome: Outcome) -> list[ActionResult]:
+        """The results with this outcome."""
+        return [r for r in self.results if r.outcome == outcome]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed or was skipped."""
+        return all(r.outcome == "done" for r in self.results)
+
+    @property
+    def started_jobs(self) -> list[int]:
+        """Ids of the jobs this apply created or adopted."""
+        return [r.job_id for r in self.results if r.job_id is not None]
+
+    def summary_line(self) -> str:
+        """``Apply complete: 3 done.`` or ``Apply finished with errors: 2 done, 1 failed, 1 skipped.``"""
+        outcomes: tuple[Outcome, ...] = ("done", "failed", "skipped")
+        parts = ", ".join(f"{len(self.of(o))} {o}" for o in outcomes if self.of(o)) or "nothing to do"
+        return ("Apply complete: " if self.ok else "Apply finished with errors: ") + parts + "."
+
+
+@dataclass
+class Executor:
+    """Runs one plan against one client and one ledger."""
+
+    ledger: Ledger
+    client: PlatformClient
+    clock: Callable[[], datetime]
+    console: Console
+    parallelism: int = 8
+    sandbox: str | None = None
+    ids: handlers.DatasetIds = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ids = handlers.DatasetIds(
+            self.ledger.read(lambda doc: {k: r.id for k, r in doc.datasets.items()})
+        )
+
+    def run_one(self, action: Action) -> ActionResult:
+        """Carry out one action; an error becomes a ``failed`` result."""
+        job_id: int | None = None
+        try:
+            message, job_id = self._dispatch(action)
+            outcome: Outcome = "done"
+        except AepExportsError as exc:
+            message, outcome = str(exc), "failed"
+        result = ActionResult(action.action_id, action.kind, action.key, outcome, message, job_id)
+        self.console.line(result.line())
+        return result
+
+    def _dispatch(self, action: Action) -> tuple[str, int | None]:
+        kind, s = action.kind, self.sandbox
+        if action.kind == "run_export":
+            started = self._run(action)
+            return f"started {started.describe()}", started.job_id
+        if action.kind == "create_dataset":
+            return handlers.create_dataset(
+                self.ledger, self.client, action, self.ids, self.clock, sandbox=s
+            ), None
+        if action.kind == "update_dataset":
+            return handlers.update_dataset(self.ledger, self.client, action, self.clock, sandbox=s), None
+        if action.kind == "replace_dataset":
+            return handlers.replace_dataset(
+                self.ledger, self.client, action, self.ids, self.clock, sandbox=s
+            ), None
+        if action.kind == "delete_dataset":
+            return handlers.delete_dataset(self.ledger, self.client, action, self.clock, sandbox=s), None
+        if action.kind == "cancel_job":
+            return handlers.cancel_job(self.ledger, self.client, action, self.clock, sandbox=s), None
+        if action.kind == "forget":
+            return handlers.forget(self.ledger, action, self.clock), None
+        raise AssertionError(f"unknown action kind {kind}")  # pragma: no cover
+
+    def _run(self, action: RunExport) -> RunStarted:
+        try:
+            body = action.resolved_body(self.ids.snapshot())
+        except KeyError as exc:
+            raise AepExportsError(f"the id of dataset {action.dataset_key} is unknown ({exc})") from None
+        return start_run(self.ledger, self.client, action, body, self.clock, sandbox=self.sandbox)
+
+    def execute(self, actions: tuple[Action, ...] | list[Action]) -> ApplyReport:
+        """Run ``actions`` respecting their ``after`` lists; never raises for an action's failure."""
+        report = ApplyReport()
+        by_id = {a.action_id: a for a in actions}
+        waiting_on = {a.action_id: {d for d in a.after if d in by_id} for a in actions}
+        dependents: dict[str, list[str]] = {a.action_id: [] for a in actions}
+        for action_id, deps in waiting_on.items():
+            for dep in deps:
+                dependents[dep].append(action_id)
+        order = [a.action_id for a in actions]
+        finished: set[str] = set()
+        launched: set[str] = set()
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, self.parallelism), thread_name_prefix="apply"
+        ) as pool:
+            running: dict[concurrent.futures.Future[ActionResult], str] = {}
+
+            def launch_ready() -> None:
+                for action_id in order:
+                    if action_id not in launched and action_id not in finished and not waiting_on[action_id]:
+                        launched.add(action_id)
+                        running[pool.submit(self.run_one, by_id[action_id])] = action_id
+
+            launch_ready()
+            while running:
+                done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    action_id = running.pop(future)
+                    result = future.result()
+                    report.results.append(result)
+                    finished.add(action_id)
+                    if result.outcome == "done":
+                        for child in dependents[action_id]:
+                            waiting_on[child].discard(action_id)
+                    else:
+                        self._skip_dependents(action_id, by_id, dependents, finished, report)
+                launch_ready()
+        return report
+
+    def _skip_dependents(
+        self,
+        failed: str,
+        by_id: dict[str, Action],
+        dependents: dict[str, list[str]],
+        finished: set[str],
+        report: ApplyReport,
+    ) -> None:
+        stack = list(dependents[failed])
+        while stack:
+            child = stack.pop()
+            if child in finished:
+                continue
+            finished.add(child)
+            action = by_id[child]
+            result = ActionResult(
+                child, action.kind, action.key, "skipped", f"skipped: {failed} did not succeed"
+            )
+            report.results.append(result)
+            self.console.line(result.line())
+            stack.extend(dependents[child])
+
+
+def execute_plan(
+    plan: Plan,
+    ledger: Ledger,
+    client: PlatformClient,
+    clock: Callable[[], datetime],
+    console: Console,
+    *,
+    parallelism: int = 8,
+    sandbox: str | None = None,
+) -> ApplyReport:
+    """Carry out every action of ``plan``; see :class:`Executor`."""
+    executor = Executor(ledger, client, clock, console, parallelism=parallelism, sandbox=sandbox)
+    return executor.execute(plan.actions)

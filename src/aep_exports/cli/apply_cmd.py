@@ -1,0 +1,205 @@
+"""``apply``: plan (or load a saved plan), confirm, carry it out under the state lock, report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from aep_exports.cli.context import CliContext
+from aep_exports.errors import ApplyError, PlanError, UsageError
+
+if TYPE_CHECKING:
+    from aep_exports.apply import ApplyOutcome, Ledger
+    from aep_exports.client import PlatformClient
+    from aep_exports.config.settings import Settings
+    from aep_exports.plan.desired import Desired
+    from aep_exports.plan.model import Plan, PlanOptions
+    from aep_exports.state.backend import StateBackend
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``30``, ``30s``, ``2m``, ``1h``."""
+    value = text.strip().lower()
+    factor = 1.0
+    for suffix, seconds in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if value.endswith(suffix):
+            value, factor = value[: -len(suffix)], seconds
+            break
+    try:
+        number = float(value) * factor
+    except ValueError:
+        raise UsageError(f"--lock-timeout: {text!r} is not a duration (e.g. 30, 30s, 2m)") from None
+    if number < 0:
+        raise UsageError("--lock-timeout must not be negative")
+    return number
+
+
+def _plan_now(
+    settings: Settings,
+    client: PlatformClient,
+    backend: StateBackend,
+    ledger: Ledger,
+    desired: Desired,
+    now: datetime,
+    options: PlanOptions,
+) -> tuple[Plan, Ledger]:
+    """Refresh then plan with the plan engineer's pipeline pieces, inside the lock apply holds."""
+    from aep_exports.apply import Ledger as LedgerType
+    from aep_exports.cli.wiring import resolve_org
+    from aep_exports.plan.planner import PlanContext, make_plan
+    from aep_exports.reconcile.refresh import refresh
+
+    result = refresh(client, backend, desired, now, write=True, lock_timeout=0, command="apply")
+    context = PlanContext(
+        platform=settings.platform,
+        org=resolve_org(settings),
+        sandbox=settings.sandbox,
+        created_at=datetime.now(UTC),
+    )
+    plan = make_plan(
+        desired, result.state, result.snapshot, now, options, context=context, refreshed=result.outcomes
+    )
+    return plan, LedgerType(backend, result.state)
+
+
+def _confirm(auto_approve: bool, from_file: bool) -> None:
+    if auto_approve or from_file:
+        return
+    if not sys.stdin.isatty():
+        raise ApplyError(
+            "refusing to apply without confirmation: the input is not a terminal",
+            hint="Review the plan, then run `aep-exports apply --auto-approve`, or save it with "
+            "`aep-exports plan -o plan.json` and run `aep-exports apply plan.json`.",
+        )
+    if not click.confirm("\nDo you want to perform these actions?", default=False):
+        raise ApplyError("apply cancelled; nothing was changed")
+
+
+def _json_report(plan: Plan, outcome: ApplyOutcome | None) -> str:
+    data: dict[str, Any] = {"plan": json.loads(plan.to_json()), "ok": outcome.ok if outcome else True}
+    if outcome is not None:
+        data["results"] = [vars(r) for r in outcome.report.results]
+        data["runs"] = [
+            json.loads(o.model_dump_json()) for o in (outcome.waited.outcomes if outcome.waited else [])
+        ]
+        data["failed_runs"] = outcome.failed_runs
+    return json.dumps(data, indent=2)
+
+
+@click.command("apply")
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
+@click.option("--wait", "wait", is_flag=True, help="Follow the runs to the end and record their outcomes.")
+@click.option(
+    "--wait-timeout", type=float, default=None, metavar="SECONDS", help="Stop following after this long."
+)
+@click.option("--parallelism", type=click.IntRange(1, 64), default=None, help="Actions carried out at once.")
+@click.option(
+    "--lock-timeout",
+    "lock_timeout",
+    metavar="DURATION",
+    default=None,
+    help="How long to wait for the state lock (e.g. 30s; default: the lock_timeout setting).",
+)
+@click.option(
+    "--target", "targets", multiple=True, metavar="KEY", help="Apply only this resource (repeatable)."
+)
+@click.option("--run", "runs", multiple=True, metavar="KEY", help="Run this export now (repeatable).")
+@click.option(
+    "--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed."
+)
+@click.option(
+    "--prune", is_flag=True, help="Delete datasets that are no longer declared (never protected ones)."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--now", "now_text", metavar="RFC3339", help="Apply as if it were this instant (also AEP_EXPORTS_NOW)."
+)
+@click.pass_obj
+def apply(
+    cli: CliContext,
+    plan_file: Path | None,
+    auto_approve: bool,
+    wait: bool,
+    wait_timeout: float | None,
+    parallelism: int | None,
+    lock_timeout: str | None,
+    targets: tuple[str, ...],
+    runs: tuple[str, ...],
+    allow_replace: bool,
+    prune: bool,
+    fmt: str,
+    now_text: str | None,
+) -> None:
+    """Carry out a plan: create datasets, start due runs, cancel stuck ones, record outcomes.
+
+    \b
+    Without PLAN_FILE it plans now, shows the plan and asks for confirmation (on a terminal;
+    elsewhere pass --auto-approve). With PLAN_FILE (from `plan -o`) it applies exactly that plan,
+    refusing it when the state or the declarations changed since. The state lock is held throughout.
+    """
+    from aep_exports.apply import ApplyOptions, Ledger, apply_plan, clock_from, console_for, recover_intents
+    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
+    from aep_exports.plan.model import PlanOptions
+    from aep_exports.plan.saved import ensure_fresh, load_saved_plan
+    from aep_exports.render.style import use_colour
+    from aep_exports.render.text import render_plan_text
+
+    if plan_file is not None and (targets or runs or allow_replace or prune):
+        raise UsageError(
+            "--target, --run, --allow-replace and --prune shape a new plan; a saved plan already has them",
+            hint="Pass them to `aep-exports plan -o FILE` instead.",
+        )
+    settings = cli.settings()
+    _, desired = load_declared(settings)
+    backend = open_state(settings)
+    timeout = parse_duration(lock_timeout) if lock_timeout is not None else settings.lock_timeout
+    saved = load_saved_plan(plan_file) if plan_file is not None else None
+    console = console_for(sys.stderr if fmt == "json" else sys.stdout)
+    echo_err = fmt == "json"
+    with open_client(settings) as client, backend.lock(timeout=timeout, command="apply"):
+        now = agree_on_now(settings, client, now_from(now_text))
+        clock = clock_from(now)
+        ledger = Ledger(backend)
+        if saved is not None:
+            ensure_fresh(saved, ledger.doc, desired)
+            plan = saved
+            recover_intents(ledger, client, clock, console=console)
+        else:
+            recover_intents(ledger, client, clock, console=console)
+            options = PlanOptions(targets=targets, runs=runs, allow_replace=allow_replace, prune=prune)
+            plan, ledger = _plan_now(settings, client, backend, ledger, desired, now, options)
+        if fmt == "text":
+            click.echo(render_plan_text(plan, colour=use_colour()), nl=False)
+        if plan.errors:
+            raise PlanError(
+                f"the plan has {len(plan.errors)} error(s):\n" + "\n".join(e.text() for e in plan.errors)
+            )
+        if not plan.actions:
+            if fmt == "json":
+                click.echo(_json_report(plan, None))
+            else:
+                click.echo("\nNothing to do: no changes to apply.")
+            return
+        _confirm(auto_approve, saved is not None)
+        click.echo("", err=echo_err)
+        outcome = apply_plan(
+            plan,
+            ledger,
+            client,
+            clock,
+            console,
+            ApplyOptions(
+                parallelism=parallelism or settings.parallelism, wait=wait, wait_timeout=wait_timeout
+            ),
+        )
+    if fmt == "json":
+        click.echo(_json_report(plan, outcome))
+    else:
+        click.echo("\n" + "\n".join(outcome.summary_lines()))
+    outcome.raise_for_failures()

@@ -1,0 +1,283 @@
+"""Adopt an existing platform dataset or export job into state, after checking it matches its declaration.
+
+Only what the declaration sets is compared (server-filled fields never count). A mismatch is
+refused (nothing written) unless ``force``; a forced import records what the platform really
+has, so the next plan shows the difference as pending (an update, or the next run's new body).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from aep_exports.errors import AepExportsError, NotFoundError
+from aep_exports.plan.actions import FieldChange, digest_of
+from aep_exports.plan.changes import field_changes
+from aep_exports.plan.datasets import declared_changes
+from aep_exports.plan.exports import export_spec_for_state
+from aep_exports.plan.schedule import is_manual, latest_slot
+from aep_exports.plan.windows import format_instant
+from aep_exports.reconcile.refresh import live_dataset
+from aep_exports.state.model import DatasetRecord, RunRecord, RunStatus, StateDocument
+
+if TYPE_CHECKING:
+    from aep_exports.client import PlatformClient
+    from aep_exports.client.models import ExportJob
+    from aep_exports.plan.desired import Desired, DesiredExport
+    from aep_exports.state.backend import StateBackend
+
+# Request keys the platform copies from the body as sent; it fills none of them itself.
+_COPIED_KEYS = ("fields", "mergePolicy", "filter", "additionalFields")
+_FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import compared and whether it adopted the resource (``changes``: platform → declaration)."""
+
+    resource: str  # "dataset" | "export"
+    key: str
+    platform_id: str
+    changes: tuple[FieldChange, ...]
+    adopted: bool
+    forced: bool = False
+    detail: str = ""
+
+
+def _declared_export(desired: Desired, key: str) -> DesiredExport:
+    want = desired.exports.get(key)
+    if want is None:
+        raise AepExportsError(
+            f"no export named {key!r} is declared",
+            hint="declared exports: " + (", ".join(sorted(desired.exports)) or "none"),
+        )
+    return want
+
+
+def import_dataset(
+    client: PlatformClient,
+    backend: StateBackend,
+    desired: Desired,
+    key: str,
+    dataset_id: str,
+    *,
+    now: datetime,
+    force: bool = False,
+    lock_timeout: float = 0.0,
+) -> ImportResult:
+    """Record ``dataset_id`` as the dataset declared as ``key`` (refused on a mismatch unless ``force``)."""
+    want = desired.datasets.get(key)
+    if want is None:
+        raise AepExportsError(
+            f"no dataset named {key!r} is declared",
+            hint="declared datasets: " + (", ".join(sorted(desired.datasets)) or "none"),
+        )
+    with backend.lock(timeout=lock_timeout, command="import"):
+        doc = backend.read()
+        _check_dataset_free(doc, key, dataset_id)
+        try:
+            dataset = client.get_dataset(dataset_id)
+        except NotFoundError:
+            raise AepExportsError(
+                f"dataset {dataset_id} was not found in sandbox {doc.sandbox!r}",
+                hint="list datasets in the platform's UI or API and check the id",
+            ) from None
+        live_body = live_dataset(dataset).body
+        changes = declared_changes(want.body, live_body)
+        if changes and not force:
+            return ImportResult("dataset", key, dataset_id, tuple(changes), adopted=False)
+        spec = (
+            want.spec if not changes else {**want.spec, "body": _applied_body(want.body, live_body, changes)}
+        )
+        doc.datasets[key] = DatasetRecord(id=dataset_id, spec=spec, created_at=dataset.created_at or now)
+        backend.write(doc, expected_serial=doc.serial)
+    detail = f"dataset {key} is now managed as {dataset_id}"
+    return ImportResult(
+        "dataset", key, dataset_id, tuple(changes), adopted=True, forced=bool(changes), detail=detail
+    )
+
+
+def _check_dataset_free(doc: StateDocument, key: str, dataset_id: str) -> None:
+    existing = doc.datasets.get(key)
+    if existing is not None:
+        what = "this dataset" if existing.id == dataset_id else f"dataset {existing.id}"
+        raise AepExportsError(
+            f"dataset {key!r} is already managed: state holds {what} under that key",
+            hint=f"to adopt another one, first run: aep-exports state rm dataset.{key}",
+        )
+    for other, record in doc.datasets.items():
+        if record.id == dataset_id:
+            raise AepExportsError(f"dataset {dataset_id} is already managed under key {other!r}")
+
+
+def _applied_body(
+    declared: dict[str, Any], live: dict[str, Any], changes: list[FieldChange]
+) -> dict[str, Any]:
+    """The declared body with every differing top-level field as the platform has it (what was 'applied')."""
+    body = dict(declared)
+    for top in {change.path.split(".", 1)[0].split("[", 1)[0] for change in changes}:
+        if top == "tags":
+            live_tags = live.get("tags") if isinstance(live.get("tags"), dict) else {}
+            body["tags"] = {
+                name: values
+                for name, values in (live_tags or {}).items()
+                if name in (declared.get("tags") or {})
+            }
+        elif top in live:
+            body[top] = live[top]
+        else:
+            body.pop(top, None)
+    return body
+
+
+def job_request(job: ExportJob) -> dict[str, Any]:
+    """The request body a job was created with, as far as the job shows it (server fields left out)."""
+    wire = job.to_wire()
+    body = {key: wire[key] for key in _COPIED_KEYS if key in wire}
+    destination: dict[str, Any] = {"datasetId": job.dataset_id}
+    if job.destination.segment_per_batch is not None:
+        destination["segmentPerBatch"] = job.destination.segment_per_batch
+    body["destination"] = destination
+    if job.schema_name is not None:
+        body["schema"] = {"name": job.schema_name}
+    return body
+
+
+def request_changes(
+    declared: dict[str, Any], actual: dict[str, Any], *, incremental: bool
+) -> list[FieldChange]:
+    """Differences platform → declaration; the window start of an incremental export never counts."""
+    declared = _without_window(declared) if incremental else declared
+    actual = _without_window(actual) if incremental else actual
+    if "segmentPerBatch" not in declared.get("destination", {}):
+        # The platform answers segmentPerBatch: false when the request left it out.
+        actual = {
+            **actual,
+            "destination": {k: v for k, v in actual.get("destination", {}).items() if k != "segmentPerBatch"},
+        }
+    return field_changes(actual, declared)
+
+
+def _without_window(body: dict[str, Any]) -> dict[str, Any]:
+    window = body.get("filter")
+    if not isinstance(window, dict) or "fromIngestTimestamp" not in window:
+        return body
+    rest = {k: v for k, v in window.items() if k != "fromIngestTimestamp"}
+    copy = {k: v for k, v in body.items() if k != "filter"}
+    if rest:
+        copy["filter"] = rest
+    return copy
+
+
+def _parse_instant(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def import_export(
+    client: PlatformClient,
+    backend: StateBackend,
+    desired: Desired,
+    key: str,
+    job_id: int,
+    *,
+    now: datetime,
+    force: bool = False,
+    lock_timeout: float = 0.0,
+) -> ImportResult:
+    """Record job ``job_id`` as a run of export ``key`` (refused on a mismatch unless ``force``)."""
+    want = _declared_export(desired, key)
+    with backend.lock(timeout=lock_timeout, command="import"):
+        doc = backend.read()
+        for other, record in doc.exports.items():
+            if record.find_run(job_id=job_id) is not None:
+                raise AepExportsError(f"job {job_id} is already recorded as a run of export {other!r}")
+        try:
+            job = client.get_export_job(job_id)
+        except NotFoundError:
+            raise AepExportsError(f"export job {job_id} was not found in sandbox {doc.sandbox!r}") from None
+        dataset_id = _target_dataset(doc, want, job)
+        actual = job_request(job)
+        since = (
+            _parse_instant((actual.get("filter") or {}).get("fromIngestTimestamp"))
+            if want.incremental
+            else None
+        )
+        declared = want.build_body(dataset_id, since)
+        changes = request_changes(declared, actual, incremental=want.incremental)
+        if changes and not force:
+            return ImportResult("export", key, str(job_id), tuple(changes), adopted=False)
+        run = _run_from_job(job, want, since, now, actual)
+        record = doc.ensure_export(key)
+        blocking = [r for r in record.unfinished_runs() if r.job_id != job_id]
+        if run.unfinished and blocking:
+            raise AepExportsError(
+                f"export {key!r} already has an unfinished run "
+                f"({'job ' + str(blocking[-1].job_id) if blocking[-1].job_id else 'no job yet'})",
+                hint="wait for it to finish (aep-exports refresh), then import again",
+            )
+        newest = record.last_run()
+        record.add_run(run)
+        record.runs.sort(key=lambda r: r.created or r.slot)
+        if newest is None or record.last_run() is run:
+            record.spec = (
+                export_spec_for_state(want, actual)
+                if not changes
+                else {"declaration": None, "request": actual}
+            )
+        if (
+            run.succeeded
+            and run.window_to is not None
+            and (record.watermark is None or run.window_to > record.watermark)
+        ):
+            record.watermark = run.window_to
+        backend.write(doc, expected_serial=doc.serial)
+    detail = f"job {job_id} ({run.status}, slot {format_instant(run.slot)}) is now a run of {key}"
+    return ImportResult(
+        "export", key, str(job_id), tuple(changes), adopted=True, forced=bool(changes), detail=detail
+    )
+
+
+def _target_dataset(doc: StateDocument, want: DesiredExport, job: ExportJob) -> str:
+    if want.dataset_id:
+        return want.dataset_id
+    dataset_key = want.dataset_key or ""
+    record = doc.datasets.get(dataset_key)
+    if record is None:
+        raise AepExportsError(
+            f"export {want.key!r} writes into dataset {dataset_key!r}, which is not in state yet",
+            hint=f"import it first: aep-exports import dataset {dataset_key} {job.dataset_id or 'ID'}",
+        )
+    return record.id
+
+
+def _run_from_job(
+    job: ExportJob, want: DesiredExport, since: datetime | None, now: datetime, actual: dict[str, Any]
+) -> RunRecord:
+    created = job.created_at or now
+    slot = created if is_manual(want.schedule) else (latest_slot(want.schedule, created) or created)
+    status = job.status.upper()
+    note = "imported"
+    if job.is_finished and status not in _FINISHED:
+        note, status = f"imported; platform status {status}", RunStatus.FAILED
+    window_to = max(slot, since) if since is not None else slot
+    return RunRecord(
+        job_id=job.id,
+        slot=slot,
+        window_from=since,
+        window_to=window_to,
+        status=status,
+        created=created,
+        finished=(job.updated_at or now) if job.is_finished else None,
+        batches=list(job.batch_ids),
+        metrics=dict(job.metrics),
+        errors=[e.to_wire() for e in job.errors],
+        request_digest=digest_of(actual),
+        note=note,
+    )

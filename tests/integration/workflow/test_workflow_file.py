@@ -1,0 +1,134 @@
+"""The workflow `aep-exports init` writes: its triggers, permissions, secrets, and that it only runs
+commands and options that exist (checked against the real click command tree)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from croniter import croniter
+
+from aep_exports.scaffold import template_text
+
+SANDBOX_GROUP = "aep-exports-${{ vars.AEP_SANDBOX_NAME || 'prod' }}"
+MARKER = "<!-- aep-exports-plan -->"
+
+
+def all_steps(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name, job in workflow["jobs"].items() for step in job["steps"]]
+
+
+def test_triggers_are_pull_request_push_to_main_and_a_schedule(workflow: dict[str, Any]) -> None:
+    on = workflow["on"]
+    assert set(on) == {"pull_request", "push", "schedule", "workflow_dispatch"}
+    assert on["push"]["branches"] == ["main"]
+    assert "exports/**" in on["pull_request"]["paths"] and "aep-exports.yaml" in on["push"]["paths"]
+    (entry,) = on["schedule"]
+    assert croniter.is_valid(entry["cron"])
+    jobs = workflow["jobs"]
+    assert jobs["plan"]["if"] == "github.event_name == 'pull_request'"
+    assert jobs["apply"]["if"] == "github.event_name == 'push'"
+    assert "github.event_name == 'schedule'" in jobs["scheduled"]["if"]
+
+
+def test_writers_of_one_sandbox_are_serialised_and_never_cancelled(workflow: dict[str, Any]) -> None:
+    for job in ("apply", "scheduled"):
+        concurrency = workflow["jobs"][job]["concurrency"]
+        assert concurrency == {"group": SANDBOX_GROUP, "cancel-in-progress": False}
+    # Plans only read: they must not sit in the writers' queue, where a pending plan would
+    # replace (cancel) a pending apply.
+    assert workflow["jobs"]["plan"]["concurrency"]["group"] != SANDBOX_GROUP
+
+
+def test_permissions_are_least_privilege(workflow: dict[str, Any]) -> None:
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    assert jobs["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert jobs["apply"]["permissions"]["actions"] == "read"
+    assert "pull-requests" not in jobs["scheduled"]["permissions"]
+    assert all(v in ("read", "none") for v in jobs["apply"]["permissions"].values())
+
+
+def test_secrets_reach_the_tool_only_as_environment_variables(workflow: dict[str, Any]) -> None:
+    env = workflow["env"]
+    for name in ("AEP_CLIENT_ID", "AEP_CLIENT_SECRET", "AEP_ORG_ID", "AEP_STATE_URL"):
+        assert env[name] == f"${{{{ secrets.{name} }}}}"
+    assert env["AEP_SANDBOX_NAME"] == "${{ vars.AEP_SANDBOX_NAME || 'prod' }}"
+    for job, step in all_steps(workflow):
+        if "run" in step:
+            # No ${{ }} in scripts at all: values come in through env (no script injection).
+            assert "${{" not in step["run"], f"{job}: {step.get('name')}"
+    text = template_text("workflow.yml")
+    assert len(re.findall(r"secrets\.", text)) == 4  # each secret named once, in the env block
+
+
+def test_steps_are_well_formed_and_actions_pinned(workflow: dict[str, Any]) -> None:
+    for name, job in workflow["jobs"].items():
+        assert job["runs-on"] == "ubuntu-latest", name
+        ids = [s["id"] for s in job["steps"] if "id" in s]
+        assert len(ids) == len(set(ids)), name
+        for step in job["steps"]:
+            assert ("run" in step) != ("uses" in step), step
+            if "uses" in step:
+                assert re.fullmatch(r"actions/[a-z-]+(/[a-z]+)?@v\d+", step["uses"]), step["uses"]
+            for ref in re.findall(r"steps\.([a-z-]+)\.", str(step.get("if", "")) + str(step.get("env", ""))):
+                assert ref in ids, f"{name}: step {ref!r} referenced but not defined"
+
+
+def test_every_command_it_runs_exists_with_those_options(
+        workflow: dict[str, Any], command_checker: Any) -> None:
+    for module in ("plan_cmd", "apply_cmd", "status_cmd", "validate_cmd"):
+        pytest.importorskip(f"aep_exports.cli.{module}",
+                            reason=f"aep_exports.cli.{module} is not written yet")
+    invocations, check_invocation = command_checker
+
+    seen = set()
+    for job, step in all_steps(workflow):
+        for argv in invocations(step.get("run", "")):
+            assert check_invocation(argv) == [], f"{job}: aep-exports {' '.join(argv)}"
+            seen.add(" ".join(a for a in argv if not a.endswith((".json", ".md")) or a.startswith("-")))
+    assert {"validate", "plan --detailed-exitcode -o --format markdown", "apply --auto-approve --wait",
+            "apply --auto-approve", "drift --format markdown", "status --format json", "status"} <= seen
+
+
+def test_the_pull_request_comment_is_found_by_its_marker_and_updated(workflow: dict[str, Any]) -> None:
+    steps = {s.get("name"): s for s in workflow["jobs"]["plan"]["steps"]}
+    comment = steps["Post the plan as one pull-request comment"]
+    assert comment["uses"] == "actions/github-script@v7"
+    script = comment["with"]["script"]
+    assert MARKER in script and "updateComment" in script and "createComment" in script
+    assert script.index("updateComment") < script.index("createComment")
+    plan = next(s for s in workflow["jobs"]["plan"]["steps"] if s.get("id") == "plan")
+    assert f"echo '{MARKER}'" in plan["run"] and "> comment.md" in plan["run"]
+    upload = steps["Keep the plan"]
+    assert upload["uses"] == "actions/upload-artifact@v4" and "plan.json" in upload["with"]["path"]
+    assert upload["with"]["name"] == "aep-exports-plan"
+
+
+def test_apply_uses_the_reviewed_plan_and_falls_back_only_when_it_is_stale(workflow: dict[str, Any]) -> None:
+    apply = next(s for s in workflow["jobs"]["apply"]["steps"] if s.get("id") == "apply")["run"]
+    assert "aep-exports apply reviewed/plan.json --auto-approve --wait" in apply
+    assert "grep -Eqi '^Error:.*stale' apply.log" in apply
+    fetch = next(s for s in workflow["jobs"]["apply"]["steps"] if s.get("id") == "reviewed")["run"]
+    assert "--name aep-exports-plan" in fetch
+
+
+def test_the_command_checker_catches_what_click_would_refuse(command_checker: Any) -> None:
+    """The checker above must be able to fail: wrong commands, options, choices and arguments."""
+    pytest.importorskip("aep_exports.cli.plan_cmd", reason="aep_exports.cli.plan_cmd is not written yet")
+    invocations, check_invocation = command_checker
+    assert invocations("rc=0\naep-exports plan -o p.json > p.md 2> e || rc=$?  # aep-exports x\n"
+                       "echo 'aep-exports nope'") == [["plan", "-o", "p.json"]]
+    assert check_invocation(["--sandbox", "dev", "plan", "--detailed-exitcode", "-o", "plan.json",
+                             "--format", "markdown"]) == []
+    assert check_invocation(["drift", "--format", "markdown"]) == []
+    assert check_invocation(["state", "push", "--force"]) == []
+    assert check_invocation(["plan", "--detailed-exit-code"]) == [
+        "aep-exports plan: no option --detailed-exit-code"]
+    assert check_invocation(["plan", "--format", "yaml"])[0].startswith(
+        "aep-exports plan --format: 'yaml' not in")
+    assert check_invocation(["deploy"]) == ["aep-exports: no command 'deploy'"]
+    assert check_invocation(["validate", "extra"])[0].startswith("aep-exports validate: 1 argument(s)")
+    assert check_invocation(["--nope", "validate"]) == ["aep-exports: no option --nope"]
+    assert check_invocation(["state"]) == ["aep-exports state: no subcommand"]
