@@ -39,15 +39,31 @@ class Tally:
         ordered = sorted(self.latencies_ms) or [0.0]
         p50 = statistics.median(ordered)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        print(f"{label:<10} {count:>8} requests  {rate:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms  "
-              f"errors {self.errors}  statuses {dict(sorted(self.statuses.items()))}")
+        print(
+            f"{label:<10} {count:>8} requests  {rate:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms  "
+            f"errors {self.errors}  statuses {dict(sorted(self.statuses.items()))}"
+        )
         return rate
 
 
 def start_server(data_dir: Path, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "aep_exports", "platform", "serve", "--port", "0", "--data", str(data_dir),
-               "--job-duration", "86400", *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "aep_exports",
+        "platform",
+        "serve",
+        "--port",
+        "0",
+        "--data",
+        str(data_dir),
+        "--job-duration",
+        "86400",
+        *extra,
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     assert process.stdout is not None
     first = process.stdout.readline().strip()
     if not first.startswith("Local platform listening on "):
@@ -68,24 +84,43 @@ def start_server(data_dir: Path, extra: list[str]) -> tuple[subprocess.Popen[str
 def prepare(url: str, jobs: int) -> tuple[dict[str, str], list[int]]:
     from aep_exports.platform.credentials import DEV_API_KEY, DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
 
-    token = httpx.post(f"{url}/ims/token/v3", data={"grant_type": "client_credentials", "client_id": DEV_CLIENT_ID,
-                                                    "client_secret": DEV_CLIENT_SECRET}).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "x-api-key": DEV_API_KEY, "x-gw-ims-org-id": DEV_ORG_ID,
-               "x-sandbox-name": "bench"}
+    token = httpx.post(
+        f"{url}/ims/token/v3",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEV_CLIENT_ID,
+            "client_secret": DEV_CLIENT_SECRET,
+        },
+    ).json()["access_token"]
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "x-api-key": DEV_API_KEY,
+        "x-gw-ims-org-id": DEV_ORG_ID,
+        "x-sandbox-name": "bench",
+    }
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-        created = client.post("/data/foundation/catalog/dataSets", json={
-            "name": "bench", "schemaRef": {"id": "https://ns.adobe.com/xdm/context/profile__union"},
-            "fileDescription": {"persisted": True, "format": "parquet"}})
+        created = client.post(
+            "/data/foundation/catalog/dataSets",
+            json={
+                "name": "bench",
+                "schemaRef": {"id": "https://ns.adobe.com/xdm/context/profile__union"},
+                "fileDescription": {"persisted": True, "format": "parquet"},
+            },
+        )
         dataset_id = created.json()[0].rsplit("/", 1)[-1]
-        body = {"fields": "identities.id,personalEmail.address", "destination": {"datasetId": dataset_id},
-                "schema": {"name": "_xdm.context.profile"},
-                "filter": {"segments": [{"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4"}]}}
+        body = {
+            "fields": "identities.id,personalEmail.address",
+            "destination": {"datasetId": dataset_id},
+            "schema": {"name": "_xdm.context.profile"},
+            "filter": {"segments": [{"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4"}]},
+        }
         ids = [client.post(JOBS, json=body).json()["id"] for _ in range(jobs)]
     return headers, ids
 
 
-async def hammer(url: str, headers: dict[str, str], clients: int, seconds: float, ids: list[int],
-                 baseline: bool) -> tuple[Tally, float]:
+async def hammer(
+    url: str, headers: dict[str, str], clients: int, seconds: float, ids: list[int], baseline: bool
+) -> tuple[Tally, float]:
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
@@ -117,10 +152,14 @@ async def hammer(url: str, headers: dict[str, str], clients: int, seconds: float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of measured load")
-    parser.add_argument("--baseline-duration", type=float, default=None, help="default: a quarter of --duration")
+    parser.add_argument(
+        "--baseline-duration", type=float, default=None, help="default: a quarter of --duration"
+    )
     parser.add_argument("--jobs", type=int, default=200, help="export jobs to create before measuring")
     parser.add_argument("--serve-arg", action="append", default=[], help="extra flag for `platform serve`")
     args = parser.parse_args()
@@ -130,8 +169,9 @@ def main() -> int:
             headers, ids = prepare(url, args.jobs)
             print(f"server {url}  clients {args.clients}  jobs {len(ids)}  duration {args.duration:g}s")
             asyncio.run(hammer(url, headers, args.clients, 1.0, ids, False))  # warm-up: connections, caches
-            base_tally, base_s = asyncio.run(hammer(url, headers, args.clients,
-                                                    args.baseline_duration or args.duration / 4, ids, True))
+            base_tally, base_s = asyncio.run(
+                hammer(url, headers, args.clients, args.baseline_duration or args.duration / 4, ids, True)
+            )
             tally, seconds = asyncio.run(hammer(url, headers, args.clients, args.duration, ids, False))
             base_rate = base_tally.report("baseline", base_s)
             rate = tally.report("jobs API", seconds)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +17,10 @@ EXPORT = "/data/foundation/export"
 # The seed's requests, exactly as written (profile-export-api.md §1 and §2).
 SEED_DATASET: dict[str, Any] = {
     "name": "Profile Data Export",
-    "schemaRef": {"id": "https://ns.adobe.com/xdm/context/profile__union",
-                  "contentType": "application/vnd.adobe.xed+json;version=1"},
+    "schemaRef": {
+        "id": "https://ns.adobe.com/xdm/context/profile__union",
+        "contentType": "application/vnd.adobe.xed+json;version=1",
+    },
     "fileDescription": {"persisted": True, "containerFormat": "parquet", "format": "parquet"},
     "aspect": "production",
 }
@@ -55,7 +57,10 @@ def seed_job(dataset_id: str, **changes: Any) -> dict[str, Any]:
 
 def simple_job(dataset_id: str, **changes: Any) -> dict[str, Any]:
     """A minimal valid export job body."""
-    body: dict[str, Any] = {"destination": {"datasetId": dataset_id}, "schema": {"name": "_xdm.context.profile"}}
+    body: dict[str, Any] = {
+        "destination": {"datasetId": dataset_id},
+        "schema": {"name": "_xdm.context.profile"},
+    }
     body.update(changes)
     return body
 
@@ -82,7 +87,7 @@ def _load_spec(name: str) -> dict[str, Any]:
 
     text = (SPECS / name).read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    document: dict[str, Any] = yaml.load(text, Loader=loader)
     return document
 
 
@@ -107,12 +112,15 @@ def spec_validate() -> Callable[[str, str, Any], None]:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
-    documents = {name: _load_spec(name) for name in ("segmentation.yaml", "catalog.yaml", "data-access.yaml",
-                                                       "profile.yaml")}
+    documents = {
+        name: _load_spec(name)
+        for name in ("segmentation.yaml", "catalog.yaml", "data-access.yaml", "profile.yaml")
+    }
     documents["segmentation.yaml"] = _patched_segmentation(documents["segmentation.yaml"])
     registry: Registry[Any] = Registry().with_resources(
         (f"urn:spec:{name}", Resource.from_contents(doc, default_specification=DRAFT7))
-        for name, doc in documents.items())
+        for name, doc in documents.items()
+    )
 
     def validate(spec: str, schema: str, instance: Any) -> None:
         wrapper = {"$ref": f"urn:spec:{spec}#/components/schemas/{schema}"}
@@ -122,8 +130,9 @@ def spec_validate() -> Callable[[str, str, Any], None]:
 
 
 @pytest.fixture(params=["in-process", "server"])
-def api(request: pytest.FixtureRequest, sync_asgi_transport: Callable[[Any], httpx.BaseTransport]
-        ) -> Iterator[httpx.Client]:
+def api(
+    request: pytest.FixtureRequest, sync_asgi_transport: Callable[[Any], httpx.BaseTransport]
+) -> Iterator[httpx.Client]:
     """A sync client with dev headers for sandbox ``prod``, in-process and over a real socket.
 
     ``client.platform`` is the backend behind it (to set faults, move the clock, insert quickly).

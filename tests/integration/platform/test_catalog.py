@@ -1,4 +1,4 @@
-"""Catalog datasets and batches: list keyed by id, paging, ordering, projections, filters, PATCH, PUT, DELETE."""
+"""Catalog datasets and batches: list keyed by id, paging, ordering, filters, PATCH, PUT, DELETE."""
 
 from __future__ import annotations
 
@@ -40,16 +40,21 @@ def test_patch_json_and_json_patch_put_delete(platform_http: httpx.Client, make_
     merged = platform_http.patch(f"{DATASETS}/{dataset_id}", json={"description": "merged", "created": 1})
     assert merged.status_code == 200 and merged.json() == [f"@/dataSets/{dataset_id}"]
     patched = platform_http.patch(
-        f"{DATASETS}/{dataset_id}", headers={"Content-Type": "application/json-patch+json"},
+        f"{DATASETS}/{dataset_id}",
+        headers={"Content-Type": "application/json-patch+json"},
         content=b'[{"op": "add", "path": "/tags/unifiedProfile", "value": ["enabled:true"]},'
-                b' {"op": "replace", "path": "/name", "value": "renamed"}]')
+        b' {"op": "replace", "path": "/name", "value": "renamed"}]',
+    )
     assert patched.status_code == 200
     doc = platform_http.get(f"{DATASETS}/{dataset_id}").json()[dataset_id]
     assert doc["description"] == "merged" and doc["name"] == "renamed" and doc["created"] != 1
     assert doc["tags"] == {"owner": ["x"], "unifiedProfile": ["enabled:true"]}
     assert doc["version"] == "1.0.2"
-    bad_patch = platform_http.patch(f"{DATASETS}/{dataset_id}", headers={"Content-Type": "application/json-patch+json"},
-                                    content=b'[{"op": "remove", "path": "/nope"}]')
+    bad_patch = platform_http.patch(
+        f"{DATASETS}/{dataset_id}",
+        headers={"Content-Type": "application/json-patch+json"},
+        content=b'[{"op": "remove", "path": "/nope"}]',
+    )
     assert bad_patch.status_code == 400 and "JSON Patch" in bad_patch.json()["detail"]
     replaced = platform_http.put(f"{DATASETS}/{dataset_id}", json={"name": "fresh"})
     assert replaced.status_code == 200
@@ -70,11 +75,18 @@ def test_create_refuses_bad_bodies(platform_http: httpx.Client) -> None:
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
 
 
-def test_batches_filter_by_dataset(make_platform_app: Callable[..., Any], sync_asgi_transport: Any,
-                                   make_dataset: Any, bodies: Any, spec_validate: Any) -> None:
+def test_batches_filter_by_dataset(
+    make_platform_app: Callable[..., Any],
+    sync_asgi_transport: Any,
+    make_dataset: Any,
+    bodies: Any,
+    spec_validate: Any,
+) -> None:
     app = make_platform_app()
     app.platform.seed(app.platform.dev_headers()["x-gw-ims-org-id"], "prod", 300, 1)
-    client = httpx.Client(transport=sync_asgi_transport(app), base_url="http://x", headers=app.platform.dev_headers())
+    client = httpx.Client(
+        transport=sync_asgi_transport(app), base_url="http://x", headers=app.platform.dev_headers()
+    )
     first, second = make_dataset(client), make_dataset(client)
     job = client.post("/data/core/ups/export/jobs", json=bodies.simple_job(first)).json()
     job = client.get(f"/data/core/ups/export/jobs/{job['id']}").json()
@@ -84,7 +96,10 @@ def test_batches_filter_by_dataset(make_platform_app: Callable[..., Any], sync_a
     assert list(listed) == [batch_id]
     batch = listed[batch_id]
     spec_validate("catalog.yaml", "batchResponse", batch)
-    assert batch["status"] == "success" and batch["recordCount"] == job["metrics"]["totalExportedProfileCounter"] > 0
+    assert (
+        batch["status"] == "success"
+        and batch["recordCount"] == job["metrics"]["totalExportedProfileCounter"] > 0
+    )
     assert batch["relatedObjects"] == [{"type": "dataSet", "id": first}]
     assert client.get("/data/foundation/catalog/batches", params={"dataSet": second}).json() == {}
     assert client.get(f"/data/foundation/catalog/batches/{batch_id}").json() == {batch_id: batch}

@@ -23,7 +23,9 @@ def test_set_advance_freeze(api: httpx.Client) -> None:
     assert api.post("/local/clock", json={"reset": True}).json()["offsetMs"] == 0
 
 
-def test_timestamps_and_job_durations_follow_the_clock(api: httpx.Client, make_dataset: Any, bodies: Any) -> None:
+def test_timestamps_and_job_durations_follow_the_clock(
+    api: httpx.Client, make_dataset: Any, bodies: Any
+) -> None:
     api.put("/local/settings", json={"job_duration_s": 3600})
     api.post("/local/clock", json={"freeze": True, "set": "2024-03-01T00:00:00Z"})
     start = 1_709_251_200_000
@@ -38,7 +40,10 @@ def test_timestamps_and_job_durations_follow_the_clock(api: httpx.Client, make_d
     api.post("/local/clock", json={"advance": "40m"})
     done = api.get(f"{JOBS}/{job['id']}").json()
     assert done["status"] == "SUCCEEDED"
-    assert done["metrics"]["totalTime"] == {"startTimeInMs": start, "endTimeInMs": start + 3_600_000,
-                                            "totalTimeInMs": 3_600_000}
+    assert done["metrics"]["totalTime"] == {
+        "startTimeInMs": start,
+        "endTimeInMs": start + 3_600_000,
+        "totalTimeInMs": 3_600_000,
+    }
     batches = api.get(f"{CATALOG}/batches", params={"dataSet": dataset_id}).json()
     assert all(batch["completed"] == start + 3_600_000 for batch in batches.values())

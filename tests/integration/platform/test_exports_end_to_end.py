@@ -13,8 +13,9 @@ JOBS = "/data/core/ups/export/jobs"
 EXPORT = "/data/foundation/export"
 
 
-def test_seed_job_writes_batches_that_data_access_serves(platform_server: Any, bodies: Any, make_dataset: Any,
-                                                          spec_validate: Any) -> None:
+def test_seed_job_writes_batches_that_data_access_serves(
+    platform_server: Any, bodies: Any, make_dataset: Any, spec_validate: Any
+) -> None:
     with httpx.Client(base_url=platform_server.url, headers=platform_server.headers(), timeout=60) as client:
         seeded = client.post("/local/seed", json={"profiles": 400, "seed": 11})
         assert seeded.status_code == 200, seeded.text
@@ -22,7 +23,9 @@ def test_seed_job_writes_batches_that_data_access_serves(platform_server: Any, b
         policies = client.get("/data/core/ups/config/mergePolicies").json()
         policy_ids = [policy["id"] for policy in policies["children"]]
         assert "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2" in policy_ids
-        assert client.get(f"/data/core/ups/config/mergePolicies/{policy_ids[0]}").json()["id"] == policy_ids[0]
+        assert (
+            client.get(f"/data/core/ups/config/mergePolicies/{policy_ids[0]}").json()["id"] == policy_ids[0]
+        )
         segments = client.get("/data/core/ups/segment/definitions").json()["segments"]
         segment_ids = {segment["id"] for segment in segments}
         assert "4edc8488-2c35-4f6d-b4c6-9075c68d2df4" in segment_ids
@@ -42,7 +45,9 @@ def test_seed_job_writes_batches_that_data_access_serves(platform_server: Any, b
         assert written, job
         total_rows = 0
         for batch in written:
-            catalog = client.get(f"/data/foundation/catalog/batches/{batch['batchId']}").json()[batch["batchId"]]
+            catalog = client.get(f"/data/foundation/catalog/batches/{batch['batchId']}").json()[
+                batch["batchId"]
+            ]
             files = client.get(f"{EXPORT}/batches/{batch['batchId']}/files").json()
             spec_validate("data-access.yaml", "dataSetFiles", files)
             rows = 0

@@ -65,7 +65,8 @@ def test_dropped_answer_over_a_socket_breaks_the_connection(platform_server: Any
 
 
 def test_dropped_answer_in_process_raises_through_the_asgi_transport(
-        make_platform_app: Callable[..., Any], bodies: Any) -> None:
+    make_platform_app: Callable[..., Any], bodies: Any
+) -> None:
     app = make_platform_app(faults={"drop_rate": 1.0})
     headers = app.platform.dev_headers()
 
@@ -93,7 +94,9 @@ def test_share_of_jobs_fail_with_errors(api: httpx.Client, bodies: Any, make_dat
     assert api.get(f"{CATALOG}/batches", params={"dataSet": dataset_id}).json() == {}
 
 
-def test_hanging_jobs_never_finish_but_can_be_cancelled(api: httpx.Client, bodies: Any, make_dataset: Any) -> None:
+def test_hanging_jobs_never_finish_but_can_be_cancelled(
+    api: httpx.Client, bodies: Any, make_dataset: Any
+) -> None:
     dataset_id = make_dataset(api)
     _faults(api, job_hang_rate=1.0)
     job_id = api.post(JOBS, json=bodies.simple_job(dataset_id)).json()["id"]
@@ -104,16 +107,21 @@ def test_hanging_jobs_never_finish_but_can_be_cancelled(api: httpx.Client, bodie
 
 
 def test_fault_settings_are_validated(api: httpx.Client) -> None:
-    for bad in ({"error_rate": 2}, {"nonsense": 1}, {"latency_ms": "slow"}, {"job_failure_rate": 0.6,
-                                                                               "job_hang_rate": 0.6}):
+    for bad in (
+        {"error_rate": 2},
+        {"nonsense": 1},
+        {"latency_ms": "slow"},
+        {"job_failure_rate": 0.6, "job_hang_rate": 0.6},
+    ):
         response = api.put("/local/faults", json=bad)
         assert response.status_code == 400, bad
     _faults(api, errorRate=0.5)  # camelCase is accepted too
     assert api.get("/local/faults").json()["error_rate"] == 0.5
 
 
-def _wait(api: httpx.Client, job_id: int, until: tuple[str, ...] = ("SUCCEEDED", "FAILED", "CANCELLED")
-          ) -> dict[str, Any]:
+def _wait(
+    api: httpx.Client, job_id: int, until: tuple[str, ...] = ("SUCCEEDED", "FAILED", "CANCELLED")
+) -> dict[str, Any]:
     deadline = time.monotonic() + 20
     while True:
         job: dict[str, Any] = api.get(f"{JOBS}/{job_id}").json()

@@ -12,13 +12,19 @@ JOBS = "/data/core/ups/export/jobs"
 OTHER_ORG = "OTHERORG00000000000000@AdobeOrg"
 
 
-def _client(app: Any, transport: Callable[[Any], httpx.BaseTransport], sandbox: str, **kwargs: Any) -> httpx.Client:
-    return httpx.Client(transport=transport(app), base_url="http://local-platform",
-                        headers=app.platform.dev_headers(sandbox, **kwargs))
+def _client(
+    app: Any, transport: Callable[[Any], httpx.BaseTransport], sandbox: str, **kwargs: Any
+) -> httpx.Client:
+    return httpx.Client(
+        transport=transport(app),
+        base_url="http://local-platform",
+        headers=app.platform.dev_headers(sandbox, **kwargs),
+    )
 
 
-def test_sandboxes_and_orgs_are_isolated(make_platform_app: Callable[..., Any], sync_asgi_transport: Any,
-                                         bodies: Any, make_dataset: Any) -> None:
+def test_sandboxes_and_orgs_are_isolated(
+    make_platform_app: Callable[..., Any], sync_asgi_transport: Any, bodies: Any, make_dataset: Any
+) -> None:
     app = make_platform_app(clients=[f"other:secret:{OTHER_ORG}"])
     dev = _client(app, sync_asgi_transport, "dev")
     prod = _client(app, sync_asgi_transport, "prod")
@@ -42,8 +48,9 @@ def test_sandboxes_and_orgs_are_isolated(make_platform_app: Callable[..., Any], 
     assert dev.get(f"{JOBS}/{job['id']}").status_code == 200
 
 
-def test_everything_survives_a_restart(make_platform_app: Callable[..., Any], sync_asgi_transport: Any,
-                                       bodies: Any, make_dataset: Any) -> None:
+def test_everything_survives_a_restart(
+    make_platform_app: Callable[..., Any], sync_asgi_transport: Any, bodies: Any, make_dataset: Any
+) -> None:
     first = make_platform_app(job_duration_s=3600)
     client = _client(first, sync_asgi_transport, "prod")
     dataset_id = make_dataset(client)
@@ -55,8 +62,9 @@ def test_everything_survives_a_restart(make_platform_app: Callable[..., Any], sy
     first.platform.close()
 
     second = make_platform_app(job_duration_s=3600)
-    again = httpx.Client(transport=sync_asgi_transport(second), base_url="http://local-platform",
-                         headers=token_headers)  # the old token still works
+    again = httpx.Client(
+        transport=sync_asgi_transport(second), base_url="http://local-platform", headers=token_headers
+    )  # the old token still works
     dataset = again.get(f"{CATALOG}/dataSets/{dataset_id}").json()[dataset_id]
     assert dataset["description"] == "kept" and dataset["version"] == "1.0.1"
     job = again.get(f"{JOBS}/{running['id']}").json()

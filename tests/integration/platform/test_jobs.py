@@ -10,22 +10,29 @@ import pytest
 JOBS = "/data/core/ups/export/jobs"
 
 
-@pytest.mark.parametrize(("change", "mentions"), [
-    ({"destination": {}}, "destination.datasetId"),
-    ({"destination": None}, "destination.datasetId"),
-    ({"schema": None}, "schema.name"),
-    ({"schema": {"name": "_xdm.context.experienceevent"}}, "schema.name"),
-    ({"fields": ["a", "b"]}, "fields"),
-    ({"filter": {"segments": [{"segmentNs": "ups"}]}}, "filter.segments[0].segmentId"),
-    ({"filter": {"segments": [{"segmentId": "s", "status": ["gone"]}]}}, "filter.segments[0].status"),
-    ({"filter": {"fromIngestTimestamp": "last tuesday"}}, "filter.fromIngestTimestamp"),
-    ({"filter": {"segmentQualificationTime": {"startTime": "2019-13-45"}}}, "segmentQualificationTime.startTime"),
-    ({"filter": {"emptyProfiles": "yes"}}, "filter.emptyProfiles"),
-    ({"mergePolicy": {"version": 1}}, "mergePolicy.id"),
-    ({"additionalFields": {"eventList": {"filter": {"toIngestTimestamp": 5}}}}, "toIngestTimestamp"),
-])
-def test_invalid_requests_are_refused_with_a_detail(platform_http: httpx.Client, make_dataset: Any, bodies: Any,
-                                                    change: dict[str, Any], mentions: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "mentions"),
+    [
+        ({"destination": {}}, "destination.datasetId"),
+        ({"destination": None}, "destination.datasetId"),
+        ({"schema": None}, "schema.name"),
+        ({"schema": {"name": "_xdm.context.experienceevent"}}, "schema.name"),
+        ({"fields": ["a", "b"]}, "fields"),
+        ({"filter": {"segments": [{"segmentNs": "ups"}]}}, "filter.segments[0].segmentId"),
+        ({"filter": {"segments": [{"segmentId": "s", "status": ["gone"]}]}}, "filter.segments[0].status"),
+        ({"filter": {"fromIngestTimestamp": "last tuesday"}}, "filter.fromIngestTimestamp"),
+        (
+            {"filter": {"segmentQualificationTime": {"startTime": "2019-13-45"}}},
+            "segmentQualificationTime.startTime",
+        ),
+        ({"filter": {"emptyProfiles": "yes"}}, "filter.emptyProfiles"),
+        ({"mergePolicy": {"version": 1}}, "mergePolicy.id"),
+        ({"additionalFields": {"eventList": {"filter": {"toIngestTimestamp": 5}}}}, "toIngestTimestamp"),
+    ],
+)
+def test_invalid_requests_are_refused_with_a_detail(
+    platform_http: httpx.Client, make_dataset: Any, bodies: Any, change: dict[str, Any], mentions: str
+) -> None:
     body = bodies.simple_job(make_dataset(platform_http))
     body.update({k: v for k, v in change.items() if v is not None})
     for key in (k for k, v in change.items() if v is None):
@@ -37,8 +44,9 @@ def test_invalid_requests_are_refused_with_a_detail(platform_http: httpx.Client,
     assert platform_http.get(JOBS).json()["records"] == []
 
 
-def test_target_dataset_must_exist_be_profile_union_and_parquet(platform_http: httpx.Client, make_dataset: Any,
-                                                                bodies: Any) -> None:
+def test_target_dataset_must_exist_be_profile_union_and_parquet(
+    platform_http: httpx.Client, make_dataset: Any, bodies: Any
+) -> None:
     unknown = platform_http.post(JOBS, json=bodies.simple_job("5b020a27e7040801dedba61b"))
     assert unknown.status_code == 400 and "does not exist" in unknown.json()["detail"]
     events = make_dataset(platform_http, schemaRef={"id": "https://ns.adobe.com/xdm/context/experienceevent"})
@@ -62,7 +70,9 @@ def test_delete_semantics(platform_http: httpx.Client, make_dataset: Any, bodies
         assert platform_http.get(f"{JOBS}/{unknown}").status_code == 404
 
 
-def test_unknown_merge_policy_fails_the_job(platform_http: httpx.Client, make_dataset: Any, bodies: Any) -> None:
+def test_unknown_merge_policy_fails_the_job(
+    platform_http: httpx.Client, make_dataset: Any, bodies: Any
+) -> None:
     job = platform_http.post(JOBS, json=bodies.seed_job(make_dataset(platform_http))).json()
     failed = platform_http.get(f"{JOBS}/{job['id']}").json()
     assert failed["status"] == "FAILED"
@@ -71,8 +81,13 @@ def test_unknown_merge_policy_fails_the_job(platform_http: httpx.Client, make_da
     assert all(batch["batchId"] == "" for batch in failed["destination"]["batches"])
 
 
-def test_profile_instance_header_is_echoed(platform_http: httpx.Client, make_dataset: Any, bodies: Any) -> None:
-    response = platform_http.post(JOBS, json=bodies.simple_job(make_dataset(platform_http)),
-                                  headers={"x-profile-instance-id": "ups-test"})
+def test_profile_instance_header_is_echoed(
+    platform_http: httpx.Client, make_dataset: Any, bodies: Any
+) -> None:
+    response = platform_http.post(
+        JOBS,
+        json=bodies.simple_job(make_dataset(platform_http)),
+        headers={"x-profile-instance-id": "ups-test"},
+    )
     assert response.json()["profileInstanceId"] == "ups-test"
     assert response.headers["X-Location"] == f"/data/core/ups/export/jobs/{response.json()['id']}"

@@ -12,11 +12,21 @@ from hypothesis import HealthCheck, given, settings
 def test_openapi_document_lists_the_api(platform_server: Any) -> None:
     document = httpx.get(f"{platform_server}/openapi.json").json()
     paths = set(document["paths"])
-    for expected in ("/ims/token/v3", "/data/foundation/catalog/dataSets", "/data/foundation/catalog/dataSets/{dataset_id}",
-                     "/data/foundation/catalog/batches", "/data/core/ups/export/jobs",
-                     "/data/core/ups/export/jobs/{job_id}", "/data/foundation/export/batches/{batch_id}/files",
-                     "/data/foundation/export/files/{file_id}", "/data/core/ups/config/mergePolicies",
-                     "/data/core/ups/segment/definitions", "/local/clock", "/local/faults", "/local/stats"):
+    for expected in (
+        "/ims/token/v3",
+        "/data/foundation/catalog/dataSets",
+        "/data/foundation/catalog/dataSets/{dataset_id}",
+        "/data/foundation/catalog/batches",
+        "/data/core/ups/export/jobs",
+        "/data/core/ups/export/jobs/{job_id}",
+        "/data/foundation/export/batches/{batch_id}/files",
+        "/data/foundation/export/files/{file_id}",
+        "/data/core/ups/config/mergePolicies",
+        "/data/core/ups/segment/definitions",
+        "/local/clock",
+        "/local/faults",
+        "/local/stats",
+    ):
         assert expected in paths, expected
 
 
@@ -30,17 +40,31 @@ def test_schemathesis_finds_no_server_error(platform_server: Any, bodies: Any, m
         make_dataset(client)  # something to find
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    skipped = {"/local/reset", "/local/seed", "/local/faults", "/local/clock", "/local/settings", "/local/stats"}
+    skipped = {
+        "/local/reset",
+        "/local/seed",
+        "/local/faults",
+        "/local/clock",
+        "/local/settings",
+        "/local/stats",
+    }
 
     def run(operation: Any) -> None:
-        @settings(max_examples=3, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=3,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
             response = case.call(base_url=platform_server.url, headers=headers, timeout=30)
             if response.status_code >= 500:
-                failures.append(f"{operation.method.upper()} {operation.path}: {response.status_code} "
-                                f"{response.text[:200]}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path}: {response.status_code} "
+                    f"{response.text[:200]}"
+                )
 
         check()
 

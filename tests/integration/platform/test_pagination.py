@@ -43,8 +43,9 @@ def test_paging_over_a_thousand_jobs(platform_server: Any, bodies: Any, make_dat
         assert last["records"] == [] and last["link"]["next"] == "" and last["page"]["pageOffset"] == ""
 
 
-def test_limit_default_cap_numeric_offset_and_status_filter(api: httpx.Client, bodies: Any,
-                                                             make_dataset: Any) -> None:
+def test_limit_default_cap_numeric_offset_and_status_filter(
+    api: httpx.Client, bodies: Any, make_dataset: Any
+) -> None:
     api.platform.configure({"job_duration_s": 3600})  # they all stay NEW: nothing runs
     dataset_id = make_dataset(api)
     ids = [api.post(JOBS, json=bodies.simple_job(dataset_id)).json()["id"] for _ in range(25)]

@@ -1,4 +1,4 @@
-"""The seed's requests, replayed exactly as written, answer the documented shapes (in-process and over HTTP)."""
+"""The seed's requests, replayed as written, answer the documented shapes (in-process and over HTTP)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ JOBS = "/data/core/ups/export/jobs"
 Validate = Callable[[str, str, Any], None]
 
 
-def test_create_dataset_answers_201_and_a_reference(api: httpx.Client, bodies: Any, spec_validate: Validate) -> None:
+def test_create_dataset_answers_201_and_a_reference(
+    api: httpx.Client, bodies: Any, spec_validate: Validate
+) -> None:
     response = api.post(f"{CATALOG}/dataSets", json=bodies.dataset)
     assert response.status_code == 201
     [reference] = response.json()
@@ -25,9 +27,25 @@ def test_create_dataset_answers_201_and_a_reference(api: httpx.Client, bodies: A
     assert list(got) == [dataset_id]
     dataset = got[dataset_id]
     spec_validate("catalog.yaml", "dataSetResponse", dataset)
-    for field in ("name", "description", "imsOrg", "created", "updated", "createdClient", "createdUser", "tags",
-                  "schemaRef", "fileDescription", "aspect", "state", "version", "files", "lastBatchId",
-                  "lastBatchStatus", "classification"):
+    for field in (
+        "name",
+        "description",
+        "imsOrg",
+        "created",
+        "updated",
+        "createdClient",
+        "createdUser",
+        "tags",
+        "schemaRef",
+        "fileDescription",
+        "aspect",
+        "state",
+        "version",
+        "files",
+        "lastBatchId",
+        "lastBatchStatus",
+        "classification",
+    ):
         assert field in dataset, field
     assert dataset["name"] == "Profile Data Export"
     assert dataset["schemaRef"] == bodies.dataset["schemaRef"]
@@ -35,8 +53,9 @@ def test_create_dataset_answers_201_and_a_reference(api: httpx.Client, bodies: A
     assert isinstance(dataset["tags"], dict) and isinstance(dataset["classification"], dict)
 
 
-def test_seed_export_job_round_trip(api: httpx.Client, bodies: Any, make_dataset: Any,
-                                    spec_validate: Validate) -> None:
+def test_seed_export_job_round_trip(
+    api: httpx.Client, bodies: Any, make_dataset: Any, spec_validate: Validate
+) -> None:
     api.platform.configure({"job_duration_s": 3600})  # keep it unfinished so DELETE cancels it
     dataset_id = make_dataset(api)
     body = bodies.seed_job(dataset_id)
@@ -57,7 +76,8 @@ def test_seed_export_job_round_trip(api: httpx.Client, bodies: Any, make_dataset
     destination = job["destination"]
     assert destination["dataSetId"] == dataset_id and destination["segmentPerBatch"] is True
     assert [(b["segmentId"], b["segmentNs"], b["status"]) for b in destination["batches"]] == [
-        (s["segmentId"], s["segmentNs"], s["status"]) for s in body["filter"]["segments"]]
+        (s["segmentId"], s["segmentNs"], s["status"]) for s in body["filter"]["segments"]
+    ]
     assert all(re.fullmatch(r"[0-9a-f]{32}", b["batchId"]) for b in destination["batches"])
 
     listed = api.get(JOBS, params={"limit": 4})
@@ -65,8 +85,12 @@ def test_seed_export_job_round_trip(api: httpx.Client, bodies: Any, make_dataset
     page = listed.json()
     spec_validate("segmentation.yaml", "GetExportJobsResponse", page)
     assert [r["id"] for r in page["records"]] == [job["id"]]
-    assert page["page"] == {"sortField": "createdTime", "sort": "desc",
-                            "pageOffset": f"{job['creationTime']}_{job['id']}", "pageSize": 1}
+    assert page["page"] == {
+        "sortField": "createdTime",
+        "sort": "desc",
+        "pageOffset": f"{job['creationTime']}_{job['id']}",
+        "pageSize": 1,
+    }
     assert page["link"] == {"next": ""}
 
     got = api.get(f"{JOBS}/{job['id']}")
@@ -94,8 +118,9 @@ def test_list_path_of_the_seed_with_trailing_slash(api: httpx.Client, bodies: An
     assert rest["link"]["next"] == ""
 
 
-def test_single_batch_job_spells_dataset_id_like_the_seed(api: httpx.Client, bodies: Any,
-                                                          make_dataset: Any) -> None:
+def test_single_batch_job_spells_dataset_id_like_the_seed(
+    api: httpx.Client, bodies: Any, make_dataset: Any
+) -> None:
     dataset_id = make_dataset(api)
     job = api.post(JOBS, json=bodies.simple_job(dataset_id)).json()
     assert job["destination"]["datasetId"] == dataset_id
@@ -103,8 +128,9 @@ def test_single_batch_job_spells_dataset_id_like_the_seed(api: httpx.Client, bod
     assert re.fullmatch(r"[0-9a-f]{32}", job["destination"]["batchId"])
 
 
-def test_finished_job_carries_the_documented_fields(api: httpx.Client, bodies: Any, make_dataset: Any,
-                                                    spec_validate: Validate) -> None:
+def test_finished_job_carries_the_documented_fields(
+    api: httpx.Client, bodies: Any, make_dataset: Any, spec_validate: Validate
+) -> None:
     dataset_id = make_dataset(api)
     job_id = api.post(JOBS, json=bodies.simple_job(dataset_id)).json()["id"]
     job = _wait_finished(api, job_id)

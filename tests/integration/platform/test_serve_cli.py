@@ -16,10 +16,28 @@ from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, D
 
 def test_serve_prints_url_and_credentials_and_answers(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    command = [sys.executable, "-m", "aep_exports", "--project", str(tmp_path), "platform", "serve", "--port", "0",
-               "--job-duration", "0", "--latency-ms", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "aep_exports",
+        "--project",
+        str(tmp_path),
+        "platform",
+        "serve",
+        "--port",
+        "0",
+        "--job-duration",
+        "0",
+        "--latency-ms",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         assert process.stdout is not None
         lines = []
@@ -34,8 +52,10 @@ def test_serve_prints_url_and_credentials_and_answers(tmp_path: Path) -> None:
         assert str(tmp_path / ".aep-exports" / "local-platform") in output or str(data) in output
         for _ in range(100):
             try:
-                token = httpx.post(f"{url}/ims/token/v3", data={"client_id": DEV_CLIENT_ID,
-                                                                "client_secret": DEV_CLIENT_SECRET})
+                token = httpx.post(
+                    f"{url}/ims/token/v3",
+                    data={"client_id": DEV_CLIENT_ID, "client_secret": DEV_CLIENT_SECRET},
+                )
                 break
             except httpx.ConnectError:
                 time.sleep(0.05)

@@ -32,7 +32,9 @@ def test_importing_the_package_is_light() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, aep_exports.platform, aep_exports.platform.credentials;"
-            "print(sorted(m for m in ('fastapi', 'httpx', 'duckdb', 'pyarrow') if m in sys.modules))")
+    code = (
+        "import sys, aep_exports.platform, aep_exports.platform.credentials;"
+        "print(sorted(m for m in ('fastapi', 'httpx', 'duckdb', 'pyarrow') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -10,8 +10,18 @@ from aep_exports.platform.clock import Clock, ms_to_iso, parse_duration_ms, pars
 from aep_exports.platform.faults import JOB_FAILS, JOB_HANGS, JOB_SUCCEEDS, FaultConfig, FaultInjector
 
 
-@pytest.mark.parametrize(("text", "ms"), [(1.5, 1500), ("90", 90_000), ("1d", 86_400_000), ("2h30m", 9_000_000),
-                                          ("15s", 15_000), ("250ms", 250), ("1d1h1m1s", 90_061_000)])
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [
+        (1.5, 1500),
+        ("90", 90_000),
+        ("1d", 86_400_000),
+        ("2h30m", 9_000_000),
+        ("15s", 15_000),
+        ("250ms", 250),
+        ("1d1h1m1s", 90_061_000),
+    ],
+)
 def test_durations(text: float | str, ms: int) -> None:
     assert parse_duration_ms(text) == ms
 
@@ -63,8 +73,9 @@ def test_fault_config_validation_and_files(tmp_path: Path) -> None:
 
 
 def test_injector_decisions_follow_the_rates() -> None:
-    injector = FaultInjector(FaultConfig(job_failure_rate=0.3, job_hang_rate=0.2, drop_rate=0.5,
-                                         error_rate=0.1, seed=1))
+    injector = FaultInjector(
+        FaultConfig(job_failure_rate=0.3, job_hang_rate=0.2, drop_rate=0.5, error_rate=0.1, seed=1)
+    )
     fates = [injector.job_fate() for _ in range(2000)]
     assert 0.25 < fates.count(JOB_FAILS) / 2000 < 0.35
     assert 0.15 < fates.count(JOB_HANGS) / 2000 < 0.25

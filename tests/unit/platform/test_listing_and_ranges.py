@@ -11,8 +11,15 @@ from aep_exports.platform.backend.listing import select
 from aep_exports.platform.errors import PlatformError
 
 RECORDS: list[tuple[str, dict[str, Any]]] = [
-    (f"id{i}", {"name": f"n{i}", "created": 100 - i, "tags": {"t": ["x"] if i % 2 else []},
-                "schemaRef": {"id": "s1" if i < 3 else "s2"}})
+    (
+        f"id{i}",
+        {
+            "name": f"n{i}",
+            "created": 100 - i,
+            "tags": {"t": ["x"] if i % 2 else []},
+            "schemaRef": {"id": "s1" if i < 3 else "s2"},
+        },
+    )
     for i in range(6)
 ]
 
@@ -35,13 +42,17 @@ def test_filters() -> None:
     assert _ids(tags="t:x", orderBy="asc:name") == ["id1", "id3", "id5"]
 
 
-@pytest.mark.parametrize(("header", "expected"), [("bytes=0-3", (0, 3)), ("bytes=5-", (5, 9)), ("bytes=-4", (6, 9)),
-                                                  ("bytes=2-100", (2, 9))])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("bytes=0-3", (0, 3)), ("bytes=5-", (5, 9)), ("bytes=-4", (6, 9)), ("bytes=2-100", (2, 9))],
+)
 def test_ranges(header: str, expected: tuple[int, int]) -> None:
     assert parse_range(header, 10) == expected
 
 
-@pytest.mark.parametrize("header", ["bytes=10-", "bytes=5-2", "items=0-1", "bytes=0-1,3-4", "bytes=-0", "bytes=a-b"])
+@pytest.mark.parametrize(
+    "header", ["bytes=10-", "bytes=5-2", "items=0-1", "bytes=0-1,3-4", "bytes=-0", "bytes=a-b"]
+)
 def test_unsatisfiable_ranges(header: str) -> None:
     with pytest.raises(PlatformError) as caught:
         parse_range(header, 10)
