@@ -181,13 +181,24 @@ class PostgresStateBackend:
                                   "the server is reachable") from exc
         if self.location.schema:
             try:
-                conn.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                self._ensure_schema(conn)
                 conn.execute(self._sql("SET search_path TO {schema}"))
             except psycopg.Error as exc:
                 conn.close()
                 raise StateError(f"cannot use schema {self.location.schema!r} in {self.describe()}: "
                                  f"{self._safe(exc)}") from exc
         return conn
+
+    def _ensure_schema(self, conn: Any) -> None:
+        """Create the URL's schema if missing (needs no CREATE privilege when a DBA made it)."""
+        exists = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+        if conn.execute(exists, (self.location.schema,)).fetchone():
+            return
+        # CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent twin: serialise it.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))
+            if not conn.execute(exists, (self.location.schema,)).fetchone():
+                conn.execute(self._sql("CREATE SCHEMA {schema}"))
 
     def _safe(self, exc: BaseException) -> str:
         """The driver's message without any password that might appear in it."""

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,9 +51,10 @@ class Worker:
 
     def __init__(self, url: str, org: str, sandbox: str, name: str) -> None:
         self.name = name
+        self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the worker)
         self.proc = subprocess.Popen(
             [sys.executable, str(WORKER), url, org, sandbox, name],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True, bufsize=1,
         )
 
     @property
@@ -67,7 +69,11 @@ class Worker:
     def receive(self) -> list[Any]:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        assert line, f"worker {self.name} exited (code {self.proc.poll()})"
+        if not line:
+            self.proc.wait(timeout=5)
+            self.errors.seek(0)
+            raise AssertionError(f"worker {self.name} exited (code {self.proc.returncode}):\n"
+                                 + self.errors.read()[-2000:])
         answer: list[Any] = json.loads(line)
         return answer
 
@@ -86,6 +92,7 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
+        self.errors.close()
 
 
 @pytest.fixture

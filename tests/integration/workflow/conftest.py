@@ -65,9 +65,11 @@ def invocations(run: str) -> list[list[str]]:
             if token != "aep-exports":
                 continue
             args = []
-            for arg in tokens[index + 1:]:
-                if set(arg) <= _OPERATORS:
-                    break
+            rest = tokens[index + 1:]
+            for position, arg in enumerate(rest):
+                following = rest[position + 1] if position + 1 < len(rest) else ""
+                if set(arg) <= _OPERATORS or (arg.isdigit() and following[:1] in ("<", ">")):
+                    break  # an operator, or the fd number of a redirection such as 2>&1
                 args.append(arg)
             found.append(args)
     return found

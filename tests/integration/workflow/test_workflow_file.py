@@ -119,7 +119,8 @@ def test_the_command_checker_catches_what_click_would_refuse(command_checker: An
     pytest.importorskip("aep_exports.cli.plan_cmd", reason="aep_exports.cli.plan_cmd is not written yet")
     invocations, check_invocation = command_checker
     assert invocations("rc=0\naep-exports plan -o p.json > p.md 2> e || rc=$?  # aep-exports x\n"
-                       "echo 'aep-exports nope'") == [["plan", "-o", "p.json"]]
+                       "echo 'aep-exports nope'\naep-exports apply p.json 2>&1 | tee log") == [
+        ["plan", "-o", "p.json"], ["apply", "p.json"]]
     assert check_invocation(["--sandbox", "dev", "plan", "--detailed-exitcode", "-o", "plan.json",
                              "--format", "markdown"]) == []
     assert check_invocation(["drift", "--format", "markdown"]) == []

@@ -28,11 +28,13 @@ EVENT_PATHS = ["environment.browserDetails.name", "environment", "eventType", "w
 names = st.sampled_from(["Ann", "Bob", "Cleo", None])
 identity_items = st.fixed_dictionaries({"id": st.sampled_from(["i1", "i2"])},
                                        optional={"namespace": st.fixed_dictionaries({"code": st.sampled_from(["E", "C"])})})
-xdm = st.fixed_dictionaries({}, optional={
-    "person": st.fixed_dictionaries({}, optional={
-        "name": st.fixed_dictionaries({}, optional={"firstName": names, "lastName": names})}),
-    "loyalty": st.fixed_dictionaries({}, optional={"points": st.integers(-5, 500) | st.none(),
-                                                  "tier": st.sampled_from(["gold", "silver"])}),
+# A few attributes are (nearly) always there, so that fragments of one profile conflict often.
+xdm = st.fixed_dictionaries({
+    "person": st.fixed_dictionaries({"name": st.fixed_dictionaries({"firstName": names},
+                                                                 optional={"lastName": names})}),
+    "loyalty": st.fixed_dictionaries({"points": st.integers(-5, 500) | st.none()},
+                                     optional={"tier": st.sampled_from(["gold", "silver"])}),
+}, optional={
     "identities": st.lists(identity_items, max_size=2),
     "tags": st.lists(st.sampled_from(["t1", "t2"]), max_size=2),
     "score": st.sampled_from([0.5, 1.25, None]),
@@ -73,7 +75,7 @@ DEFINITIONS = [{"type": "segment", "id": "s1", "name": "one", "mergePolicyId": "
                {"type": "segment", "id": "s2", "name": "two", "mergePolicyId": "p1"}]
 
 stores = st.builds(lambda f, e, m, p: [*f, *e, *m, *DEFINITIONS, *p],
-                   st.lists(fragments, max_size=10), st.lists(events, max_size=5), st.lists(memberships, max_size=10),
+                   st.lists(fragments, min_size=2, max_size=10), st.lists(events, min_size=1, max_size=6), st.lists(memberships, max_size=10),
                    st.sampled_from([POLICIES, POLICIES[:2], POLICIES[1:], []]))
 
 segment_entries = st.fixed_dictionaries({"segmentId": st.sampled_from(SEGMENTS)}, optional={

@@ -54,7 +54,7 @@ def selection(
             params.append(segment.segmentId)
             params.extend(segment.status)
             if segment.segmentNs is not None:
-                parts.append("lower(segment_ns) = lower(?)")
+                parts.append("segment_ns = ?")
                 params.append(segment.segmentNs)
             if qual_start is not None:
                 parts.append("qual_ts >= ?")

@@ -28,7 +28,7 @@ def reset(platform: PlatformDep, body: dict[str, Any] | None = Body(None)) -> JS
 
 
 @router.get("/clock")
-def get_clock(platform: PlatformDep) -> JSONResponse:
+async def get_clock(platform: PlatformDep) -> JSONResponse:
     return JSONResponse(platform.clock.describe())
 
 
@@ -57,7 +57,7 @@ def move_clock(platform: PlatformDep, body: dict[str, Any] = Body(...)) -> JSONR
 
 
 @router.get("/faults")
-def get_faults(platform: PlatformDep) -> JSONResponse:
+async def get_faults(platform: PlatformDep) -> JSONResponse:
     return JSONResponse(platform.faults.config.as_dict())
 
 
@@ -73,7 +73,7 @@ def put_faults(platform: PlatformDep, body: dict[str, Any] = Body(...)) -> JSONR
 
 
 @router.get("/stats")
-def get_stats(platform: PlatformDep) -> JSONResponse:
+async def get_stats(platform: PlatformDep) -> JSONResponse:
     return JSONResponse(platform.stats.snapshot())
 
 
@@ -84,7 +84,7 @@ def clear_stats(platform: PlatformDep) -> JSONResponse:
 
 
 @router.get("/settings")
-def get_settings(platform: PlatformDep) -> JSONResponse:
+async def get_settings(platform: PlatformDep) -> JSONResponse:
     return JSONResponse(platform.settings())
 
 

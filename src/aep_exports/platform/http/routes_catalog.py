@@ -33,7 +33,7 @@ def create_dataset(
 
 @router.get("/dataSets")
 @router.get("/dataSets/", include_in_schema=False)
-def list_datasets(
+async def list_datasets(
     platform: PlatformDep,
     caller: CallerDep,
     query: QueryDep,
@@ -48,7 +48,7 @@ def list_datasets(
 
 
 @router.get("/dataSets/{dataset_id}")
-def get_dataset(
+async def get_dataset(
     dataset_id: str, platform: PlatformDep, caller: CallerDep, query: QueryDep, properties: Text = None
 ) -> JSONResponse:
     return json_response(platform.catalog.get_dataset(caller, dataset_id, query))
@@ -75,7 +75,7 @@ def delete_dataset(dataset_id: str, platform: PlatformDep, caller: CallerDep) ->
 
 @router.get("/batches")
 @router.get("/batches/", include_in_schema=False)
-def list_batches(
+async def list_batches(
     platform: PlatformDep,
     caller: CallerDep,
     query: QueryDep,
@@ -88,5 +88,5 @@ def list_batches(
 
 
 @router.get("/batches/{batch_id}")
-def get_batch(batch_id: str, platform: PlatformDep, caller: CallerDep) -> JSONResponse:
+async def get_batch(batch_id: str, platform: PlatformDep, caller: CallerDep) -> JSONResponse:
     return json_response(platform.catalog.get_batch(caller, batch_id))
