@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import columns, engine_batches, export
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import ReferenceFailed, ReferenceStore, reference_export
 
@@ -142,8 +142,6 @@ def test_engine_matches_reference(shared_store: ProfileStore, tmp_path: Path, re
         assert raised.value.code == failure.code
         return
     outcome = export(shared_store, request, out)
-    event(f"rows={min(3, sum(len(rows) for _, rows in expected))}")
-    event(f"segments={bool((request.get('filter') or {}).get('segments'))}")
     assert engine_batches(outcome) == expected
     for batch in outcome.batches:
         if batch.files:

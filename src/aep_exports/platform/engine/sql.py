@@ -54,7 +54,7 @@ def selection(
             params.append(segment.segmentId)
             params.extend(segment.status)
             if segment.segmentNs is not None:
-                parts.append("segment_ns = ?")
+                parts.append("lower(segment_ns) = lower(?)")
                 params.append(segment.segmentNs)
             if qual_start is not None:
                 parts.append("qual_ts >= ?")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.platform.seeddata import catalog
-from aep_exports.platform.store.schema import DATA_TABLES, FORMAT_VERSION, set_meta
+from aep_exports.platform.store.schema import DATA_TABLES, FORMAT_VERSION, set_meta, transaction
 from aep_exports.platform.store.structure import refresh_structures
 
 if TYPE_CHECKING:
@@ -152,8 +152,7 @@ def generate(store: ProfileStore, *, profiles: int, seed: int, base_time: dateti
 
         base = base.astimezone(UTC).replace(tzinfo=None)
     con = store.connection
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in (*DATA_TABLES, "meta"):
             con.execute(f"DELETE FROM {table}")
         set_meta(con, "format_version", FORMAT_VERSION)
@@ -164,12 +163,8 @@ def generate(store: ProfileStore, *, profiles: int, seed: int, base_time: dateti
         set_meta(con, "next_seq", str(6 * profiles))
         refresh_structures(con)
         con.execute("DROP TABLE seed_ids")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     counts = store.counts()
-    empty = int(con.execute("SELECT count(*) FROM profiles WHERE NOT has_fragment").fetchone()[0])
+    empty = int(con.execute("SELECT count(*) FROM profiles WHERE NOT has_fragment").fetchall()[0][0])
     return SeedReport(
         profiles=counts["profiles"], empty_profiles=empty, fragments=counts["fragments"],
         events=counts["events"], memberships=counts["memberships"],

@@ -19,7 +19,7 @@ from aep_exports.platform.store.records import (
     Record,
     parse_record,
 )
-from aep_exports.platform.store.schema import get_meta, set_meta
+from aep_exports.platform.store.schema import get_meta, set_meta, transaction
 from aep_exports.platform.store.structure import refresh_structures
 
 MAX_PROBLEMS = 1000
@@ -72,8 +72,7 @@ def _write(store: ProfileStore, records: list[Record]) -> dict[str, int]:
     segments = [r for r in records if isinstance(r, dict) and r["type"] == "segment"]
     policies = [r for r in records if isinstance(r, dict) and r["type"] == "mergePolicy"]
     con = store.connection
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         identities = [r.identity for r in (*fragments, *events, *memberships)]
         if identities:
             _register_identities(con, identities)
@@ -92,10 +91,6 @@ def _write(store: ProfileStore, records: list[Record]) -> dict[str, int]:
         if fragments or events:
             refresh_structures(con)
         con.execute("DROP TABLE IF EXISTS load_ids")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"fragment": len(fragments), "event": len(events), "membership": len(memberships),
             "segment": len(segments), "mergePolicy": len(policies)}
 

@@ -116,12 +116,12 @@ class ProfileStore:
 
     def is_empty(self) -> bool:
         """True when the store holds no profile (with or without attributes)."""
-        return bool(self.connection.execute("SELECT count(*) = 0 FROM profiles").fetchone()[0])
+        return bool(self.connection.execute("SELECT count(*) = 0 FROM profiles").fetchall()[0][0])
 
     def counts(self) -> dict[str, int]:
         """Row counts of every data table (profiles, fragments, events, ...)."""
         con = self.connection
-        return {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        return {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
                 for table in schema.DATA_TABLES}
 
     def list_merge_policies(self) -> list[dict[str, Any]]:
@@ -135,11 +135,11 @@ class ProfileStore:
         if version is None:
             row = self.connection.execute(
                 "SELECT doc FROM merge_policies WHERE id = ? ORDER BY version DESC LIMIT 1",
-                [policy_id]).fetchone()
+                [policy_id]).fetchall()
         else:
             row = self.connection.execute(
-                "SELECT doc FROM merge_policies WHERE id = ? AND version = ?", [policy_id, version]).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+                "SELECT doc FROM merge_policies WHERE id = ? AND version = ?", [policy_id, version]).fetchall()
+        return dict(json.loads(row[0][0])) if row else None
 
     def default_merge_policy(self) -> dict[str, Any] | None:
         """The (latest version of the) policy marked ``default``, the first by id if several."""
@@ -156,8 +156,8 @@ class ProfileStore:
     def get_segment_definition(self, segment_id: str) -> dict[str, Any] | None:
         """One segment definition by id, or None."""
         row = self.connection.execute(
-            "SELECT doc FROM segment_definitions WHERE id = ?", [segment_id]).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+            "SELECT doc FROM segment_definitions WHERE id = ?", [segment_id]).fetchall()
+        return dict(json.loads(row[0][0])) if row else None
 
     def fragment_structure(self) -> Structure:
         """The inferred XDM structure of all profile fragments (see ``structure.py``)."""
@@ -172,15 +172,10 @@ class ProfileStore:
     def clear(self) -> None:
         """Delete every record of this sandbox's store."""
         con = self.connection
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with schema.transaction(con):
             for table in (*schema.DATA_TABLES, "meta"):
                 con.execute(f"DELETE FROM {table}")
             con.execute("INSERT INTO meta VALUES ('format_version', ?)", [schema.FORMAT_VERSION])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def load_jsonl(self, path: Path) -> LoadReport:
         """Load a JSON-lines file atomically; bad lines raise ``LoadError`` and load nothing."""

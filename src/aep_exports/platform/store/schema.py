@@ -8,6 +8,8 @@ identity (``profiles.id`` + ``profiles.ns``) so joins run on one integer column.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,18 +53,34 @@ def connect(db_path: Path | None, *, memory_limit: str, threads: int) -> Any:
         config["temp_directory"] = str(db_path.parent / "duckdb-tmp")
     con = duckdb.connect(":memory:" if db_path is None else str(db_path), config=config)
     con.execute(DDL)
-    if con.execute("SELECT count(*) FROM meta WHERE key = 'format_version'").fetchone()[0] == 0:
+    if con.execute("SELECT count(*) FROM meta WHERE key = 'format_version'").fetchall()[0][0] == 0:
         con.execute("INSERT INTO meta VALUES ('format_version', ?)", [FORMAT_VERSION])
     return con
 
 
 def get_meta(con: Any, key: str) -> str | None:
     """One value of the ``meta`` table, or None."""
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return None if row is None else str(row[0])
+    # Fetch everything: some DuckDB builds refuse other work while a result is partly read.
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def set_meta(con: Any, key: str, value: str) -> None:
     """Replace one value of the ``meta`` table (inside the caller's transaction)."""
     con.execute("DELETE FROM meta WHERE key = ?", [key])
     con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+
+@contextmanager
+def transaction(con: Any) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any error (keeping the original error if rollback fails too)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: S110 - the first error is the one worth reporting
+            pass
+        raise
+    con.execute("COMMIT")

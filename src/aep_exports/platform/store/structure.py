@@ -35,7 +35,7 @@ def clean_structure(node: Any) -> Any:
 def refresh_structures(con: Any) -> None:
     """Recompute both structures from every stored document (inside the caller's transaction)."""
     for table, key in (("fragments", "fragment_structure"), ("events", "event_structure")):
-        raw = con.execute(f"SELECT json_group_structure(data) FROM {table}").fetchone()[0]
+        raw = con.execute(f"SELECT json_group_structure(data) FROM {table}").fetchall()[0][0]
         structure = clean_structure(json.loads(raw)) if raw is not None else None
         set_meta(con, key, json.dumps(structure if isinstance(structure, dict) else {}))
 
