@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +13,8 @@ from aep_exports.cli.context import CliContext
 from aep_exports.errors import ApplyError, PlanError, UsageError
 
 if TYPE_CHECKING:
-    from aep_exports.apply import ApplyOutcome, Ledger
-    from aep_exports.client import PlatformClient
-    from aep_exports.config.settings import Settings
-    from aep_exports.plan.desired import Desired
-    from aep_exports.plan.model import Plan, PlanOptions
-    from aep_exports.state.backend import StateBackend
+    from aep_exports.apply import ApplyOutcome
+    from aep_exports.plan.model import Plan
 
 
 def parse_duration(text: str) -> float:
@@ -37,34 +32,6 @@ def parse_duration(text: str) -> float:
     if number < 0:
         raise UsageError("--lock-timeout must not be negative")
     return number
-
-
-def _plan_now(
-    settings: Settings,
-    client: PlatformClient,
-    backend: StateBackend,
-    ledger: Ledger,
-    desired: Desired,
-    now: datetime,
-    options: PlanOptions,
-) -> tuple[Plan, Ledger]:
-    """Refresh then plan with the plan engineer's pipeline pieces, inside the lock apply holds."""
-    from aep_exports.apply import Ledger as LedgerType
-    from aep_exports.cli.wiring import resolve_org
-    from aep_exports.plan.planner import PlanContext, make_plan
-    from aep_exports.reconcile.refresh import refresh
-
-    result = refresh(client, backend, desired, now, write=True, lock_timeout=0, command="apply")
-    context = PlanContext(
-        platform=settings.platform,
-        org=resolve_org(settings),
-        sandbox=settings.sandbox,
-        created_at=datetime.now(UTC),
-    )
-    plan = make_plan(
-        desired, result.state, result.snapshot, now, options, context=context, refreshed=result.outcomes
-    )
-    return plan, LedgerType(backend, result.state)
 
 
 def _confirm(auto_approve: bool, from_file: bool) -> None:
@@ -147,6 +114,7 @@ def apply(
     from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
     from aep_exports.plan.model import PlanOptions
     from aep_exports.plan.saved import ensure_fresh, load_saved_plan
+    from aep_exports.reconcile.pipeline import plan_now
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
 
@@ -165,15 +133,25 @@ def apply(
     with open_client(settings) as client, backend.lock(timeout=timeout, command="apply"):
         now = agree_on_now(settings, client, now_from(now_text))
         clock = clock_from(now)
-        ledger = Ledger(backend)
         if saved is not None:
+            ledger = Ledger(backend)
             ensure_fresh(saved, ledger.doc, desired)
             plan = saved
             recover_intents(ledger, client, clock, console=console)
         else:
-            recover_intents(ledger, client, clock, console=console)
             options = PlanOptions(targets=targets, runs=runs, allow_replace=allow_replace, prune=prune)
-            plan, ledger = _plan_now(settings, client, backend, ledger, desired, now, options)
+            planned = plan_now(
+                settings,
+                client,
+                backend,
+                desired,
+                now,
+                options,
+                command="apply",
+                lock_timeout=0,
+                console=console,
+            )
+            plan, ledger = planned.plan, Ledger(backend, planned.state)
         if fmt == "text":
             click.echo(render_plan_text(plan, colour=use_colour()), nl=False)
         if plan.errors:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,35 +35,21 @@ class _Made:
 
 
 def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write: bool, command: str) -> _Made:
-    from aep_exports.cli.wiring import (
-        agree_on_now,
-        load_declared,
-        now_from,
-        open_client,
-        open_state,
-        resolve_org,
-    )
-    from aep_exports.plan.planner import PlanContext, make_plan
-    from aep_exports.reconcile.refresh import refresh
+    from aep_exports.apply.console import console_for
+    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
+    from aep_exports.reconcile.pipeline import plan_now
 
     settings = cli.settings()
     _, desired = load_declared(settings)
     backend = open_state(settings)
+    # Recovery lines go to stderr so that --format json/markdown stay parseable on stdout.
+    console = console_for(sys.stderr) if write else None
     with open_client(settings) as client:
         now = agree_on_now(settings, client, now_from(now_text))
-        result = refresh(
-            client, backend, desired, now, write=write, lock_timeout=settings.lock_timeout, command=command
+        planned = plan_now(
+            settings, client, backend, desired, now, options, write=write, command=command, console=console
         )
-    context = PlanContext(
-        platform=settings.platform,
-        org=resolve_org(settings),
-        sandbox=settings.sandbox,
-        created_at=datetime.now(UTC),
-    )
-    plan = make_plan(
-        desired, result.state, result.snapshot, now, options, context=context, refreshed=result.outcomes
-    )
-    return _Made(plan, result.written)
+    return _Made(planned.plan, planned.written)
 
 
 def _append_step_summary(markdown: str) -> None:

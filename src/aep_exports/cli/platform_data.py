@@ -11,8 +11,14 @@ from aep_exports.platform.credentials import DEV_ORG_ID
 DEFAULT_DATA_DIR = Path(".aep-exports/local-platform")
 
 data_option = click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA_DIR,
-    show_default=True, envvar="AEP_EXPORTS_PLATFORM_DATA", help="The local platform's data directory.")
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    envvar="AEP_EXPORTS_PLATFORM_DATA",
+    help="The local platform's data directory.",
+)
 org_option = click.option("--org", default=DEV_ORG_ID, show_default=True, help="IMS organisation id.")
 sandbox_option = click.option("--sandbox", default="prod", show_default=True, help="Sandbox name.")
 
@@ -41,16 +47,28 @@ def load(file: Path, data_dir: Path, org: str, sandbox: str) -> None:
             report = store.load_jsonl(file)
     except StoreError as exc:
         raise _fail(exc) from None
-    counts = ", ".join(f"{count} {kind}{'' if count == 1 else 's'}"
-                       for kind, count in report.counts.items() if count)
+    counts = ", ".join(
+        f"{count} {kind}{'' if count == 1 else 's'}" for kind, count in report.counts.items() if count
+    )
     click.echo(f"Loaded {counts or 'nothing'} from {file} into {org}/{sandbox} ({report.elapsed_ms} ms).")
 
 
 @click.command()
-@click.option("--profiles", type=click.IntRange(min=0), default=10_000, show_default=True,
-              help="How many profiles to generate.")
-@click.option("--seed", "seed_value", type=int, default=42, show_default=True,
-              help="Random seed: the same seed gives the same store.")
+@click.option(
+    "--profiles",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="How many profiles to generate.",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=int,
+    default=42,
+    show_default=True,
+    help="Random seed: the same seed gives the same store.",
+)
 @data_option
 @org_option
 @sandbox_option
@@ -72,4 +90,5 @@ def seed(profiles: int, seed_value: int, data_dir: Path, org: str, sandbox: str)
         f"Seeded {org}/{sandbox}: {report.profiles} profiles ({report.empty_profiles} empty), "
         f"{report.fragments} fragments, {report.events} events, {report.memberships} memberships, "
         f"{report.segment_definitions} segments, {report.merge_policies} merge policies "
-        f"(seed {report.seed}, base time {report.base_time.isoformat()}Z, {report.elapsed_ms} ms).")
+        f"(seed {report.seed}, base time {report.base_time.isoformat()}Z, {report.elapsed_ms} ms)."
+    )

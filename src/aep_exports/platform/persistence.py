@@ -1,9 +1,12 @@
 """SQLite persistence of everything the platform knows, under ``DATA_DIR/platform.db``.
 
-One connection guarded by a lock (SQLite serialises writers anyway, and the platform's transactions are
-short), WAL journal so readers of the file from outside never block it. Resources are JSON documents
-keyed by (org, sandbox, id), with the few columns that queries filter or sort on. Nothing here knows
-about HTTP or the API's rules.
+WAL journal, one *writer* connection behind a lock (SQLite admits one writer at a time anyway, and the
+platform's transactions are short) and a pool of read-only connections that take no lock: with WAL a read
+sees the last committed state without waiting for a write in progress, for the job worker or for another
+read, so the event loop, which answers reads itself, never blocks behind a lock. Resources are JSON
+documents keyed by (org, sandbox, id), with the few columns that queries filter or sort on; a job also
+keeps its wire document as rendered JSON (``jobs.wire``), so reading or listing jobs decodes nothing.
+Nothing here knows about HTTP or the API's rules.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 DB_FILE = "platform.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FIRST_JOB_ID = 10_000  # real export job ids are five-digit integers and more
 
+# ``jobs.doc`` is the whole record ``{"job": <wire doc>, "request", "batchIds", "client"}``; ``jobs.wire``
+# is ``doc.job`` as the API answers it (see :func:`dumps_wire`). The due-time indexes are partial, so the
+# job worker's poll touches only the jobs that are due, however many jobs are waiting.
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
@@ -38,11 +44,16 @@ CREATE INDEX IF NOT EXISTS files_by_batch ON batch_files (org, sandbox, batch_id
 CREATE TABLE IF NOT EXISTS jobs (
   id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL, sandbox TEXT NOT NULL,
   creation_ms INTEGER NOT NULL, status TEXT NOT NULL, fate TEXT NOT NULL,
-  start_due_ms INTEGER NOT NULL, end_due_ms INTEGER NOT NULL, doc TEXT NOT NULL);
+  start_due_ms INTEGER NOT NULL, end_due_ms INTEGER NOT NULL, doc TEXT NOT NULL, wire TEXT);
 CREATE INDEX IF NOT EXISTS jobs_by_time ON jobs (org, sandbox, creation_ms DESC, id DESC);
-CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs (status) WHERE status IN ('NEW', 'PROCESSING');
 INSERT OR IGNORE INTO sqlite_sequence (name, seq) SELECT 'jobs', {FIRST_JOB_ID - 1}
   WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs');
+"""
+# After the migration, so that a version-1 file has its ``wire`` column by then.
+_INDEXES = """
+DROP INDEX IF EXISTS jobs_unfinished;
+CREATE INDEX IF NOT EXISTS jobs_to_start ON jobs (start_due_ms) WHERE status = 'NEW';
+CREATE INDEX IF NOT EXISTS jobs_to_finish ON jobs (end_due_ms) WHERE status = 'PROCESSING';
 """
 
 _TABLES = ("datasets", "batches", "batch_files", "jobs")
@@ -51,6 +62,11 @@ _TABLES = ("datasets", "batches", "batch_files", "jobs")
 def dumps(doc: Any) -> str:
     """Compact JSON for a stored document."""
     return json.dumps(doc, separators=(",", ":"), sort_keys=False)
+
+
+def dumps_wire(doc: Any) -> str:
+    """JSON exactly as the HTTP layer renders an answer (compact, UTF-8 kept as is)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(text: str) -> Any:
@@ -64,21 +80,32 @@ class Database:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._lock = threading.RLock()  # serialises the writer connection
+        self._closed = False
+        self._idle_readers: list[sqlite3.Connection] = []
+        self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
-        with self.transaction():
+        with self.transaction() as conn:
             for statement in _split(_SCHEMA):
-                self._conn.execute(statement)
-            self._conn.execute(
+                conn.execute(statement)
+            conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            _migrate(conn)
+            for statement in _split(_INDEXES):
+                conn.execute(statement)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30, cached_statements=256
+        )
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the lock and an IMMEDIATE transaction; commit on success, roll back on error."""
+        """Hold the write lock and an IMMEDIATE transaction; commit on success, roll back on error."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -88,15 +115,35 @@ class Database:
                 raise
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """An idle read-only connection of the pool (a new one when all are busy), for one statement."""
+        try:
+            conn = self._idle_readers.pop()  # atomic under the GIL: no lock needed
+        except IndexError:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+        try:
+            yield conn
+        finally:
+            if self._closed:
+                conn.close()
+            else:
+                self._idle_readers.append(conn)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """All rows of a read."""
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+        """All rows of a read (its own snapshot of the last committed state)."""
+        with self._reader() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """The first row of a read, or None."""
-        with self._lock:
-            row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
+        with self._reader() as conn:
+            cursor = conn.execute(sql, params)
+            try:
+                row: tuple[Any, ...] | None = cursor.fetchone()
+            finally:
+                cursor.close()  # ends the statement, and with it the read snapshot
             return row
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -127,7 +174,22 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            idle, self._idle_readers = self._idle_readers, []
+            for conn in idle:
+                conn.close()
             self._conn.close()
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file written by an older version up to :data:`SCHEMA_VERSION` (inside the open transaction)."""
+    columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(jobs)")}
+    if "wire" not in columns:
+        conn.execute("ALTER TABLE jobs ADD COLUMN wire TEXT")
+    missing = conn.execute("SELECT id, doc FROM jobs WHERE wire IS NULL").fetchall()
+    for job_id, doc in missing:
+        conn.execute("UPDATE jobs SET wire = ? WHERE id = ?", (dumps_wire(loads(doc).get("job", {})), job_id))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
 def _split(script: str) -> list[str]:

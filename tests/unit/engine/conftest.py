@@ -13,10 +13,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from reference import normalise  # noqa: E402
+from reference import normalise
 
-from aep_exports.platform.engine import ExportOutcome, run_export  # noqa: E402
-from aep_exports.platform.store import ProfileStore  # noqa: E402
+from aep_exports.platform.engine import ExportOutcome, run_export
+from aep_exports.platform.store import ProfileStore
 
 ORG = "TEST0000@AdobeOrg"
 NOW = datetime(2024, 6, 1)
@@ -53,8 +53,11 @@ def engine_batches(outcome: ExportOutcome) -> list[Any]:
     for batch in outcome.batches:
         rows = {identity_of(row): normalise(row) for row in read_rows(batch.files)}
         assert len(rows) == batch.record_count
-        key = None if batch.segment is None else (
-            batch.segment.segmentId, batch.segment.segmentNs, batch.segment.status)
+        key = (
+            None
+            if batch.segment is None
+            else (batch.segment.segmentId, batch.segment.segmentNs, batch.segment.status)
+        )
         result.append((key, rows))
     return result
 

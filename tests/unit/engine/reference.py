@@ -82,17 +82,31 @@ class ReferenceStore:
                 identity = (record["identity"]["id"], record["identity"]["namespace"])
                 store.identities.add(identity)
             if kind == "fragment":
-                store.fragments.append({"identity": identity, "dataset": record["datasetId"],
-                                        "ingest": utc(record["ingestTime"]), "seq": seq,
-                                        "data": strip(record.get("data", {}))})
+                store.fragments.append(
+                    {
+                        "identity": identity,
+                        "dataset": record["datasetId"],
+                        "ingest": utc(record["ingestTime"]),
+                        "seq": seq,
+                        "data": strip(record.get("data", {})),
+                    }
+                )
             elif kind == "event":
-                store.events.append({"identity": identity, "ts": utc(record["timestamp"]),
-                                     "ingest": utc(record["ingestTime"]), "seq": seq,
-                                     "data": strip(record.get("data", {}))})
+                store.events.append(
+                    {
+                        "identity": identity,
+                        "ts": utc(record["timestamp"]),
+                        "ingest": utc(record["ingestTime"]),
+                        "seq": seq,
+                        "data": strip(record.get("data", {})),
+                    }
+                )
             elif kind == "membership":
                 ns = record.get("segmentNs", "ups")
                 store.memberships[(identity, record["segmentId"], ns.lower())] = {
-                    "status": record["status"], "qual": utc(record.get("lastQualificationTime"))}
+                    "status": record["status"],
+                    "qual": utc(record.get("lastQualificationTime")),
+                }
             elif kind == "segment":
                 store.segments[record["id"]] = record
             elif kind == "mergePolicy":
@@ -103,6 +117,18 @@ class ReferenceStore:
                             other["default"] = False
                 store.policies[(doc["id"], doc["version"])] = doc
         return store
+
+    def index(self) -> None:
+        """Group records by identity once (keeps the reference linear, not quadratic)."""
+        self.fragments_of: dict[Identity, list[dict[str, Any]]] = {}
+        self.events_of: dict[Identity, list[dict[str, Any]]] = {}
+        self.memberships_of: dict[Identity, list[tuple[str, str, dict[str, Any]]]] = {}
+        for fragment in self.fragments:
+            self.fragments_of.setdefault(fragment["identity"], []).append(fragment)
+        for event in self.events:
+            self.events_of.setdefault(event["identity"], []).append(event)
+        for (who, segment_id, ns), membership in self.memberships.items():
+            self.memberships_of.setdefault(who, []).append((segment_id, ns, membership))
 
     def policy(self, policy_id: str, version: int | None) -> dict[str, Any] | None:
         versions = sorted(v for (i, v) in self.policies if i == policy_id)
@@ -141,7 +167,9 @@ def unflatten(leaves: dict[PathT, Any]) -> dict[str, Any]:
     return root
 
 
-def project(value: dict[str, Any], paths: list[PathT] | None, known: set[PathT], prefix: PathT = ()) -> dict[str, Any]:
+def project(
+    value: dict[str, Any], paths: list[PathT] | None, known: set[PathT], prefix: PathT = ()
+) -> dict[str, Any]:
     """Keep the requested paths; through arrays, project each element; unknown paths vanish."""
     if paths is None:
         return value
@@ -219,12 +247,13 @@ def _merge(fragments: list[dict[str, Any]], policy: dict[str, Any] | None) -> di
     return unflatten({path: value for path, (_, value) in winners.items()})
 
 
-def _member(store: ReferenceStore, identity: Identity, segment: dict[str, Any],
-            window: dict[str, Any]) -> bool:
+def _member(
+    store: ReferenceStore, identity: Identity, segment: dict[str, Any], window: dict[str, Any]
+) -> bool:
     start, end = utc(window.get("startTime")), utc(window.get("endTime"))
     statuses = segment.get("status") or DEFAULT_STATUS
-    for (who, segment_id, ns), membership in store.memberships.items():
-        if who != identity or segment_id != segment["segmentId"]:
+    for segment_id, ns, membership in store.memberships_of.get(identity, []):
+        if segment_id != segment["segmentId"]:
             continue
         if segment.get("segmentNs") and ns != segment["segmentNs"].lower():
             continue
@@ -242,6 +271,7 @@ def _member(store: ReferenceStore, identity: Identity, segment: dict[str, Any],
 def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[list[Any], set[str]]:
     """(batches as [(segment key, {identity: row})], the set of output columns)."""
     policy = _resolve_policy(store, request)
+    store.index()
     filters = request.get("filter") or {}
     segments = filters.get("segments") or []
     window = filters.get("segmentQualificationTime") or {}
@@ -254,17 +284,17 @@ def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[li
     event_spec = (request.get("additionalFields") or {}).get("eventList")
 
     def profile_ok(identity: Identity) -> bool:
-        frags = [f for f in store.fragments if f["identity"] == identity]
+        frags = store.fragments_of.get(identity, [])
         if not frags and not empty_ok:
             return False
         if from_ingest is not None:
-            times = [f["ingest"] for f in frags] or [e["ingest"] for e in store.events if e["identity"] == identity]
+            times = [f["ingest"] for f in frags] or [e["ingest"] for e in store.events_of.get(identity, [])]
             if not times or max(times) <= from_ingest:
                 return False
         return True
 
     def row(identity: Identity) -> dict[str, Any]:
-        merged = _merge([f for f in store.fragments if f["identity"] == identity], policy)
+        merged = _merge(store.fragments_of.get(identity, []), policy)
         out: dict[str, Any] = {"identityMap": {identity[1]: [{"id": identity[0], "primary": True}]}}
         out.update(project(merged, fields, known))
         if event_spec is not None:
@@ -272,13 +302,23 @@ def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[li
             low = utc(event_filter.get("fromIngestTimestamp")) or from_ingest
             high = utc(event_filter.get("toIngestTimestamp"))
             event_fields = parse_fields(event_spec.get("fields"))
-            chosen = sorted((e for e in store.events if e["identity"] == identity
-                             and (low is None or e["ingest"] > low) and (high is None or e["ingest"] <= high)),
-                            key=lambda e: (e["ts"], e["seq"]))
+            chosen = sorted(
+                (
+                    e
+                    for e in store.events_of.get(identity, [])
+                    if (low is None or e["ingest"] > low) and (high is None or e["ingest"] <= high)
+                ),
+                key=lambda e: (e["ts"], e["seq"]),
+            )
             out["eventList"] = [
-                {"timestamp": e["ts"],
-                 **project({k: v for k, v in e["data"].items() if k != "timestamp"}, event_fields, event_known)}
-                for e in chosen]
+                {
+                    "timestamp": e["ts"],
+                    **project(
+                        {k: v for k, v in e["data"].items() if k != "timestamp"}, event_fields, event_known
+                    ),
+                }
+                for e in chosen
+            ]
         result: dict[str, Any] = normalise(out)
         return result
 
@@ -297,8 +337,9 @@ def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[li
             s = group[0]
             key = (s["segmentId"], s.get("segmentNs"), list(dict.fromkeys(s.get("status") or DEFAULT_STATUS)))
         batches.append((key, rows))
-    columns = {"identityMap"} | {key for key in project(unflatten({p: 1 for p in known if _is_leafish(p, known)}),
-                                                          fields, known)}
+    columns = {"identityMap"} | {
+        key for key in project(unflatten({p: 1 for p in known if _is_leafish(p, known)}), fields, known)
+    }
     if event_spec is not None:
         columns.add("eventList")
     return batches, columns

@@ -6,38 +6,71 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import columns, export, identity_of, read_rows
 
 from aep_exports.platform.engine import ExportFailed
 from aep_exports.platform.store import ProfileStore
+from conftest import columns, export, identity_of, read_rows
 
 
 def who(name: str, namespace: str = "Email") -> dict[str, str]:
     return {"id": name, "namespace": namespace}
 
 
-def fragment(name: str, dataset: str, ingest: str, data: dict[str, Any], namespace: str = "Email") -> dict[str, Any]:
-    return {"type": "fragment", "identity": who(name, namespace), "datasetId": dataset, "ingestTime": ingest,
-            "data": data}
+def fragment(
+    name: str, dataset: str, ingest: str, data: dict[str, Any], namespace: str = "Email"
+) -> dict[str, Any]:
+    return {
+        "type": "fragment",
+        "identity": who(name, namespace),
+        "datasetId": dataset,
+        "ingestTime": ingest,
+        "data": data,
+    }
 
 
 def member(name: str, segment: str, status: str, qualified: str, namespace: str = "ups") -> dict[str, Any]:
-    return {"type": "membership", "identity": who(name), "segmentId": segment, "segmentNs": namespace,
-            "status": status, "lastQualificationTime": qualified}
+    return {
+        "type": "membership",
+        "identity": who(name),
+        "segmentId": segment,
+        "segmentNs": namespace,
+        "status": status,
+        "lastQualificationTime": qualified,
+    }
 
 
 def event(name: str, ts: str, ingest: str, browser: str, namespace: str = "Email") -> dict[str, Any]:
-    return {"type": "event", "identity": who(name, namespace), "timestamp": ts, "ingestTime": ingest,
-            "data": {"eventType": "web.pageViews", "environment": {"browserDetails": {"name": browser, "version": "1"}},
-                     "web": {"webPageDetails": {"name": "home"}}}}
+    return {
+        "type": "event",
+        "identity": who(name, namespace),
+        "timestamp": ts,
+        "ingestTime": ingest,
+        "data": {
+            "eventType": "web.pageViews",
+            "environment": {"browserDetails": {"name": browser, "version": "1"}},
+            "web": {"webPageDetails": {"name": "home"}},
+        },
+    }
 
 
 RECORDS = [
-    fragment("ann", "crm", "2024-01-01T00:00:00Z", {
-        "person": {"name": {"firstName": "Ann", "lastName": "Lee"}}, "personalEmail": {"address": "ann@x.com"},
-        "identities": [{"id": "ann", "namespace": {"code": "Email"}}, {"id": "A1", "namespace": {"code": "CRMID"}}],
-        "homeAddress": {"city": "Paris"}}),
-    fragment("ann", "loyalty", "2024-01-03T00:00:00Z", {"loyalty": {"points": 10}, "homeAddress": {"city": "Lyon"}}),
+    fragment(
+        "ann",
+        "crm",
+        "2024-01-01T00:00:00Z",
+        {
+            "person": {"name": {"firstName": "Ann", "lastName": "Lee"}},
+            "personalEmail": {"address": "ann@x.com"},
+            "identities": [
+                {"id": "ann", "namespace": {"code": "Email"}},
+                {"id": "A1", "namespace": {"code": "CRMID"}},
+            ],
+            "homeAddress": {"city": "Paris"},
+        },
+    ),
+    fragment(
+        "ann", "loyalty", "2024-01-03T00:00:00Z", {"loyalty": {"points": 10}, "homeAddress": {"city": "Lyon"}}
+    ),
     fragment("bob", "crm", "2024-01-02T00:00:00Z", {"person": {"name": {"firstName": "Bob"}}}),
     fragment("cid", "crm", "2024-01-05T00:00:00Z", {"personalEmail": {"address": "cid@x.com"}}),
     event("ann", "2024-01-01T10:00:00Z", "2024-01-01T10:05:00Z", "Chrome"),
@@ -49,11 +82,22 @@ RECORDS = [
     member("bob", "seg-b", "exited", "2024-02-01T12:00:00Z"),
     {"type": "segment", "id": "seg-a", "name": "A", "namespace": "AAM", "mergePolicyId": "loyalty-first"},
     {"type": "mergePolicy", "id": "newest", "attributeMerge": {"type": "timestampOrdered"}, "default": True},
-    {"type": "mergePolicy", "id": "crm-first", "attributeMerge": {"type": "dataSetPrecedence", "order": ["crm"]}},
-    {"type": "mergePolicy", "id": "crm-first", "version": 2,
-     "attributeMerge": {"type": "dataSetPrecedence", "order": ["loyalty", "crm"]}},
-    {"type": "mergePolicy", "id": "loyalty-first",
-     "attributeMerge": {"type": "dataSetPrecedence", "order": ["loyalty"]}},
+    {
+        "type": "mergePolicy",
+        "id": "crm-first",
+        "attributeMerge": {"type": "dataSetPrecedence", "order": ["crm"]},
+    },
+    {
+        "type": "mergePolicy",
+        "id": "crm-first",
+        "version": 2,
+        "attributeMerge": {"type": "dataSetPrecedence", "order": ["loyalty", "crm"]},
+    },
+    {
+        "type": "mergePolicy",
+        "id": "loyalty-first",
+        "attributeMerge": {"type": "dataSetPrecedence", "order": ["loyalty"]},
+    },
 ]
 
 
@@ -63,7 +107,9 @@ def loaded(store: ProfileStore) -> ProfileStore:
     return store
 
 
-def run(store: ProfileStore, tmp_path: Path, request: dict[str, Any], **kwargs: Any) -> list[list[dict[str, Any]]]:
+def run(
+    store: ProfileStore, tmp_path: Path, request: dict[str, Any], **kwargs: Any
+) -> list[list[dict[str, Any]]]:
     outcome = export(store, request, tmp_path / "out", **kwargs)
     return [read_rows(batch.files) for batch in outcome.batches]
 
@@ -104,7 +150,9 @@ def test_field_path_into_an_array_projects_every_element(loaded: ProfileStore, t
 
 
 def test_timestamp_ordered_newest_value_wins_per_attribute(loaded: ProfileStore, tmp_path: Path) -> None:
-    (rows,) = run(loaded, tmp_path, {"fields": "homeAddress.city,person.name", "mergePolicy": {"id": "newest"}})
+    (rows,) = run(
+        loaded, tmp_path, {"fields": "homeAddress.city,person.name", "mergePolicy": {"id": "newest"}}
+    )
     ann = next(row for row in rows if identity_of(row)[0] == "ann")
     assert ann["homeAddress"] == {"city": "Lyon"}
     assert ann["person"] == {"name": {"firstName": "Ann", "lastName": "Lee"}}  # other attributes survive
@@ -119,7 +167,9 @@ def test_dataset_precedence_and_versions(loaded: ProfileStore, tmp_path: Path) -
     assert city({"id": "crm-first"}, "latest") == "Lyon"  # version omitted: the latest (2)
 
 
-def test_policy_omitted_uses_the_segment_policy_then_the_default(loaded: ProfileStore, tmp_path: Path) -> None:
+def test_policy_omitted_uses_the_segment_policy_then_the_default(
+    loaded: ProfileStore, tmp_path: Path
+) -> None:
     outcome = export(loaded, {"filter": {"segments": [{"segmentId": "seg-a"}]}}, tmp_path / "a")
     assert outcome.merge_policy is not None and outcome.merge_policy["id"] == "loyalty-first"
     outcome = export(loaded, {"filter": {"segments": [{"segmentId": "seg-b"}]}}, tmp_path / "b")
@@ -127,7 +177,9 @@ def test_policy_omitted_uses_the_segment_policy_then_the_default(loaded: Profile
 
 
 @pytest.mark.parametrize("policy", [{"id": "missing"}, {"id": "crm-first", "version": 7}])
-def test_unknown_merge_policy_fails_the_job(loaded: ProfileStore, tmp_path: Path, policy: dict[str, Any]) -> None:
+def test_unknown_merge_policy_fails_the_job(
+    loaded: ProfileStore, tmp_path: Path, policy: dict[str, Any]
+) -> None:
     with pytest.raises(ExportFailed) as failure:
         export(loaded, {"mergePolicy": policy}, tmp_path)
     assert failure.value.code == "MERGE_POLICY_NOT_FOUND"
@@ -153,22 +205,32 @@ def test_segment_namespace_must_match(loaded: ProfileStore, tmp_path: Path) -> N
 
 def test_qualification_window_bounds(loaded: ProfileStore, tmp_path: Path) -> None:
     window = {"startTime": "2024-02-02T00:00:00Z", "endTime": "2024-02-03T00:00:00Z"}  # [start, end)
-    request = {"filter": {"segments": [{"segmentId": "seg-a", "status": ["realized", "existing", "exited"]}],
-                          "segmentQualificationTime": window}}
+    request = {
+        "filter": {
+            "segments": [{"segmentId": "seg-a", "status": ["realized", "existing", "exited"]}],
+            "segmentQualificationTime": window,
+        }
+    }
     (rows,) = run(loaded, tmp_path, request)
     assert names(rows) == ["bob"]
 
 
 def test_qualification_window_excluding_everything(loaded: ProfileStore, tmp_path: Path) -> None:
-    request = {"filter": {"segments": [{"segmentId": "seg-a"}, {"segmentId": "seg-b", "status": ["exited"]}],
-                          "segmentQualificationTime": {"startTime": "2030-01-01T00:00:00Z"}},
-               "destination": {"datasetId": "ds1", "segmentPerBatch": True}}
+    request = {
+        "filter": {
+            "segments": [{"segmentId": "seg-a"}, {"segmentId": "seg-b", "status": ["exited"]}],
+            "segmentQualificationTime": {"startTime": "2030-01-01T00:00:00Z"},
+        },
+        "destination": {"datasetId": "ds1", "segmentPerBatch": True},
+    }
     outcome = export(loaded, request, tmp_path)
     assert [b.record_count for b in outcome.batches] == [0, 0]
     assert outcome.total_exported_profiles == 0 and outcome.exported_by_namespace == {}
 
 
-def test_from_ingest_timestamp_is_strict_and_uses_the_newest_fragment(loaded: ProfileStore, tmp_path: Path) -> None:
+def test_from_ingest_timestamp_is_strict_and_uses_the_newest_fragment(
+    loaded: ProfileStore, tmp_path: Path
+) -> None:
     (rows,) = run(loaded, tmp_path / "a", {"filter": {"fromIngestTimestamp": "2024-01-02T00:00:00Z"}})
     assert sorted(names(rows)) == ["ann", "cid"]  # bob was updated exactly at the bound
     (rows,) = run(loaded, tmp_path / "b", {"filter": {"fromIngestTimestamp": "2024-01-03T01:00:00+01:00"}})
@@ -176,8 +238,15 @@ def test_from_ingest_timestamp_is_strict_and_uses_the_newest_fragment(loaded: Pr
 
 
 def test_event_list_filtered_by_ingest_time(loaded: ProfileStore, tmp_path: Path) -> None:
-    request = {"fields": "person.name.firstName", "additionalFields": {"eventList": {
-        "fields": "environment.browserDetails.name", "filter": {"fromIngestTimestamp": "2024-01-02T00:00:00Z"}}}}
+    request = {
+        "fields": "person.name.firstName",
+        "additionalFields": {
+            "eventList": {
+                "fields": "environment.browserDetails.name",
+                "filter": {"fromIngestTimestamp": "2024-01-02T00:00:00Z"},
+            }
+        },
+    }
     outcome = export(loaded, request, tmp_path / "a")
     assert columns(outcome.batches[0].files) == ["identityMap", "person", "eventList"]
     rows = {identity_of(r)[0]: r for r in read_rows(outcome.batches[0].files)}
@@ -191,13 +260,19 @@ def test_event_list_filtered_by_ingest_time(loaded: ProfileStore, tmp_path: Path
 
 
 def test_segment_per_batch_writes_one_batch_per_segment(loaded: ProfileStore, tmp_path: Path) -> None:
-    request = {"filter": {"segments": [{"segmentId": "seg-a"}, {"segmentId": "seg-b", "status": ["exited"]}]},
-               "destination": {"datasetId": "ds1", "segmentPerBatch": True}}
+    request = {
+        "filter": {"segments": [{"segmentId": "seg-a"}, {"segmentId": "seg-b", "status": ["exited"]}]},
+        "destination": {"datasetId": "ds1", "segmentPerBatch": True},
+    }
     outcome = export(loaded, request, tmp_path)
     assert [(b.segment.segmentId if b.segment else None, b.record_count) for b in outcome.batches] == [
-        ("seg-a", 2), ("seg-b", 1)]
+        ("seg-a", 2),
+        ("seg-b", 1),
+    ]
     assert [p.relative_to(tmp_path).as_posix() for b in outcome.batches for p in b.files] == [
-        "0/part-00000.parquet", "1/part-00000.parquet"]
+        "0/part-00000.parquet",
+        "1/part-00000.parquet",
+    ]
     assert outcome.total_exported_profiles == 3 and outcome.exported_by_namespace == {"Email": 3}
     request["destination"] = {"datasetId": "ds1"}
     (rows,) = run(loaded, tmp_path / "single", request)
@@ -211,12 +286,17 @@ def test_large_exports_split_into_several_files(loaded: ProfileStore, tmp_path: 
     assert [len(read_rows([p])) for p in batch.files] == [3, 1]
 
 
-@pytest.mark.parametrize(("request_body", "code"), [
-    ({"schema": {"name": "_xdm.context.experienceevent"}}, "SCHEMA_NOT_SUPPORTED"),
-    ({"filter": {"fromIngestTimestamp": "yesterday"}}, "INVALID_REQUEST"),
-    ({"filter": {"segments": [{"segmentId": "seg-a", "status": ["gone"]}]}}, "INVALID_REQUEST"),
-])
-def test_invalid_requests_fail(loaded: ProfileStore, tmp_path: Path, request_body: dict[str, Any], code: str) -> None:
+@pytest.mark.parametrize(
+    ("request_body", "code"),
+    [
+        ({"schema": {"name": "_xdm.context.experienceevent"}}, "SCHEMA_NOT_SUPPORTED"),
+        ({"filter": {"fromIngestTimestamp": "yesterday"}}, "INVALID_REQUEST"),
+        ({"filter": {"segments": [{"segmentId": "seg-a", "status": ["gone"]}]}}, "INVALID_REQUEST"),
+    ],
+)
+def test_invalid_requests_fail(
+    loaded: ProfileStore, tmp_path: Path, request_body: dict[str, Any], code: str
+) -> None:
     with pytest.raises(ExportFailed) as failure:
         export(loaded, request_body, tmp_path)
     assert failure.value.code == code
@@ -229,13 +309,30 @@ def test_seed_request_runs_as_written(store: ProfileStore, tmp_path: Path) -> No
         "mergePolicy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
         "filter": {
             "segments": [
-                {"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4", "segmentNs": "AAM", "status": ["realized"]},
-                {"segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51", "segmentNs": "UPS", "status": ["exited"]}],
-            "segmentQualificationTime": {"startTime": "2019-08-01T00:00:00Z", "endTime": "2019-09-02T00:00:00Z"},
-            "fromIngestTimestamp": "2018-10-25T13:22:04-07:00", "emptyProfiles": False},
-        "additionalFields": {"eventList": {
-            "fields": "environment.browserDetails.name,environment.browserDetails.version",
-            "filter": {"fromIngestTimestamp": "2018-10-25T13:22:04-07:00"}}},
+                {
+                    "segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4",
+                    "segmentNs": "AAM",
+                    "status": ["realized"],
+                },
+                {
+                    "segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51",
+                    "segmentNs": "UPS",
+                    "status": ["exited"],
+                },
+            ],
+            "segmentQualificationTime": {
+                "startTime": "2019-08-01T00:00:00Z",
+                "endTime": "2019-09-02T00:00:00Z",
+            },
+            "fromIngestTimestamp": "2018-10-25T13:22:04-07:00",
+            "emptyProfiles": False,
+        },
+        "additionalFields": {
+            "eventList": {
+                "fields": "environment.browserDetails.name,environment.browserDetails.version",
+                "filter": {"fromIngestTimestamp": "2018-10-25T13:22:04-07:00"},
+            }
+        },
         "destination": {"datasetId": "5b020a27e7040801dedba61b", "segmentPerBatch": True},
     }
     outcome = export(store, request, tmp_path)

@@ -13,15 +13,35 @@ from aep_exports.cli.platform_data import load, seed
 from aep_exports.platform.store import LoadError, ProfileStore, StoreError
 
 GOOD = [
-    {"type": "fragment", "identity": {"id": "a@x.com", "namespace": "Email"}, "datasetId": "d1",
-     "ingestTime": "2024-01-01T00:00:00Z", "data": {"person": {"name": {"firstName": "A", "nick": None}}}},
-    {"type": "event", "identity": {"id": "a@x.com", "namespace": "Email"}, "timestamp": "2024-01-01T00:00:00Z",
-     "ingestTime": "2024-01-01T00:01:00Z", "data": {"eventType": "x"}},
-    {"type": "membership", "identity": {"id": "a@x.com", "namespace": "Email"}, "segmentId": "s1",
-     "status": "realized", "lastQualificationTime": "2024-01-02T00:00:00Z"},
+    {
+        "type": "fragment",
+        "identity": {"id": "a@x.com", "namespace": "Email"},
+        "datasetId": "d1",
+        "ingestTime": "2024-01-01T00:00:00Z",
+        "data": {"person": {"name": {"firstName": "A", "nick": None}}},
+    },
+    {
+        "type": "event",
+        "identity": {"id": "a@x.com", "namespace": "Email"},
+        "timestamp": "2024-01-01T00:00:00Z",
+        "ingestTime": "2024-01-01T00:01:00Z",
+        "data": {"eventType": "x"},
+    },
+    {
+        "type": "membership",
+        "identity": {"id": "a@x.com", "namespace": "Email"},
+        "segmentId": "s1",
+        "status": "realized",
+        "lastQualificationTime": "2024-01-02T00:00:00Z",
+    },
     {"type": "segment", "id": "s1", "name": "Segment one", "mergePolicyId": "p1"},
-    {"type": "mergePolicy", "id": "p1", "name": "Newest", "attributeMerge": {"type": "timestampOrdered"},
-     "default": True},
+    {
+        "type": "mergePolicy",
+        "id": "p1",
+        "name": "Newest",
+        "attributeMerge": {"type": "timestampOrdered"},
+        "default": True,
+    },
 ]
 
 
@@ -35,8 +55,13 @@ def test_load_reports_counts_and_reads_back(store: ProfileStore, tmp_path: Path)
     assert report.counts == {"fragment": 1, "event": 1, "membership": 1, "segment": 1, "mergePolicy": 1}
     assert not store.is_empty()
     assert store.get_segment_definition("s1") == {
-        "id": "s1", "name": "Segment one", "mergePolicyId": "p1", "namespace": "ups",
-        "expression": {"type": "PQL", "format": "pql/text", "value": "true"}, "schema": {"name": "_xdm.context.profile"}}
+        "id": "s1",
+        "name": "Segment one",
+        "mergePolicyId": "p1",
+        "namespace": "ups",
+        "expression": {"type": "PQL", "format": "pql/text", "value": "true"},
+        "schema": {"name": "_xdm.context.profile"},
+    }
     policy = store.get_merge_policy("p1")
     assert policy is not None and policy["version"] == 1 and policy["default"] is True
     assert policy["attributeMerge"] == {"type": "timestampOrdered"}
@@ -46,15 +71,27 @@ def test_load_reports_counts_and_reads_back(store: ProfileStore, tmp_path: Path)
 
 
 def test_bad_lines_are_reported_by_number_and_nothing_is_loaded(store: ProfileStore, tmp_path: Path) -> None:
-    lines: list[Any] = [*GOOD, "{not json", {"type": "membership", "identity": {"id": "a", "namespace": "E"},
-                                             "segmentId": "s1", "status": "gone"},
-                        "", {"type": "fragment", "identity": {"id": "a"}, "datasetId": "d"},
-                        {"type": "fragment", "identity": {"id": "a", "namespace": "E"}, "datasetId": "d",
-                         "data": {"identityMap": {}}},
-                        {"type": "event", "identity": {"id": "a", "namespace": "E"}, "timestamp": "soon"},
-                        {"type": "mergePolicy", "id": "p", "attributeMerge": {"type": "dataSetPrecedence"}},
-                        {"type": "fragment", "identity": {"id": "a", "namespace": "E"}, "datasetId": "d",
-                         "colour": "red"}]
+    lines: list[Any] = [
+        *GOOD,
+        "{not json",
+        {
+            "type": "membership",
+            "identity": {"id": "a", "namespace": "E"},
+            "segmentId": "s1",
+            "status": "gone",
+        },
+        "",
+        {"type": "fragment", "identity": {"id": "a"}, "datasetId": "d"},
+        {
+            "type": "fragment",
+            "identity": {"id": "a", "namespace": "E"},
+            "datasetId": "d",
+            "data": {"identityMap": {}},
+        },
+        {"type": "event", "identity": {"id": "a", "namespace": "E"}, "timestamp": "soon"},
+        {"type": "mergePolicy", "id": "p", "attributeMerge": {"type": "dataSetPrecedence"}},
+        {"type": "fragment", "identity": {"id": "a", "namespace": "E"}, "datasetId": "d", "colour": "red"},
+    ]
     with pytest.raises(LoadError) as failure:
         store.load_jsonl(write_lines(tmp_path / "bad.jsonl", lines))
     numbers = [problem.split(":")[0] for problem in failure.value.problems]
@@ -70,7 +107,7 @@ def test_a_database_error_mid_load_rolls_everything_back(store: ProfileStore, tm
     store.load_jsonl(write_lines(tmp_path / "good.jsonl", GOOD))
     before = store.counts()
     store.connection.execute("DROP TABLE segment_definitions")  # make the write fail half-way
-    with pytest.raises(Exception, match="segment_definitions"):
+    with pytest.raises(Exception, match="segment_definitions"):  # the original error, not the rollback's
         store.load_records([GOOD[0], GOOD[3]])
     store.connection.execute("CREATE TABLE segment_definitions (id VARCHAR NOT NULL, doc JSON NOT NULL)")
     after = store.counts()
@@ -79,13 +116,23 @@ def test_a_database_error_mid_load_rolls_everything_back(store: ProfileStore, tm
 
 def test_memberships_and_policies_are_upserted(store: ProfileStore) -> None:
     store.load_records(GOOD)
-    store.load_records([{**GOOD[2], "status": "exited"},
-                        {"type": "mergePolicy", "id": "p1", "version": 2, "attributeMerge": {"type": "timestampOrdered"}},
-                        {"type": "mergePolicy", "id": "p2", "attributeMerge": {"type": "timestampOrdered"},
-                         "default": True}])
+    store.load_records(
+        [
+            {**GOOD[2], "status": "exited"},
+            {"type": "mergePolicy", "id": "p1", "version": 2, "attributeMerge": {"type": "timestampOrdered"}},
+            {
+                "type": "mergePolicy",
+                "id": "p2",
+                "attributeMerge": {"type": "timestampOrdered"},
+                "default": True,
+            },
+        ]
+    )
     assert store.connection.execute("SELECT status FROM memberships").fetchall() == [("exited",)]
     assert [(p["id"], p["version"], p["default"]) for p in store.list_merge_policies()] == [
-        ("p1", 2, False), ("p2", 1, True)]
+        ("p1", 2, False),
+        ("p2", 1, True),
+    ]
     assert store.default_merge_policy() == store.get_merge_policy("p2")
 
 
@@ -106,7 +153,8 @@ def test_seed_is_deterministic_and_holds_the_seed_ids(tmp_path: Path) -> None:
         with ProfileStore.open(tmp_path, "ORG", sandbox) as opened:
             report = opened.seed(500, seed_value)
             rows = opened.connection.execute(
-                "SELECT pkey, dataset_id, ingest_ts, data::VARCHAR FROM fragments ORDER BY seq").fetchall()
+                "SELECT pkey, dataset_id, ingest_ts, data::VARCHAR FROM fragments ORDER BY seq"
+            ).fetchall()
             return report.empty_profiles, report.events, rows, opened.list_segment_definitions()
 
     first, second, other = snapshot("a", 3), snapshot("b", 3), snapshot("c", 4)
@@ -145,10 +193,14 @@ def test_a_second_process_gets_a_clean_busy_error(tmp_path: Path) -> None:
     import sys
 
     with ProfileStore.open(tmp_path, "ORG", "prod"):
-        code = ("from pathlib import Path\nfrom aep_exports.platform.store import ProfileStore, StoreBusyError\n"
-                f"try:\n    ProfileStore.open(Path({str(tmp_path)!r}), 'ORG', 'prod')\n"
-                "except StoreBusyError as e:\n    print('BUSY', e.message)\n")
-        output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+        code = (
+            "from pathlib import Path\nfrom aep_exports.platform.store import ProfileStore, StoreBusyError\n"
+            f"try:\n    ProfileStore.open(Path({str(tmp_path)!r}), 'ORG', 'prod')\n"
+            "except StoreBusyError as e:\n    print('BUSY', e.message)\n"
+        )
+        output = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        ).stdout
     assert output.startswith("BUSY") and "in use by another process" in output
 
 

@@ -9,8 +9,10 @@ runs the export when one finishes.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,7 +28,7 @@ from aep_exports.platform.backend.scope import Caller
 from aep_exports.platform.clock import Clock
 from aep_exports.platform.errors import bad_request, not_found
 from aep_exports.platform.faults import JOB_FAILS, JOB_HANGS, FaultInjector
-from aep_exports.platform.persistence import Database, dumps, loads
+from aep_exports.platform.persistence import Database, dumps, dumps_wire, loads
 
 STATUSES = ("NEW", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELLED")
 UNFINISHED = ("NEW", "PROCESSING")
@@ -43,9 +45,17 @@ INJECTED_FAILURE = [
 log = logging.getLogger(__name__)
 Runner = Callable[[Caller, int, dict[str, Any], Path, datetime], RunResult]
 
-
-def _cursor(doc: dict[str, Any]) -> str:
-    return f"{doc['creationTime']}_{doc['id']}"
+# Each half walks one partial index (jobs_to_start, jobs_to_finish) over the due jobs only.
+_DUE_JOBS = (
+    "SELECT id, org, sandbox, status, fate, start_due_ms, end_due_ms FROM jobs "
+    "WHERE status = 'NEW' AND start_due_ms <= ? "
+    "UNION ALL SELECT id, org, sandbox, status, fate, start_due_ms, end_due_ms FROM jobs "
+    "WHERE status = 'PROCESSING' AND end_due_ms <= ? AND fate != ?"
+)
+_ANY_DUE_JOB = (
+    "SELECT 1 FROM jobs WHERE status = 'NEW' AND start_due_ms <= ? "
+    "UNION ALL SELECT 1 FROM jobs WHERE status = 'PROCESSING' AND end_due_ms <= ? AND fate != ? LIMIT 1"
+)
 
 
 def _span(start: int, end: int) -> dict[str, int]:
@@ -143,21 +153,38 @@ class JobsBackend:
             )
             job["id"] = int(cursor.lastrowid or 0)
             record = {"job": job, "request": body, "batchIds": batch_ids, "client": caller.client_id}
-            conn.execute("UPDATE jobs SET doc = ? WHERE id = ?", (dumps(record), job["id"]))
+            _store(conn, job["id"], record, "NEW")
         return job
 
     def get(self, caller: Caller, job_id: str) -> dict[str, Any]:
         """One job of this org and sandbox; 404 otherwise."""
-        record = self._record(caller, job_id)
-        if record is None:
-            raise not_found(f"Export job '{job_id}' was not found in sandbox '{caller.sandbox}'.")
-        job: dict[str, Any] = record["job"]
+        job: dict[str, Any] = json.loads(self.get_json(caller, job_id))
         return job
+
+    def get_json(self, caller: Caller, job_id: str) -> bytes:
+        """:meth:`get`, already rendered as the answer's JSON body."""
+        key = _job_key(job_id)
+        row = (
+            None
+            if key is None
+            else self._db.query_one(
+                "SELECT wire FROM jobs WHERE org = ? AND sandbox = ? AND id = ?",
+                (caller.org_id, caller.sandbox, key),
+            )
+        )
+        if row is None:
+            raise not_found(f"Export job '{job_id}' was not found in sandbox '{caller.sandbox}'.")
+        return str(row[0]).encode()
 
     def list_jobs(self, caller: Caller, query: Query) -> dict[str, Any]:
         """A page of jobs, newest first, with ``page`` and ``link.next`` as the reference shows them."""
+        page: dict[str, Any] = json.loads(self.list_json(caller, query))
+        return page
+
+    def list_json(self, caller: Caller, query: Query) -> bytes:
+        """:meth:`list_jobs`, already rendered as the answer's JSON body (the stored jobs are spliced in)."""
         limit = min(int_param(query, "limit", DEFAULT_PAGE, minimum=1), MAX_PAGE)
-        sql = "SELECT doc FROM jobs WHERE org = ? AND sandbox = ?"
+        sql = "SELECT creation_ms, id, wire FROM jobs WHERE org = ? AND sandbox = ?"
         params: list[Any] = [caller.org_id, caller.sandbox]
         wanted = [
             s.strip().upper() for value in query.get("status", []) for s in value.split(",") if s.strip()
@@ -174,8 +201,9 @@ class JobsBackend:
             created, sep, last_id = offset.partition("_")
             try:
                 if sep:
-                    sql += " AND (creation_ms < ? OR (creation_ms = ? AND id < ?))"
-                    params.extend([int(created), int(created), int(last_id)])
+                    # A row value, so that SQLite seeks the index to the cursor instead of walking to it.
+                    sql += " AND (creation_ms, id) < (?, ?)"
+                    params.extend([int(created), int(last_id)])
                 else:
                     skip = int(created)
                     if skip < 0:
@@ -187,12 +215,11 @@ class JobsBackend:
                 ) from None
         sql += " ORDER BY creation_ms DESC, id DESC LIMIT ? OFFSET ?"
         rows = self._db.query(sql, [*params, limit + 1, skip])
-        records = [loads(row[0])["job"] for row in rows[:limit]]
-        last = _cursor(records[-1]) if records else ""
+        records = rows[:limit]
+        last = f"{records[-1][0]}_{records[-1][1]}" if records else ""
         more = len(rows) > limit
         status_part = f"&status={','.join(wanted)}" if wanted else ""
-        return {
-            "records": records,
+        rest = {
             "page": {
                 "sortField": "createdTime",
                 "sort": "desc",
@@ -201,6 +228,9 @@ class JobsBackend:
             },
             "link": {"next": f"/export/jobs/?limit={limit}{status_part}&offset={last}" if more else ""},
         }
+        # {"records": [...], "page": ..., "link": ...}, the same bytes as rendering the decoded jobs.
+        body = '{"records":[' + ",".join(str(row[2]) for row in records) + "]," + dumps_wire(rest)[1:]
+        return body.encode()
 
     def cancel(self, caller: Caller, job_id: str) -> None:
         """Stop an unfinished job (it reads back CANCELLED); a finished one is left as it is."""
@@ -220,9 +250,7 @@ class JobsBackend:
             job["updateTime"] = now
             job["metrics"]["totalTime"] = _span(job["creationTime"], max(now, job["creationTime"]))
             _clear_batch_ids(job["destination"])
-            conn.execute(
-                "UPDATE jobs SET status = 'CANCELLED', doc = ? WHERE id = ?", (dumps(record), job["id"])
-            )
+            _store(conn, job["id"], record, "CANCELLED")
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -230,12 +258,7 @@ class JobsBackend:
         """Move every job that is due (by the platform clock) one or two steps; answers how many moved."""
         with self._advance_lock:
             now = self._clock.now_ms()
-            rows = self._db.query(
-                "SELECT id, org, sandbox, status, fate, start_due_ms, end_due_ms FROM jobs "
-                "WHERE status IN ('NEW', 'PROCESSING') AND ((status = 'NEW' AND start_due_ms <= ?) "
-                "OR (status = 'PROCESSING' AND end_due_ms <= ? AND fate != ?)) ORDER BY id",
-                (now, now, JOB_HANGS),
-            )
+            rows = sorted(self._db.query(_DUE_JOBS, (now, now, JOB_HANGS)))  # by job id
             for job_id, org, sandbox, status, fate, start_due, end_due in rows:
                 if status == "NEW":
                     self._start(int(job_id), int(start_due))
@@ -246,13 +269,7 @@ class JobsBackend:
     def has_due_work(self) -> bool:
         """Whether :meth:`advance` would move anything now."""
         now = self._clock.now_ms()
-        row = self._db.query_one(
-            "SELECT 1 FROM jobs WHERE status IN ('NEW', 'PROCESSING') "
-            "AND ((status = 'NEW' AND start_due_ms <= ?)"
-            " OR (status = 'PROCESSING' AND end_due_ms <= ? AND fate != ?)) LIMIT 1",
-            (now, now, JOB_HANGS),
-        )
-        return row is not None
+        return self._db.query_one(_ANY_DUE_JOB, (now, now, JOB_HANGS)) is not None
 
     def _start(self, job_id: int, start_ms: int) -> None:
         def change(job: dict[str, Any]) -> None:
@@ -385,21 +402,16 @@ class JobsBackend:
                 return False
             record = loads(row[0])
             change(record["job"])
-            conn.execute(
-                "UPDATE jobs SET status = ?, doc = ? WHERE id = ?",
-                (new_status or record["job"]["status"], dumps(record), job_id),
-            )
+            _store(conn, job_id, record, new_status or record["job"]["status"])
             return True
 
-    def _record(self, caller: Caller, job_id: str) -> dict[str, Any] | None:
-        key = _job_key(job_id)
-        if key is None:
-            return None
-        row = self._db.query_one(
-            "SELECT doc FROM jobs WHERE org = ? AND sandbox = ? AND id = ?",
-            (caller.org_id, caller.sandbox, key),
-        )
-        return None if row is None else dict(loads(row[0]))
+
+def _store(conn: sqlite3.Connection, job_id: int, record: dict[str, Any], status: str) -> None:
+    """Write a job's status, record and rendered wire document."""
+    conn.execute(
+        "UPDATE jobs SET status = ?, doc = ?, wire = ? WHERE id = ?",
+        (status, dumps(record), dumps_wire(record["job"]), job_id),
+    )
 
 
 def _job_key(job_id: str) -> int | None:

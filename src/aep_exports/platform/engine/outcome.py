@@ -25,8 +25,8 @@ class ExportFailed(Exception):
 class SegmentKey:
     """The requested segment a batch holds (``status`` as requested or defaulted)."""
 
-    segmentId: str  # noqa: N815 - wire names, copied into the job's destination.batches[]
-    segmentNs: str | None  # noqa: N815
+    segmentId: str
+    segmentNs: str | None
     status: list[str]
 
 

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aep_exports.platform.engine.outcome import INVALID_REQUEST, SCHEMA_NOT_SUPPORTED, ExportFailed, SegmentKey
+from aep_exports.platform.engine.outcome import (
+    INVALID_REQUEST,
+    SCHEMA_NOT_SUPPORTED,
+    ExportFailed,
+    SegmentKey,
+)
 
 PROFILE_SCHEMA = "_xdm.context.profile"
 DEFAULT_STATUS = ["realized", "existing"]
@@ -92,7 +97,11 @@ def _segments(raw: Any) -> list[SegmentKey]:
     keys = []
     for index, entry in enumerate(raw):
         where = f"filter.segments[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("segmentId"), str) or not entry["segmentId"]:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("segmentId"), str)
+            or not entry["segmentId"]
+        ):
             raise fail(f"{where}.segmentId is required")
         namespace = entry.get("segmentNs")
         if namespace is not None and not isinstance(namespace, str):
@@ -123,10 +132,12 @@ def _event_list(additional: dict[str, Any]) -> EventListSpec | None:
     event_filter = _object(event_list.get("filter"), "additionalFields.eventList.filter")
     return EventListSpec(
         fields=parse_fields(event_list.get("fields"), "additionalFields.eventList.fields"),
-        from_ingest=parse_time(event_filter.get("fromIngestTimestamp"),
-                               "additionalFields.eventList.filter.fromIngestTimestamp"),
-        to_ingest=parse_time(event_filter.get("toIngestTimestamp"),
-                             "additionalFields.eventList.filter.toIngestTimestamp"),
+        from_ingest=parse_time(
+            event_filter.get("fromIngestTimestamp"), "additionalFields.eventList.filter.fromIngestTimestamp"
+        ),
+        to_ingest=parse_time(
+            event_filter.get("toIngestTimestamp"), "additionalFields.eventList.filter.toIngestTimestamp"
+        ),
     )
 
 
@@ -136,8 +147,9 @@ def parse_request(request: Any) -> ExportSpec:
         raise fail("the export request must be a JSON object")
     schema_name = _object(request.get("schema"), "schema").get("name", PROFILE_SCHEMA)
     if schema_name != PROFILE_SCHEMA:
-        raise ExportFailed(SCHEMA_NOT_SUPPORTED,
-                           f"schema.name {schema_name!r} is not supported; use {PROFILE_SCHEMA!r}")
+        raise ExportFailed(
+            SCHEMA_NOT_SUPPORTED, f"schema.name {schema_name!r} is not supported; use {PROFILE_SCHEMA!r}"
+        )
     filters = _object(request.get("filter"), "filter")
     window = _object(filters.get("segmentQualificationTime"), "filter.segmentQualificationTime")
     empty = filters.get("emptyProfiles", False)

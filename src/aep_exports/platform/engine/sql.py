@@ -41,7 +41,8 @@ def selection(
     empty_profiles: bool,
 ) -> tuple[str, list[Any]]:
     """``SELECT batch, pkey`` of the profiles one batch holds."""
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[Any] = []
     if not empty_profiles:
         conditions.append("p.has_fragment")
     if from_ingest is not None:
@@ -84,13 +85,16 @@ def order_key(policy: dict[str, Any] | None) -> tuple[str, list[Any]]:
     return "struct_pack(r := 0, t := ingest_ts, s := seq)", []
 
 
-def merged(structure: Structure, policy: dict[str, Any] | None) -> tuple[str, list[Any], list[tuple[Path, Any]]]:
+def merged(
+    structure: Structure, policy: dict[str, Any] | None
+) -> tuple[str, list[Any], list[tuple[Path, Any]]]:
     """``CREATE TEMP TABLE`` of the merged attributes (one column ``c<i>`` per leaf) of the keys."""
     attributes = leaves(structure)
     ordering, params = order_key(policy)
     columns = ", ".join(
         f"arg_max({extract('d', path)}, ord) FILTER (WHERE {extract('d', path)} IS NOT NULL) AS c{index}"
-        for index, (path, _) in enumerate(attributes))
+        for index, (path, _) in enumerate(attributes)
+    )
     sql = f"""
         CREATE TEMP TABLE {MERGED} AS
         SELECT pkey, {columns}
@@ -100,8 +104,9 @@ def merged(structure: Structure, policy: dict[str, Any] | None) -> tuple[str, li
     return sql, params, attributes
 
 
-def event_list(structure: Structure, from_ingest: datetime | None,
-               to_ingest: datetime | None) -> tuple[str, list[Any]]:
+def event_list(
+    structure: Structure, from_ingest: datetime | None, to_ingest: datetime | None
+) -> tuple[str, list[Any]]:
     """``CREATE TEMP TABLE`` of each exported profile's ordered event list."""
     fields = "".join(f", {ident(key)} := {extract('d', (key,))}" for key in structure)
     conditions, params = ["e.pkey IN (SELECT pkey FROM " + KEYS + ")"], []
@@ -115,7 +120,7 @@ def event_list(structure: Structure, from_ingest: datetime | None,
     sql = f"""
         CREATE TEMP TABLE {EVENTS} AS
         SELECT pkey, list(struct_pack("timestamp" := ts{fields}) ORDER BY ts, seq) AS events
-        FROM (SELECT e.pkey, e.ts, e.seq, {document} AS d FROM events e WHERE {' AND '.join(conditions)})
+        FROM (SELECT e.pkey, e.ts, e.seq, {document} AS d FROM events e WHERE {" AND ".join(conditions)})
         GROUP BY pkey"""
     return sql, params
 
@@ -134,8 +139,8 @@ def _nested(tree: dict[str, Any]) -> tuple[str, list[str]]:
     return f"CASE WHEN {all_null} THEN NULL ELSE struct_pack({', '.join(parts)}) END", columns
 
 
-def output(attributes: list[tuple[Path, Any]], with_events: bool, batch: int) -> str:
-    """The rows of one batch, in profile order."""
+def output(attributes: list[tuple[Path, Any]], with_events: bool, batch: int, low: int, high: int) -> str:
+    """The rows of one batch whose profile key is in [low, high], in profile order."""
     tree: dict[str, Any] = {}
     for index, (path, _) in enumerate(attributes):
         node = tree
@@ -150,4 +155,5 @@ def output(attributes: list[tuple[Path, Any]], with_events: bool, batch: int) ->
     if with_events:
         columns.append('coalesce(ev.events, []) AS "eventList"')
         joins += f" LEFT JOIN {EVENTS} ev ON ev.pkey = s.pkey"
-    return f"SELECT {', '.join(columns)} FROM {SELECTION} s {joins} WHERE s.batch = {int(batch)} ORDER BY s.pkey"
+    where = f"s.batch = {int(batch)} AND s.pkey BETWEEN {int(low)} AND {int(high)}"
+    return f"SELECT {', '.join(columns)} FROM {SELECTION} s {joins} WHERE {where} ORDER BY s.pkey"

@@ -1,4 +1,4 @@
-"""Stream a query's Arrow record batches into parquet files of at most ``rows_per_file`` rows."""
+"""Stream Arrow record batches into parquet files of at most ``rows_per_file`` rows each."""
 
 from __future__ import annotations
 
@@ -8,31 +8,44 @@ from typing import Any
 FETCH_ROWS = 16_384
 
 
-def write_parquet(reader: Any, directory: Path, rows_per_file: int) -> tuple[list[Path], int]:
-    """Write every row of the Arrow ``reader``; no file for an empty result. Returns (files, rows)."""
-    import pyarrow.parquet as pq
+class PartWriter:
+    """Writes ``part-00000.parquet``, ``part-00001.parquet``, ... of one batch; no file when empty."""
 
-    directory.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
-    writer: Any = None
-    in_file = total = 0
-    try:
+    def __init__(self, directory: Path, rows_per_file: int) -> None:
+        if rows_per_file < 1:
+            raise ValueError("rows_per_file must be >= 1")
+        self.directory = directory
+        self.rows_per_file = rows_per_file
+        self.files: list[Path] = []
+        self.rows = 0
+        self._writer: Any = None
+        self._in_file = 0
+
+    def write(self, reader: Any) -> None:
+        """Append every row of an Arrow record batch reader."""
+        import pyarrow.parquet as pq
+
         for batch in reader:
             offset = 0
             while offset < batch.num_rows:
-                if writer is None or in_file >= rows_per_file:
-                    if writer is not None:
-                        writer.close()
-                    path = directory / f"part-{len(files):05d}.parquet"
-                    writer = pq.ParquetWriter(str(path), reader.schema, compression="snappy")
-                    files.append(path)
-                    in_file = 0
-                take = min(rows_per_file - in_file, batch.num_rows - offset)
-                writer.write_batch(batch.slice(offset, take))
+                if self._writer is None or self._in_file >= self.rows_per_file:
+                    self._close_file()
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    path = self.directory / f"part-{len(self.files):05d}.parquet"
+                    self._writer = pq.ParquetWriter(str(path), reader.schema, compression="snappy")
+                    self.files.append(path)
+                take = min(self.rows_per_file - self._in_file, batch.num_rows - offset)
+                self._writer.write_batch(batch.slice(offset, take))
                 offset += take
-                in_file += take
-                total += take
-    finally:
-        if writer is not None:
-            writer.close()
-    return files, total
+                self._in_file += take
+                self.rows += take
+
+    def _close_file(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            self._in_file = 0
+
+    def close(self) -> None:
+        """Finish the current file."""
+        self._close_file()

@@ -8,11 +8,19 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from aep_exports.platform.http import docs
-from aep_exports.platform.http.deps import BodyDep, CallerDep, PlatformDep, QueryDep, json_response
+from aep_exports.platform.http.deps import (
+    BodyDep,
+    CallerDep,
+    PlatformDep,
+    QueryDep,
+    json_bytes,
+    json_response,
+)
 
 router = APIRouter(prefix="/data/core/ups")
-# Reads are ``async``: a SQLite read takes well under a millisecond, and skipping the thread pool keeps
-# latency flat under many concurrent clients. Writes and anything that may run an export stay in it.
+# Reads are ``async``: a SQLite read takes well under a millisecond and waits for no lock (see
+# persistence), and skipping the thread pool keeps latency flat under many concurrent clients. Job reads
+# answer the stored, already rendered JSON. Writes and anything that may run an export stay in the pool.
 
 
 @router.post("/export/jobs", tags=["Export jobs"], openapi_extra=docs.body(docs.JOB_BODY))
@@ -37,14 +45,14 @@ async def list_jobs(
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
-) -> JSONResponse:
-    return json_response(platform.jobs.list_jobs(caller, query))
+) -> Response:
+    return json_bytes(platform.jobs.list_json(caller, query))
 
 
 @router.get("/export/jobs/{job_id}", tags=["Export jobs"])
 @router.get("/export/jobs/{job_id}/", include_in_schema=False)
-async def get_job(job_id: str, platform: PlatformDep, caller: CallerDep) -> JSONResponse:
-    return json_response(platform.jobs.get(caller, job_id))
+async def get_job(job_id: str, platform: PlatformDep, caller: CallerDep) -> Response:
+    return json_bytes(platform.jobs.get_json(caller, job_id))
 
 
 @router.delete("/export/jobs/{job_id}", tags=["Export jobs"], status_code=204)

@@ -34,7 +34,8 @@ def _macros(seed: int, base: datetime) -> list[str]:
         f"CREATE OR REPLACE TEMP MACRO pick(xs, i, k) AS xs[1 + (hash(i, k, {int(seed)}) % len(xs))::BIGINT]",
         # A time `days` days or less before the base time.
         f"CREATE OR REPLACE TEMP MACRO before_base(i, k, days) AS "
-        f"TIMESTAMP '{base.isoformat(sep=' ')}' - to_microseconds((rnd(i, k) * days * {DAY_US // 1_000_000})::BIGINT)",
+        f"TIMESTAMP '{base.isoformat(sep=' ')}' "
+        f"- to_microseconds((rnd(i, k) * days * {DAY_US // 1_000_000})::BIGINT)",
     ]
 
 
@@ -135,11 +136,15 @@ def _definitions(con: Any, base: datetime) -> None:
         doc = {**definition, "schema": catalog.PROFILE_SCHEMA, "creationTime": created, "updateTime": created}
         con.execute("INSERT INTO segment_definitions VALUES (?, ?)", [doc["id"], json.dumps(doc)])
     for policy in catalog.MERGE_POLICIES:
-        con.execute("INSERT INTO merge_policies VALUES (?, ?, ?)",
-                    [policy["id"], policy["version"], json.dumps({**policy, "updateEpoch": created // 1000})])
+        con.execute(
+            "INSERT INTO merge_policies VALUES (?, ?, ?)",
+            [policy["id"], policy["version"], json.dumps({**policy, "updateEpoch": created // 1000})],
+        )
 
 
-def generate(store: ProfileStore, *, profiles: int, seed: int, base_time: datetime | None = None) -> SeedReport:
+def generate(
+    store: ProfileStore, *, profiles: int, seed: int, base_time: datetime | None = None
+) -> SeedReport:
     """Replace the store's contents with ``profiles`` synthetic profiles (see the module docstring)."""
     from aep_exports.platform.store.profile_store import SeedReport
 
@@ -156,8 +161,14 @@ def generate(store: ProfileStore, *, profiles: int, seed: int, base_time: dateti
         for table in (*DATA_TABLES, "meta"):
             con.execute(f"DELETE FROM {table}")
         set_meta(con, "format_version", FORMAT_VERSION)
-        for statement in [*_macros(seed, base), _identities_sql(profiles), *_fragments_sql(profiles).split(";"),
-                          _events_sql(profiles), _memberships_sql(), PROFILES_SQL]:
+        for statement in [
+            *_macros(seed, base),
+            _identities_sql(profiles),
+            *_fragments_sql(profiles).split(";"),
+            _events_sql(profiles),
+            _memberships_sql(),
+            PROFILES_SQL,
+        ]:
             con.execute(statement)
         _definitions(con, base)
         set_meta(con, "next_seq", str(6 * profiles))
@@ -166,7 +177,14 @@ def generate(store: ProfileStore, *, profiles: int, seed: int, base_time: dateti
     counts = store.counts()
     empty = int(con.execute("SELECT count(*) FROM profiles WHERE NOT has_fragment").fetchall()[0][0])
     return SeedReport(
-        profiles=counts["profiles"], empty_profiles=empty, fragments=counts["fragments"],
-        events=counts["events"], memberships=counts["memberships"],
-        segment_definitions=counts["segment_definitions"], merge_policies=counts["merge_policies"],
-        seed=seed, base_time=base, elapsed_ms=int((time.perf_counter() - started) * 1000))
+        profiles=counts["profiles"],
+        empty_profiles=empty,
+        fragments=counts["fragments"],
+        events=counts["events"],
+        memberships=counts["memberships"],
+        segment_definitions=counts["segment_definitions"],
+        merge_policies=counts["merge_policies"],
+        seed=seed,
+        base_time=base,
+        elapsed_ms=int((time.perf_counter() - started) * 1000),
+    )

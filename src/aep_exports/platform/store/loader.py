@@ -45,8 +45,9 @@ def load_file(store: ProfileStore, path: Path) -> LoadReport:
     return load_parsed(store, numbered, source=str(path), problems=problems)
 
 
-def load_parsed(store: ProfileStore, numbered: list[tuple[int, Any]], *, source: str,
-                problems: list[str] | None = None) -> LoadReport:
+def load_parsed(
+    store: ProfileStore, numbered: list[tuple[int, Any]], *, source: str, problems: list[str] | None = None
+) -> LoadReport:
     """Validate decoded records (with their line numbers) and load them in one transaction."""
     started = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -61,8 +62,12 @@ def load_parsed(store: ProfileStore, numbered: list[tuple[int, Any]], *, source:
         problems.sort(key=lambda p: int(p.split(":", 1)[0].removeprefix("line ")))
         raise LoadError(source, problems[:MAX_PROBLEMS])
     counts = _write(store, records)
-    return LoadReport(source=source, lines=len(numbered), counts=counts,
-                      elapsed_ms=int((time.perf_counter() - started) * 1000))
+    return LoadReport(
+        source=source,
+        lines=len(numbered),
+        counts=counts,
+        elapsed_ms=int((time.perf_counter() - started) * 1000),
+    )
 
 
 def _write(store: ProfileStore, records: list[Record]) -> dict[str, int]:
@@ -73,7 +78,9 @@ def _write(store: ProfileStore, records: list[Record]) -> dict[str, int]:
     policies = [r for r in records if isinstance(r, dict) and r["type"] == "mergePolicy"]
     con = store.connection
     with transaction(con):
-        identities = [r.identity for r in (*fragments, *events, *memberships)]
+        identities = (
+            [f.identity for f in fragments] + [e.identity for e in events] + [m.identity for m in memberships]
+        )
         if identities:
             _register_identities(con, identities)
         seq = int(get_meta(con, "next_seq") or "0")
@@ -91,8 +98,13 @@ def _write(store: ProfileStore, records: list[Record]) -> dict[str, int]:
         if fragments or events:
             refresh_structures(con)
         con.execute("DROP TABLE IF EXISTS load_ids")
-    return {"fragment": len(fragments), "event": len(events), "membership": len(memberships),
-            "segment": len(segments), "mergePolicy": len(policies)}
+    return {
+        "fragment": len(fragments),
+        "event": len(events),
+        "membership": len(memberships),
+        "segment": len(segments),
+        "mergePolicy": len(policies),
+    }
 
 
 def _doc_json(doc: dict[str, Any]) -> str:
@@ -109,8 +121,10 @@ def _register_identities(con: Any, identities: list[Identity]) -> None:
     import pyarrow as pa
 
     unique = sorted(set(identities))
-    load_ids = _arrow_table({"id": [i.id for i in unique], "ns": [i.namespace for i in unique]},
-                            {"id": pa.string(), "ns": pa.string()})
+    load_ids = _arrow_table(
+        {"id": [i.id for i in unique], "ns": [i.namespace for i in unique]},
+        {"id": pa.string(), "ns": pa.string()},
+    )
     con.register("load_ids_arrow", load_ids)
     con.execute("CREATE OR REPLACE TEMP TABLE load_ids AS SELECT * FROM load_ids_arrow")
     con.unregister("load_ids_arrow")
@@ -122,7 +136,9 @@ def _register_identities(con: Any, identities: list[Identity]) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.id = l.id AND p.ns = l.ns)""")
 
 
-def _insert_rows(con: Any, table: str, select: str, columns: dict[str, list[Any]], types: dict[str, Any]) -> None:
+def _insert_rows(
+    con: Any, table: str, select: str, columns: dict[str, list[Any]], types: dict[str, Any]
+) -> None:
     con.register("load_rows", _arrow_table(columns, types))
     try:
         con.execute(f"INSERT INTO {table} {select}")
@@ -135,16 +151,31 @@ def _insert_fragments(con: Any, fragments: list[Fragment], seq: int) -> int:
 
     if not fragments:
         return seq
-    columns = {
-        "id": [f.identity.id for f in fragments], "ns": [f.identity.namespace for f in fragments],
-        "dataset_id": [f.dataset_id for f in fragments], "ingest_ts": [f.ingest_ts for f in fragments],
-        "seq": list(range(seq, seq + len(fragments))), "data": [json.dumps(f.data) for f in fragments],
+    columns: dict[str, list[Any]] = {
+        "id": [f.identity.id for f in fragments],
+        "ns": [f.identity.namespace for f in fragments],
+        "dataset_id": [f.dataset_id for f in fragments],
+        "ingest_ts": [f.ingest_ts for f in fragments],
+        "seq": list(range(seq, seq + len(fragments))),
+        "data": [json.dumps(f.data) for f in fragments],
     }
-    types = {"id": pa.string(), "ns": pa.string(), "dataset_id": pa.string(),
-             "ingest_ts": pa.timestamp("us"), "seq": pa.int64(), "data": pa.string()}
-    _insert_rows(con, "fragments", """
+    types = {
+        "id": pa.string(),
+        "ns": pa.string(),
+        "dataset_id": pa.string(),
+        "ingest_ts": pa.timestamp("us"),
+        "seq": pa.int64(),
+        "data": pa.string(),
+    }
+    _insert_rows(
+        con,
+        "fragments",
+        """
         SELECT p.pkey, r.dataset_id, r.ingest_ts, r.seq, r.data::JSON
-        FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""", columns, types)
+        FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""",
+        columns,
+        types,
+    )
     return seq + len(fragments)
 
 
@@ -153,16 +184,31 @@ def _insert_events(con: Any, events: list[Event], seq: int) -> int:
 
     if not events:
         return seq
-    columns = {
-        "id": [e.identity.id for e in events], "ns": [e.identity.namespace for e in events],
-        "ts": [e.ts for e in events], "ingest_ts": [e.ingest_ts for e in events],
-        "seq": list(range(seq, seq + len(events))), "data": [json.dumps(e.data) for e in events],
+    columns: dict[str, list[Any]] = {
+        "id": [e.identity.id for e in events],
+        "ns": [e.identity.namespace for e in events],
+        "ts": [e.ts for e in events],
+        "ingest_ts": [e.ingest_ts for e in events],
+        "seq": list(range(seq, seq + len(events))),
+        "data": [json.dumps(e.data) for e in events],
     }
-    types = {"id": pa.string(), "ns": pa.string(), "ts": pa.timestamp("us"),
-             "ingest_ts": pa.timestamp("us"), "seq": pa.int64(), "data": pa.string()}
-    _insert_rows(con, "events", """
+    types = {
+        "id": pa.string(),
+        "ns": pa.string(),
+        "ts": pa.timestamp("us"),
+        "ingest_ts": pa.timestamp("us"),
+        "seq": pa.int64(),
+        "data": pa.string(),
+    }
+    _insert_rows(
+        con,
+        "events",
+        """
         SELECT p.pkey, r.ts, r.ingest_ts, r.seq, r.data::JSON
-        FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""", columns, types)
+        FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""",
+        columns,
+        types,
+    )
     return seq + len(events)
 
 
@@ -171,14 +217,24 @@ def _upsert_memberships(con: Any, memberships: list[Membership]) -> None:
 
     if not memberships:
         return
-    columns = {
-        "id": [m.identity.id for m in memberships], "ns": [m.identity.namespace for m in memberships],
-        "segment_id": [m.segment_id for m in memberships], "segment_ns": [m.segment_ns for m in memberships],
-        "status": [m.status for m in memberships], "qual_ts": [m.qual_ts for m in memberships],
+    columns: dict[str, list[Any]] = {
+        "id": [m.identity.id for m in memberships],
+        "ns": [m.identity.namespace for m in memberships],
+        "segment_id": [m.segment_id for m in memberships],
+        "segment_ns": [m.segment_ns for m in memberships],
+        "status": [m.status for m in memberships],
+        "qual_ts": [m.qual_ts for m in memberships],
         "line": list(range(len(memberships))),
     }
-    types = {"id": pa.string(), "ns": pa.string(), "segment_id": pa.string(), "segment_ns": pa.string(),
-             "status": pa.string(), "qual_ts": pa.timestamp("us"), "line": pa.int64()}
+    types = {
+        "id": pa.string(),
+        "ns": pa.string(),
+        "segment_id": pa.string(),
+        "segment_ns": pa.string(),
+        "status": pa.string(),
+        "qual_ts": pa.timestamp("us"),
+        "line": pa.int64(),
+    }
     con.register("load_rows", _arrow_table(columns, types))
     try:
         # One membership per (profile, segment, namespace): the last line of the file wins.
@@ -204,8 +260,10 @@ def _refresh_profiles(con: Any) -> None:
         UPDATE profiles SET has_fragment = x.has_fragment, updated_ts = x.updated_ts FROM (
             SELECT p.pkey, f.newest IS NOT NULL AS has_fragment, coalesce(f.newest, e.newest) AS updated_ts
             FROM profiles p JOIN load_ids l ON l.id = p.id AND l.ns = p.ns
-            LEFT JOIN (SELECT pkey, max(ingest_ts) AS newest FROM fragments GROUP BY pkey) f ON f.pkey = p.pkey
-            LEFT JOIN (SELECT pkey, max(ingest_ts) AS newest FROM events GROUP BY pkey) e ON e.pkey = p.pkey
+            LEFT JOIN (SELECT pkey, max(ingest_ts) AS newest FROM fragments GROUP BY pkey) f
+                   ON f.pkey = p.pkey
+            LEFT JOIN (SELECT pkey, max(ingest_ts) AS newest FROM events GROUP BY pkey) e
+                   ON e.pkey = p.pkey
         ) x WHERE profiles.pkey = x.pkey""")
 
 
@@ -213,6 +271,9 @@ def _upsert_policy(con: Any, doc: dict[str, Any]) -> None:
     con.execute("DELETE FROM merge_policies WHERE id = ? AND version = ?", [doc["id"], doc["version"]])
     if doc.get("default") is True:
         # One default policy per sandbox, as on the platform.
-        con.execute("""UPDATE merge_policies SET doc = json_merge_patch(doc, '{"default": false}')
-                       WHERE id <> ?""", [doc["id"]])
+        con.execute(
+            """UPDATE merge_policies SET doc = json_merge_patch(doc, '{"default": false}')
+                       WHERE id <> ?""",
+            [doc["id"]],
+        )
     con.execute("INSERT INTO merge_policies VALUES (?, ?, ?)", [doc["id"], doc["version"], _doc_json(doc)])

@@ -80,7 +80,8 @@ class ProfileStore:
             if "lock" in str(exc).lower():
                 raise StoreBusyError(
                     f"the profile store {path} is in use by another process "
-                    "(stop `aep-exports platform serve` or wait for it)") from exc
+                    "(stop `aep-exports platform serve` or wait for it)"
+                ) from exc
             raise StoreError(f"cannot open the profile store {path}: {exc}") from exc
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the profile store {path}: {exc}") from exc
@@ -89,8 +90,12 @@ class ProfileStore:
     @classmethod
     def in_memory(cls, org: str = "memory", sandbox: str = "prod") -> ProfileStore:
         """A throw-away store that lives in memory only (tests, benchmarks)."""
-        return cls(schema.connect(None, memory_limit=schema.DEFAULT_MEMORY_LIMIT, threads=schema.DEFAULT_THREADS),
-                   Path(":memory:"), org, sandbox)
+        return cls(
+            schema.connect(None, memory_limit=schema.DEFAULT_MEMORY_LIMIT, threads=schema.DEFAULT_THREADS),
+            Path(":memory:"),
+            org,
+            sandbox,
+        )
 
     @property
     def connection(self) -> Any:
@@ -108,8 +113,9 @@ class ProfileStore:
     def __enter__(self) -> ProfileStore:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     # --- reading -----------------------------------------------------------------------------
@@ -121,24 +127,28 @@ class ProfileStore:
     def counts(self) -> dict[str, int]:
         """Row counts of every data table (profiles, fragments, events, ...)."""
         con = self.connection
-        return {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-                for table in schema.DATA_TABLES}
+        return {
+            table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+            for table in schema.DATA_TABLES
+        }
 
     def list_merge_policies(self) -> list[dict[str, Any]]:
         """The latest version of every merge policy, ordered by id."""
         rows = self.connection.execute(
-            "SELECT arg_max(doc, version) FROM merge_policies GROUP BY id ORDER BY id").fetchall()
+            "SELECT arg_max(doc, version) FROM merge_policies GROUP BY id ORDER BY id"
+        ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
     def get_merge_policy(self, policy_id: str, version: int | None = None) -> dict[str, Any] | None:
         """One merge policy: the given version, or the latest when ``version`` is None."""
         if version is None:
             row = self.connection.execute(
-                "SELECT doc FROM merge_policies WHERE id = ? ORDER BY version DESC LIMIT 1",
-                [policy_id]).fetchall()
+                "SELECT doc FROM merge_policies WHERE id = ? ORDER BY version DESC LIMIT 1", [policy_id]
+            ).fetchall()
         else:
             row = self.connection.execute(
-                "SELECT doc FROM merge_policies WHERE id = ? AND version = ?", [policy_id, version]).fetchall()
+                "SELECT doc FROM merge_policies WHERE id = ? AND version = ?", [policy_id, version]
+            ).fetchall()
         return dict(json.loads(row[0][0])) if row else None
 
     def default_merge_policy(self) -> dict[str, Any] | None:
@@ -156,7 +166,8 @@ class ProfileStore:
     def get_segment_definition(self, segment_id: str) -> dict[str, Any] | None:
         """One segment definition by id, or None."""
         row = self.connection.execute(
-            "SELECT doc FROM segment_definitions WHERE id = ?", [segment_id]).fetchall()
+            "SELECT doc FROM segment_definitions WHERE id = ?", [segment_id]
+        ).fetchall()
         return dict(json.loads(row[0][0])) if row else None
 
     def fragment_structure(self) -> Structure:
@@ -187,8 +198,9 @@ class ProfileStore:
         """Load already-parsed records (same format as one JSON line each) atomically."""
         from aep_exports.platform.store.loader import load_parsed
 
-        return load_parsed(self, [(number, record) for number, record in enumerate(records, start=1)],
-                           source=source)
+        return load_parsed(
+            self, [(number, record) for number, record in enumerate(records, start=1)], source=source
+        )
 
     def seed(self, profiles: int, seed: int, *, base_time: datetime | None = None) -> SeedReport:
         """Replace the store's contents with a deterministic synthetic population."""

@@ -121,7 +121,9 @@ def _data(record: dict[str, Any]) -> dict[str, Any]:
 def _check_keys(record: dict[str, Any], kind: str) -> None:
     unknown = sorted(set(record) - KEYS[kind])
     if unknown:
-        raise BadRecord(f"unknown key {unknown[0]!r} in a {kind} record (allowed: {', '.join(sorted(KEYS[kind]))})")
+        raise BadRecord(
+            f"unknown key {unknown[0]!r} in a {kind} record (allowed: {', '.join(sorted(KEYS[kind]))})"
+        )
 
 
 def parse_record(record: Any, now: datetime) -> Record:
@@ -146,9 +148,13 @@ def parse_record(record: Any, now: datetime) -> Record:
         if status not in STATUSES:
             raise BadRecord(f"status must be one of {', '.join(STATUSES)}")
         qual = record.get("lastQualificationTime")
-        return Membership(_identity(record), _text(record, "segmentId"),
-                          _text(record, "segmentNs", default="ups"), str(status),
-                          None if qual is None else parse_time(qual, "lastQualificationTime"))
+        return Membership(
+            _identity(record),
+            _text(record, "segmentId"),
+            _text(record, "segmentNs", default="ups"),
+            str(status),
+            None if qual is None else parse_time(qual, "lastQualificationTime"),
+        )
     if kind == "segment":
         return _segment(record)
     if kind == "mergePolicy":

@@ -9,7 +9,7 @@ identity (``profiles.id`` + ``profiles.ns``) so joins run on one integer column.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,8 @@ def transaction(con: Any) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        try:
+        # Keep the first error: it is the one worth reporting, not a failed rollback.
+        with suppress(Exception):
             con.execute("ROLLBACK")
-        except Exception:  # noqa: S110 - the first error is the one worth reporting
-            pass
         raise
     con.execute("COMMIT")

@@ -32,11 +32,43 @@ def clean_structure(node: Any) -> Any:
     return node
 
 
+NUMERIC = ("UBIGINT", "BIGINT", "DOUBLE")
+
+
+def merge_structures(left: Any, right: Any) -> Any:
+    """The structure that holds values of both (as DuckDB's ``json_group_structure`` combines them)."""
+    if left == "NULL" or left is None:
+        return right
+    if right == "NULL" or right is None:
+        return left
+    if isinstance(left, dict) and isinstance(right, dict):
+        merged = dict(left)
+        for key, child in right.items():
+            merged[key] = merge_structures(merged[key], child) if key in merged else child
+        return merged
+    if isinstance(left, list) and isinstance(right, list):
+        return [merge_structures(left[0] if left else None, right[0] if right else None) or "NULL"]
+    if left == right:
+        return left
+    if left in NUMERIC and right in NUMERIC:
+        return "DOUBLE" if "DOUBLE" in (left, right) else "BIGINT"
+    return "JSON"
+
+
 def refresh_structures(con: Any) -> None:
-    """Recompute both structures from every stored document (inside the caller's transaction)."""
+    """Recompute both structures from every stored document (inside the caller's transaction).
+
+    Distinct per-document structures are few and ``json_structure`` streams, so this runs in
+    bounded memory where ``json_group_structure`` over millions of documents does not.
+    """
     for table, key in (("fragments", "fragment_structure"), ("events", "event_structure")):
-        raw = con.execute(f"SELECT json_group_structure(data) FROM {table}").fetchall()[0][0]
-        structure = clean_structure(json.loads(raw)) if raw is not None else None
+        # An empty document's structure is "JSON"; it adds nothing, so leave it out.
+        rows = con.execute(f"""SELECT DISTINCT json_structure(data)::VARCHAR FROM {table}
+                               WHERE data::VARCHAR <> '{{}}'""").fetchall()
+        combined: Any = None
+        for (raw,) in rows:
+            combined = merge_structures(combined, json.loads(raw))
+        structure = clean_structure(combined) if combined is not None else None
         set_meta(con, key, json.dumps(structure if isinstance(structure, dict) else {}))
 
 
