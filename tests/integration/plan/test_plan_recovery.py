@@ -65,7 +65,7 @@ def _crash_after_post(project: Path) -> int:
 
 
 def test_plan_adopts_the_job_of_an_intent_left_open_by_a_crash(local_project):
-    first = invoke(local_project, "apply", "--auto-approve", "--wait", "--now", DAY1)
+    first = invoke(local_project, "apply", "--auto-approve", "--now", DAY1)
     assert first.exit_code == 0, first.output
     job_id = _crash_after_post(local_project)
     backend = open_state(load_settings(local_project, {}))
@@ -86,7 +86,7 @@ def test_plan_adopts_the_job_of_an_intent_left_open_by_a_crash(local_project):
     assert run is not None and run.job_id == job_id and run.slot == parse_now("2024-05-02T03:00:00Z")
     assert run.status != RunStatus.INTENT
 
-    applied = invoke(local_project, "apply", "--auto-approve", "--wait", "--now", DAY2)
+    applied = invoke(local_project, "apply", "--auto-approve", "--now", DAY2)
     assert applied.exit_code == 0 and "Nothing to do" in applied.output, applied.output
     jobs = [r.job_id for r in backend.read().exports["daily"].runs]
     assert jobs.count(job_id) == 1 and len(jobs) == 2
