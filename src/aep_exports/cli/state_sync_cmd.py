@@ -18,7 +18,7 @@ from aep_exports.errors import StateError, UsageError
 if TYPE_CHECKING:
     from aep_exports.config.settings import Settings
     from aep_exports.state.backend import StateBackend
-    from aep_exports.state.postgres import Transfer
+    from aep_exports.state.sync import Transfer
 
 _URL = click.option("--url", metavar="postgresql://...", envvar=None,
                     help="The database (default: AEP_STATE_URL or 'state' in aep-exports.yaml).")
@@ -71,7 +71,7 @@ def _report(verb: str, result: Transfer, source: StateBackend, destination: Stat
 
 def _run(ctx: click.Context, push: bool, url: str | None, directory: Path | None, force: bool,
          lock_timeout: float | None) -> None:
-    from aep_exports.state.postgres import transfer_state
+    from aep_exports.state.sync import transfer_state
 
     local, remote, settings = _backends(ctx.obj, url, directory)
     source, destination = (local, remote) if push else (remote, local)

@@ -27,12 +27,6 @@ def epoch_to_datetime(value: int | float | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def datetime_to_epoch_ms(value: datetime) -> int:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return int(value.timestamp() * 1000)
-
-
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
 
@@ -302,11 +296,6 @@ class ExportJob(WireModel):
     @property
     def succeeded(self) -> bool:
         return self.status.upper() == SUCCEEDED
-
-    @property
-    def exported_profiles(self) -> int | None:
-        value = self.metrics.get("totalExportedProfileCounter")
-        return value if isinstance(value, int) else None
 
 
 def dataset_id_from_ref(ref: str) -> str:

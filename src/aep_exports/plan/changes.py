@@ -57,16 +57,6 @@ def field_changes(before: Any, after: Any, *, ignore_paths: Iterable[str] = ()) 
     return changes
 
 
-def get_path(value: Any, dotted: str) -> Any:
-    """The value at ``a.b.c`` in nested dicts, or None when any part is absent."""
-    current = value
-    for part in dotted.split("."):
-        if not isinstance(current, dict) or part not in current:
-            return None
-        current = current[part]
-    return current
-
-
 def leaf_paths(value: Any, prefix: str = "") -> dict[str, Any]:
     """Flatten nested dicts to ``{"a.b": leaf}``; lists and scalars are leaves."""
     if not isinstance(value, dict) or not value:

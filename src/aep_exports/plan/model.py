@@ -127,14 +127,6 @@ class Plan(_Frozen):
         ]
         return "Plan: " + ", ".join(parts) + "."
 
-    def actions_for(self, key: str) -> list[Action]:
-        """The actions about one resource key, in plan order."""
-        return [action for action in self.actions if action.key == key]
-
-    def action_by_id(self, action_id: str) -> Action | None:
-        """The action with this id (``kind:key``; ``cancel_job:key:job``)."""
-        return next((a for a in self.actions if a.action_id == action_id), None)
-
     def to_json(self) -> str:
         """The plan as saved by ``plan -o``."""
         return self.model_dump_json(indent=2)

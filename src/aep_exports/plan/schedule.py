@@ -62,20 +62,6 @@ def next_slot(schedule: str | None, after: datetime) -> datetime | None:
     return _next(schedule.strip(), as_utc(after))
 
 
-def slots_between(schedule: str, start: datetime, end: datetime, *, limit: int = 100_000) -> list[datetime]:
-    """Every slot in ``(start, end]``, bounded by ``limit`` (used by simulations and status)."""
-    slots: list[datetime] = []
-    cursor = as_utc(start)
-    end = as_utc(end)
-    while len(slots) < limit:
-        slot = _next(schedule.strip(), cursor)
-        if slot > end:
-            break
-        slots.append(slot)
-        cursor = slot
-    return slots
-
-
 def is_due(schedule: str | None, now: datetime, last_slot: datetime | None) -> datetime | None:
     """The slot to run for when the latest slot is later than ``last_slot`` (or it never ran); else None."""
     if is_manual(schedule):

@@ -5,7 +5,7 @@
 the state lock throughout (re-entrant: apply already holds it), resolves write-ahead intents a crash
 or a lost answer left open (adopting their jobs), then refreshes and records outcomes. With
 ``write=False`` (``drift``) nothing is written and no lock is taken: open intents are left for the
-next writing command, and the planner reports their runs as blocked.
+next writing command, reported as pending findings (``drift`` exits 2), their runs shown as blocked.
 """
 
 from __future__ import annotations

@@ -54,8 +54,10 @@ def holder_info(command: str) -> dict[str, Any]:
 
 
 def describe_holder(info: dict[str, Any]) -> str:
-    """``pid 123 on host x since <time> running 'apply'`` (or what is known of it)."""
+    """``pid 123 on host x since <time> running 'apply'`` (or what is known of the holder)."""
     if not info.get("pid"):
+        if info.get("backend_pid"):  # a PostgreSQL lock whose holder has not recorded itself (yet)
+            return f"database session {info['backend_pid']} (holder details not recorded)"
         return "another process (holder unknown)"
     text = f"pid {info['pid']}"
     if info.get("host"):

@@ -30,18 +30,16 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
 from aep_exports import __version__
 from aep_exports.errors import LockError, StateError
+from aep_exports.state.locking import describe_holder
 from aep_exports.state.migrations import migrate
 from aep_exports.state.model import STATE_VERSION, StateDocument
-
-if TYPE_CHECKING:
-    from aep_exports.state.backend import StateBackend
 
 POLL_INTERVAL = 0.05
 """Seconds between attempts while waiting for the advisory lock held by another session."""
@@ -472,95 +470,3 @@ class PostgresStateBackend:
             pass  # closing the connection below releases the session lock anyway
         finally:
             conn.close()
-
-
-def describe_holder(info: dict[str, Any]) -> str:
-    """``pid 123 on host x since <time> running 'apply'`` (or what is known of the holder)."""
-    if not info.get("pid"):
-        if info.get("backend_pid"):
-            return f"database session {info['backend_pid']} (holder details not recorded)"
-        return "another process (holder unknown)"
-    text = f"pid {info['pid']}"
-    if info.get("host"):
-        text += f" on host {info['host']}"
-    if info.get("since"):
-        text += f" since {info['since']}"
-    if info.get("command"):
-        text += f" running {info['command']!r}"
-    return text
-
-
-# -- moving state between the file backend and the database (``state push`` / ``state pull``) ------
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """What ``state push``/``state pull`` did: ``written`` is False when the destination was up to date."""
-
-    lineage: str
-    source_serial: int
-    destination_serial: int
-    written: bool
-    replaced_lineage: str | None = None
-    set_aside: str | None = None
-
-
-def _content(doc: StateDocument) -> dict[str, Any]:
-    return doc.model_dump(mode="json", exclude={"serial", "version", "written_by", "updated_at"})
-
-
-def transfer_state(source: StateBackend, destination: StateBackend, *, force: bool, lock_timeout: float,
-                   command: str) -> Transfer:
-    """Copy the state document from ``source`` to ``destination`` (a file or a PostgreSQL backend).
-
-    Refuses, unless ``force``, to replace a destination of another lineage (another state
-    altogether) or one written after the source was (it holds changes the source lacks).
-    Both locks are held, so no apply writes either side meanwhile.
-    """
-    with source.lock(timeout=lock_timeout, command=command), \
-            destination.lock(timeout=lock_timeout, command=command):
-        doc = source.read()
-        if doc.serial == 0:
-            raise StateError(f"there is no state to copy in {source.describe()}")
-        current = destination.read()
-        other_lineage = current.serial > 0 and current.lineage != doc.lineage
-        if other_lineage and not force:
-            raise StateError(
-                f"{destination.describe()} holds a different state (lineage {current.lineage}, serial "
-                f"{current.serial}) than {source.describe()} (lineage {doc.lineage}); refusing to replace it",
-                hint="use --force to replace it with this one",
-            )
-        if current.serial > 0 and not other_lineage:
-            if _content(current) == _content(doc):
-                return Transfer(doc.lineage, doc.serial, current.serial, written=False)
-            newer = current.updated_at and doc.updated_at and current.updated_at > doc.updated_at
-            if newer and not force:
-                raise StateError(
-                    f"{destination.describe()} was written at {current.updated_at:%Y-%m-%d %H:%M:%S}Z, after "
-                    f"{source.describe()} ({doc.updated_at:%Y-%m-%d %H:%M:%S}Z): it has changes the copy "
-                    "would lose; refusing to replace it",
-                    hint="copy it the other way first, or use --force to replace it anyway",
-                )
-        copy = doc.model_copy(deep=True)
-        set_aside = None
-        if isinstance(destination, PostgresStateBackend):
-            destination.replace(copy, expected_serial=current.serial, new_serial=doc.serial)
-        else:
-            expected = current.serial
-            if other_lineage:
-                set_aside = _set_aside(destination)
-                expected = 0
-            destination.write(copy, expected_serial=expected)
-        return Transfer(doc.lineage, doc.serial, copy.serial, written=True,
-                        replaced_lineage=current.lineage if other_lineage else None, set_aside=set_aside)
-
-
-def _set_aside(destination: StateBackend) -> str:
-    """Rename the file of a state being replaced (``--force``) so it is kept, not lost."""
-    path = getattr(destination, "path", None)
-    if path is None:
-        raise StateError(f"cannot replace {destination.describe()}: it has another lineage")
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    aside = path.with_name(f"{path.name}.replaced-{stamp}")
-    os.replace(path, aside)
-    return str(aside)

@@ -8,8 +8,8 @@ load and is of no interest):
 
 - ``locked``: a random delay after the apply took the state lock: anywhere in recovery, refresh,
   planning, the requests or the state writes;
-- ``intent``: a short random delay after a write-ahead intent appeared in the state file: while
-  requests are in flight. The injected latency keeps each intent open for at least LATENCY_MS, so
+- ``intent``: a short random delay after this apply's first write-ahead intent reached the state file:
+  while requests are in flight. The injected latency keeps each intent open at least LATENCY_MS, so
   these kills land between an intent and its result almost always, whatever the load.
 
 Rounds go on until KILLS kills landed (an apply that ended first is not counted). Then one last apply
@@ -56,12 +56,13 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _has_open_intent(state_path: Path) -> bool:
+def _open_intents(state_path: Path) -> set[str]:
+    """Ids of the open intents in the state file (cheap enough to poll every few milliseconds)."""
     try:
         doc = json.loads(state_path.read_bytes())
     except (OSError, ValueError):
-        return False
-    return any(not intent.get("resolved") for intent in (doc.get("intents") or {}).values())
+        return set()
+    return {key for key, intent in (doc.get("intents") or {}).items() if not intent.get("resolved")}
 
 
 def _wait_for(condition, proc: subprocess.Popen[bytes], limit: float = 60.0) -> bool:
@@ -102,19 +103,20 @@ def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, tmp
         assert day <= MAX_ROUNDS, f"only {killed} kills landed in {MAX_ROUNDS} rounds"
         now = _stamp(START + timedelta(days=day))
         args = cli_args(project, "apply", "--auto-approve", "--parallelism", "2", "--now", now)
+        left_open = _open_intents(state_path)  # by the previous round's kill: not this apply's doing
         proc = subprocess.Popen(args, env=server_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         mode = rng.choice(("locked", "intent"))
         delay = rng.uniform(0.0, 0.9 * locked_span) if mode == "locked" else rng.uniform(0.0, 0.1)
         if mode == "locked":
             reached = _wait_for(lambda p=proc: read_holder(lock_path).get("pid") == p.pid, proc)
         else:
-            reached = _wait_for(lambda: _has_open_intent(state_path), proc)
+            reached = _wait_for(lambda old=left_open: bool(_open_intents(state_path) - old), proc)
         time.sleep(delay)
         if reached and proc.poll() is None:
             proc.kill()  # SIGKILL: no cleanup, no finally blocks
             killed[mode] += 1
         proc.wait(timeout=60)
-        if read_state(project).open_intents():
+        if _open_intents(state_path) - left_open:
             interrupted += 1  # killed between an intent and its result: the next apply must resolve it
         # The next round's apply (one day later) first resolves what this one left, then carries on.
 

@@ -96,8 +96,3 @@ class AuthBackend:
             with self._lock:
                 self._cache[token] = info
         return info if info.expires_at > time.time() else None
-
-    def forget_tokens(self) -> None:
-        """Drop the in-memory cache (after ``/local/reset`` wiped the table)."""
-        with self._lock:
-            self._cache.clear()

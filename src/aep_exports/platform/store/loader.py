@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,80 +137,59 @@ def _register_identities(con: Any, identities: list[Identity]) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.id = l.id AND p.ns = l.ns)""")
 
 
-def _insert_rows(
-    con: Any, table: str, select: str, columns: dict[str, list[Any]], types: dict[str, Any]
-) -> None:
-    con.register("load_rows", _arrow_table(columns, types))
-    try:
-        con.execute(f"INSERT INTO {table} {select}")
-    finally:
-        con.unregister("load_rows")
-
-
 def _insert_fragments(con: Any, fragments: list[Fragment], seq: int) -> int:
     import pyarrow as pa
 
-    if not fragments:
-        return seq
-    columns: dict[str, list[Any]] = {
-        "id": [f.identity.id for f in fragments],
-        "ns": [f.identity.namespace for f in fragments],
-        "dataset_id": [f.dataset_id for f in fragments],
-        "ingest_ts": [f.ingest_ts for f in fragments],
-        "seq": list(range(seq, seq + len(fragments))),
-        "data": [json.dumps(f.data) for f in fragments],
-    }
-    types = {
-        "id": pa.string(),
-        "ns": pa.string(),
-        "dataset_id": pa.string(),
-        "ingest_ts": pa.timestamp("us"),
-        "seq": pa.int64(),
-        "data": pa.string(),
-    }
-    _insert_rows(
-        con,
-        "fragments",
-        """
-        SELECT p.pkey, r.dataset_id, r.ingest_ts, r.seq, r.data::JSON
-        FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""",
-        columns,
-        types,
+    return _insert_ingested(
+        con, "fragments", fragments, seq, "dataset_id", [f.dataset_id for f in fragments], pa.string()
     )
-    return seq + len(fragments)
 
 
 def _insert_events(con: Any, events: list[Event], seq: int) -> int:
     import pyarrow as pa
 
-    if not events:
+    return _insert_ingested(con, "events", events, seq, "ts", [e.ts for e in events], pa.timestamp("us"))
+
+
+def _insert_ingested(
+    con: Any,
+    table: str,
+    items: Sequence[Fragment | Event],
+    seq: int,
+    column: str,
+    values: list[Any],
+    column_type: Any,
+) -> int:
+    """Append ``items`` to ``table`` as (profile key, ``column``, ingest time, seq, data); the next seq."""
+    import pyarrow as pa
+
+    if not items:
         return seq
     columns: dict[str, list[Any]] = {
-        "id": [e.identity.id for e in events],
-        "ns": [e.identity.namespace for e in events],
-        "ts": [e.ts for e in events],
-        "ingest_ts": [e.ingest_ts for e in events],
-        "seq": list(range(seq, seq + len(events))),
-        "data": [json.dumps(e.data) for e in events],
+        "id": [item.identity.id for item in items],
+        "ns": [item.identity.namespace for item in items],
+        column: values,
+        "ingest_ts": [item.ingest_ts for item in items],
+        "seq": list(range(seq, seq + len(items))),
+        "data": [json.dumps(item.data) for item in items],
     }
     types = {
         "id": pa.string(),
         "ns": pa.string(),
-        "ts": pa.timestamp("us"),
+        column: column_type,
         "ingest_ts": pa.timestamp("us"),
         "seq": pa.int64(),
         "data": pa.string(),
     }
-    _insert_rows(
-        con,
-        "events",
-        """
-        SELECT p.pkey, r.ts, r.ingest_ts, r.seq, r.data::JSON
-        FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""",
-        columns,
-        types,
-    )
-    return seq + len(events)
+    con.register("load_rows", _arrow_table(columns, types))
+    try:
+        con.execute(f"""
+            INSERT INTO {table}
+            SELECT p.pkey, r.{column}, r.ingest_ts, r.seq, r.data::JSON
+            FROM load_rows r JOIN profiles p ON p.id = r.id AND p.ns = r.ns""")
+    finally:
+        con.unregister("load_rows")
+    return seq + len(items)
 
 
 def _upsert_memberships(con: Any, memberships: list[Membership]) -> None:
