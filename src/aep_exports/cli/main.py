@@ -53,7 +53,9 @@ def _available_commands() -> dict[str, str]:
 @click.option("--debug", is_flag=True, help="Log one line per request and show tracebacks.")
 @click.version_option(__version__, prog_name="aep-exports")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path, sandbox: str | None, platform_: str | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context, project_dir: Path, sandbox: str | None, platform_: str | None, debug: bool
+) -> None:
     """Adobe Experience Platform profile exports as code.
 
     Declare datasets and recurring export jobs in YAML under exports/, review what would

@@ -243,4 +243,8 @@ def refresh(
             doc.last_refresh = now
             backend.write(doc, expected_serial=doc.serial)
             written = True
+        elif doc.last_refresh is None or now > doc.last_refresh:
+            # Not worth a write (and a new serial, which would stale saved plans) of its own, but the
+            # refresh did happen: the next write of this document (apply's first intent) records it.
+            doc.last_refresh = now
         return RefreshResult(doc, snapshot, tuple(outcomes), written=written)
