@@ -215,10 +215,10 @@ def rm(ctx: click.Context, key: str, yes: bool, lock_timeout: float | None) -> N
         backend.write(doc, expected_serial=before)
     click.echo(f"Removed {kind} {key} from the state (serial {before} -> {doc.serial}); "
                "the platform was not changed.")
-    _warn_after_rm(kind, record)
+    _warn_after_rm(record)
 
 
-def _warn_after_rm(kind: str, record: DatasetRecord | ExportRecord) -> None:
+def _warn_after_rm(record: DatasetRecord | ExportRecord) -> None:
     from aep_exports.state.model import DatasetRecord
 
     if isinstance(record, DatasetRecord):

@@ -48,7 +48,7 @@ def _check_options(sink: PlanSink, desired: Desired, state: StateDocument, optio
             )
 
 
-def _selected(desired: Desired, state: StateDocument, options: PlanOptions) -> set[str] | None:
+def _selected(desired: Desired, options: PlanOptions) -> set[str] | None:
     """Keys in scope for --target (with the datasets targeted exports write into); None = everything."""
     if not options.targets:
         return None
@@ -167,7 +167,7 @@ def _plan_resources(
     now: datetime,
     options: PlanOptions,
 ) -> None:
-    scope = _selected(desired, state, options)
+    scope = _selected(desired, options)
 
     def in_scope(key: str) -> bool:
         return scope is None or key in scope

@@ -58,7 +58,7 @@ def _identities_sql(profiles: int) -> str:
           FROM range({int(profiles)}) r(i))"""
 
 
-def _fragments_sql(profiles: int) -> str:
+def _fragments_sql() -> str:
     cities, countries, codes = ([c[n] for c in catalog.CITIES] for n in range(3))
     return f"""
     INSERT INTO fragments
@@ -164,7 +164,7 @@ def generate(
         for statement in [
             *_macros(seed, base),
             _identities_sql(profiles),
-            *_fragments_sql(profiles).split(";"),
+            *_fragments_sql().split(";"),
             _events_sql(profiles),
             _memberships_sql(),
             PROFILES_SQL,
