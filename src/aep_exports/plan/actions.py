@@ -7,12 +7,13 @@ the same plan is referenced by key through a placeholder that apply fills in).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from aep_exports.state.model import request_digest
 
 # Stands for the id of a dataset created earlier in the same plan, in a run_export's body.
 DATASET_PLACEHOLDER_PREFIX = "${dataset:"
@@ -24,9 +25,8 @@ def dataset_placeholder(key: str) -> str:
 
 
 def digest_of(value: Any) -> str:
-    """A stable sha256 of a JSON value (sorted keys, no whitespace)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    """A stable sha256 of a JSON value; the same function state uses, so digests compare across both."""
+    return request_digest(value)
 
 
 class FieldChange(BaseModel):
