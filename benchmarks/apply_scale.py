@@ -76,7 +76,7 @@ class Phases:
     @contextmanager
     def installed(self) -> Iterator[None]:
         import aep_exports.apply as apply_pkg
-        import aep_exports.reconcile.pipeline as pipeline
+        import aep_exports.apply.pipeline as pipeline
 
         saved = (pipeline.plan_now, apply_pkg.apply_plan)
         pipeline.plan_now = self._wrap(saved[0], "plan")  # type: ignore[assignment]

@@ -111,10 +111,10 @@ def apply(
     refusing it when the state or the declarations changed since. The state lock is held throughout.
     """
     from aep_exports.apply import ApplyOptions, Ledger, apply_plan, clock_from, console_for, recover_intents
+    from aep_exports.apply.pipeline import plan_now
     from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
     from aep_exports.plan.model import PlanOptions
     from aep_exports.plan.saved import ensure_fresh, load_saved_plan
-    from aep_exports.reconcile.pipeline import plan_now
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
 

@@ -36,8 +36,8 @@ class _Made:
 
 def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write: bool, command: str) -> _Made:
     from aep_exports.apply.console import console_for
+    from aep_exports.apply.pipeline import plan_now
     from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
-    from aep_exports.reconcile.pipeline import plan_now
 
     settings = cli.settings()
     _, desired = load_declared(settings)

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from aep_exports.apply import Ledger, clock_from
+from aep_exports.apply.pipeline import plan_now
 from aep_exports.apply.runs import start_run
 from aep_exports.cli.main import cli
 from aep_exports.cli.wiring import agree_on_now, load_declared, open_client, open_state, parse_now
 from aep_exports.config.settings import load_settings
 from aep_exports.plan.model import PlanOptions
-from aep_exports.reconcile.pipeline import plan_now
 from aep_exports.state.model import RunStatus
 
 DAY1 = "2024-05-01T04:00:00Z"
