@@ -1,0 +1,178 @@
+"""Two jobs for one write-ahead intent: recovery adopts one, cancels the other, and drift stays quiet.
+
+The situation is produced for real against the platform server:
+
+1. day 1: a clean apply creates the dataset and the export's first job;
+2. day 2: `aep-exports apply` runs as a process while the platform drops every POST answer (the job
+   is created, its answer lost) and holds API answers back; the process is killed (SIGKILL) as soon as
+   the run is recorded ``UNKNOWN``, i.e. before its own lookup could adopt the job: state holds an open
+   intent and the platform holds job A;
+3. out of band, a second job B with the very same request body is created in the same dataset, after
+   the intent started (the platform clock agrees with the tool's ``--now``);
+4. `plan` recovers the intent: exactly one job is adopted for the slot, the other is CANCELLED on the
+   platform and recorded as a duplicate cancelled by the tool; `drift` does not report it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from apply_project import (
+    cli_args,
+    exports_yaml,
+    platform_jobs,
+    prepare_server,
+    put_faults,
+    read_state,
+    server_env,
+    write_project,
+)
+from click.testing import CliRunner, Result
+
+from aep_exports.cli.main import cli
+from aep_exports.config.settings import load_settings
+from aep_exports.platform.credentials import DEV_ORG_ID
+from aep_exports.state.backend import open_backend
+from aep_exports.state.file_backend import FileStateBackend
+from aep_exports.state.model import RunStatus
+
+pytestmark = pytest.mark.timeout(60)
+
+KEY = "export000"
+DAY1 = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)
+DAY2 = DAY1 + timedelta(days=1)
+SLOT2 = DAY2.replace(hour=3)
+# Holds every API answer back so the killed apply is still waiting on its lookup after the lost POST.
+LATENCY_MS = 400
+POLL_S = 0.005
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cli(project: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--project", str(project), *args])
+
+
+def _admin(url: str, path: str, body: dict[str, Any], method: str = "POST") -> None:
+    httpx.request(method, f"{url}/local/{path}", json=body, timeout=10).raise_for_status()
+
+
+def _run_unknown(state_path: Path) -> bool:
+    """The killed apply's POST answer was lost and recorded, its lookup not done yet."""
+    try:
+        doc = json.loads(state_path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    runs = ((doc.get("exports") or {}).get(KEY) or {}).get("runs") or []
+    return bool(runs) and runs[-1].get("status") == RunStatus.UNKNOWN
+
+
+def _kill_after_lost_answer(project: Path, url: str, state_path: Path) -> None:
+    args = cli_args(project, "apply", "--auto-approve", "--parallelism", "1", "--now", _stamp(DAY2))
+    proc = subprocess.Popen(args, env=server_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not _run_unknown(state_path) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        assert proc.poll() is None, "apply ended before its lost answer could be caught: " + b"".join(
+            proc.communicate()
+        ).decode(errors="replace")
+        assert _run_unknown(state_path), "apply never recorded the lost create answer"
+    finally:
+        proc.kill()  # SIGKILL: its own lookup never runs
+        proc.wait(timeout=30)
+
+
+def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
+    platform_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = platform_server.url
+    headers = platform_server.headers("dev")
+    prepare_server(url)
+    for name, value in server_env(url).items():
+        if name.startswith("AEP_"):
+            monkeypatch.setenv(name, value)
+    project = write_project(tmp_path / "project", url, exports_yaml(1))
+    backend = open_backend(load_settings(project, {}), org=DEV_ORG_ID)
+    assert isinstance(backend, FileStateBackend)
+    state_path = backend.path
+
+    # Day 1: dataset and first run, no faults.
+    _admin(url, "clock", {"set": _stamp(DAY1)})
+    first = _cli(project, "apply", "--auto-approve", "--wait", "--now", _stamp(DAY1))
+    assert first.exit_code == 0, first.output
+
+    # Day 2: jobs now stay PROCESSING (an hour of platform clock), every POST answer is lost.
+    _admin(url, "settings", {"job_duration_s": 3600}, method="PUT")
+    _admin(url, "clock", {"set": _stamp(DAY2)})
+    put_faults(url, drop_rate=1.0, latency_ms=LATENCY_MS)
+    _kill_after_lost_answer(project, url, state_path)
+    put_faults(url)
+
+    state = read_state(project)
+    [intent] = state.open_intents()
+    assert (intent.kind, intent.key, intent.slot) == ("run_export", KEY, SLOT2)
+    day1_job = state.exports[KEY].runs[0].job_id
+    jobs = platform_jobs(url, headers)
+    assert [j["id"] for j in jobs[1:]] == [day1_job], "the killed apply created exactly one job"
+    job_a = jobs[0]
+    assert job_a["status"] in ("NEW", "PROCESSING")
+
+    # Out of band: the same request into the same dataset, after the intent started.
+    created = httpx.post(
+        f"{url}/data/core/ups/export/jobs", json=intent.request_body, headers=headers, timeout=10
+    )
+    created.raise_for_status()
+    job_b = created.json()
+    assert job_b["id"] != job_a["id"]
+    assert datetime.fromtimestamp(job_b["creationTime"] / 1000, UTC) >= intent.started_at
+
+    planned = _cli(project, "plan", "--now", _stamp(DAY2))
+    assert planned.exit_code == 0, planned.output
+    assert (
+        f"Recovered: export {KEY}: adopted job {job_a['id']} (its answer was lost); "
+        f"cancelled duplicate job(s) {job_b['id']}"
+    ) in planned.output, planned.output
+
+    # State: no open intent, one live run for the slot (job A), the extra recorded as cancelled by the tool.
+    state = read_state(project)
+    assert not state.open_intents()
+    slot_runs = [run for run in state.exports[KEY].runs if run.slot == SLOT2]
+    kept = [run for run in slot_runs if not run.cancelled_by_tool]
+    extras = [run for run in slot_runs if run.cancelled_by_tool]
+    assert [run.job_id for run in kept] == [job_a["id"]], slot_runs
+    assert kept[0].status in (RunStatus.NEW, RunStatus.PROCESSING)
+    assert [(run.job_id, run.status) for run in extras] == [(job_b["id"], RunStatus.CANCELLED)]
+    assert extras[0].note is not None and "duplicate" in extras[0].note
+    assert state.exports[KEY].last_run() is kept[0]
+
+    # Platform: A goes on, B was cancelled; nothing else was created.
+    on_platform = {j["id"]: j["status"] for j in platform_jobs(url, headers)}
+    assert on_platform == {
+        day1_job: "SUCCEEDED",
+        job_a["id"]: on_platform[job_a["id"]],
+        job_b["id"]: "CANCELLED",
+    }
+    assert on_platform[job_a["id"]] in ("NEW", "PROCESSING")
+
+    # Later: A finished; drift must not call the cancelled extra an out-of-band job or cancel.
+    _admin(url, "clock", {"advance": "2h"})
+    later = _stamp(DAY2 + timedelta(hours=2))
+    drift = _cli(project, "drift", "--now", later)
+    assert drift.exit_code == 0, drift.output
+    assert "outside aep-exports" not in drift.output and "not started by" not in drift.output, drift.output
+    settled = _cli(project, "apply", "--auto-approve", "--now", later)
+    assert settled.exit_code == 0 and "Nothing to do" in settled.output, settled.output
+    last = read_state(project).exports[KEY].last_run()
+    assert last is not None and (last.job_id, last.status) == (job_a["id"], RunStatus.SUCCEEDED)
+    assert read_state(project).exports[KEY].watermark == last.window_to
+    assert len(platform_jobs(url, headers)) == 3
