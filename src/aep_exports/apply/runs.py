@@ -93,6 +93,8 @@ def record_adoption(
         record.spec = spec
     position = record.runs.index(run)
     for extra in duplicates:
+        # cancel_duplicates can only stop an unfinished extra; one that already ended is recorded as it is.
+        cancelled = not extra.is_finished
         record.runs.insert(
             position,
             RunRecord(
@@ -100,13 +102,14 @@ def record_adoption(
                 slot=run.slot,
                 window_from=run.window_from,
                 window_to=run.window_to,
-                status=RunStatus.CANCELLED if not extra.succeeded else RunStatus.SUCCEEDED,
+                status=RunStatus.CANCELLED if cancelled else extra.status.upper(),
                 created=extra.created_at or now,
                 finished=now,
                 request_digest=run.request_digest,
                 intent_id=intent.id,
-                cancelled_by_tool=True,
-                note=f"duplicate of job {job.id} for the same slot; cancelled by aep-exports",
+                cancelled_by_tool=cancelled,
+                note=f"duplicate of job {job.id} for the same slot; "
+                + ("cancelled by aep-exports" if cancelled else "had already finished when found"),
             ),
         )
     doc.resolve_intent(

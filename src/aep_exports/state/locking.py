@@ -78,6 +78,16 @@ def read_holder(lock_path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _settled_holder(lock_path: Path, patience: float = 1.0) -> dict[str, Any]:
+    """The holder info, waiting briefly for a holder that has the flock but has not written it yet."""
+    deadline = time.monotonic() + patience
+    while True:
+        holder = read_holder(lock_path)
+        if holder.get("pid") or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.02)
+
+
 def held_by_this_process(lock_path: Path) -> bool:
     """True when some code in this process holds the lock on ``lock_path``."""
     with _registry_guard:
@@ -95,8 +105,9 @@ def _try_flock(fd: int) -> bool:
 def _write_info(fd: int, info: dict[str, Any]) -> None:
     try:
         payload = json.dumps(info).encode("utf-8")
-        os.ftruncate(fd, 0)
+        # Write first, then cut: truncating first would show a waiting process an empty file.
         os.pwrite(fd, payload, 0)
+        os.ftruncate(fd, len(payload))
     except OSError:
         pass  # the info is a courtesy to other processes; the flock is what counts
 
@@ -122,7 +133,7 @@ def _enter(lock_path: Path, timeout: float, command: str, what: str) -> _Held:
                     return entry
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                holder = read_holder(lock_path)
+                holder = _settled_holder(lock_path)
                 raise LockError(
                     f"{what} is locked by {describe_holder(holder)}"
                     f" (waited {timeout:g}s for lock file {lock_path})",
