@@ -58,7 +58,8 @@ def test_fifty_due_exports_converge_under_faults_without_duplicates(platform_ser
 def test_two_applies_started_together_one_fails_naming_the_holder(platform_server, tmp_path):
     url = platform_server.url
     prepare_server(url)
-    put_faults(url, latency_ms=30)
+    # Slow enough that the first apply still holds the lock when the second starts, even on a busy machine.
+    put_faults(url, latency_ms=200)
     project = write_project(tmp_path / "project", url, exports_yaml(5))
     args = cli_args(project, "apply", "--auto-approve", "--now", NOW)
     first = subprocess.Popen(
