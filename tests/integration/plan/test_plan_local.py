@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from plan_project import EXPORTS, mini_apply
+from plan_project import EXPORTS
 
 from aep_exports.cli.main import cli
 from aep_exports.cli.wiring import open_client
@@ -69,10 +69,8 @@ def test_missing_segment_is_a_plan_error_naming_file_and_line(local_project):
 
 
 def test_drift_exit_codes_follow_the_platform_and_the_declarations(local_project):
-    first = invoke(local_project, "plan", "--now", T, "--format", "json")
-    from aep_exports.plan.model import Plan
-
-    mini_apply(local_project, Plan.model_validate_json(first.output), first_now())
+    applied = invoke(local_project, "apply", "--auto-approve", "--now", T)
+    assert applied.exit_code == 0, applied.output + repr(applied.exception)
 
     in_sync = invoke(local_project, "drift", "--now", LATER)
     assert in_sync.exit_code == 0, in_sync.output
@@ -105,9 +103,3 @@ def test_drift_exit_codes_follow_the_platform_and_the_declarations(local_project
     assert report["status"] == "drift"
     assert [f["key"] for f in report["out_of_band"]] == ["target"]
     assert "deleted outside aep-exports" in report["out_of_band"][0]["message"]
-
-
-def first_now():
-    from aep_exports.cli.wiring import parse_now
-
-    return parse_now(T)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import httpx
 from click.testing import CliRunner
-from plan_project import EXPORTS, mini_apply, write_project
+from plan_project import EXPORTS, write_project
 
 from aep_exports.cli.main import cli
-from aep_exports.cli.wiring import parse_now
 from aep_exports.plan.model import Plan
 from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
 
@@ -37,7 +36,8 @@ def test_plan_and_drift_over_http(platform_server, tmp_path, monkeypatch):
     plan = Plan.model_validate_json(planned.output)
     assert [(a.kind, a.key) for a in plan.actions] == [("create_dataset", "target"), ("run_export", "daily")]
 
-    mini_apply(project, plan, parse_now(T))
+    applied = runner.invoke(cli, ["--project", str(project), "apply", "--auto-approve"])
+    assert applied.exit_code == 0, applied.output + repr(applied.exception)
     httpx.post(f"{platform_server}/local/clock", json={"advance": 60}, timeout=10).raise_for_status()
     assert runner.invoke(cli, ["--project", str(project), "drift"]).exit_code == 0
 
