@@ -74,6 +74,31 @@ def _fault_flags(func: F) -> F:
     return func
 
 
+def _contract_flags(func: F) -> F:
+    from aep_exports.platform.contract import VARIANTS
+
+    options = [
+        click.option(
+            "--contract",
+            "contract_file",
+            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            help="JSON or YAML file of contract variants (flags below override it).",
+        ),
+        *(
+            click.option(
+                variant.flag,
+                variant.name,
+                type=click.Choice(variant.values),
+                help=f"{variant.help} [default: {variant.default}]",
+            )
+            for variant in VARIANTS
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @platform.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
@@ -104,6 +129,7 @@ def _fault_flags(func: F) -> F:
     help="Another API client and the org(s) it may act for (repeatable).",
 )
 @_fault_flags
+@_contract_flags
 @click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
@@ -121,28 +147,38 @@ def serve(
     token_lifetime_s: float,
     clients: tuple[str, ...],
     faults_file: Path | None,
+    contract_file: Path | None,
     log_level: str,
-    **fault_flags: Any,
+    **flags: Any,
 ) -> None:
-    """Run the local platform as an HTTP server (Ctrl-C stops it; its data stays under --data)."""
+    """Run the local platform as an HTTP server (Ctrl-C stops it; its data stays under --data).
+
+    The contract flags choose how it answers where Adobe's references are silent or disagree
+    (docs/local-platform.md, "Contract variants"); they can change at run time: PUT /local/contract.
+    """
     import uvicorn
 
     from aep_exports.platform.app import create_app
+    from aep_exports.platform.contract import VARIANTS, Contract
     from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
     from aep_exports.platform.faults import FaultConfig
 
     directory = resolve_data_dir(ctx, data_dir)
+    variant_names = {variant.name for variant in VARIANTS}
+    chosen = {k: v for k, v in flags.items() if k in variant_names and v is not None}
+    fault_flags = {k: v for k, v in flags.items() if k not in variant_names and v is not None}
     try:
         faults = FaultConfig.from_file(faults_file) if faults_file else FaultConfig()
-        faults = FaultConfig.from_mapping(
-            {k: v for k, v in fault_flags.items() if v is not None}, base=faults
-        )
+        faults = FaultConfig.from_mapping(fault_flags, base=faults)
+        contract = Contract.from_file(contract_file) if contract_file else Contract()
+        contract = Contract.from_mapping(chosen, base=contract)
         app = create_app(
             directory,
             job_duration_s=job_duration_s,
             token_lifetime_s=token_lifetime_s,
             clients=list(clients),
             faults=faults,
+            contract=contract,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -168,6 +204,8 @@ def serve(
     if faults != FaultConfig():
         active = {k: v for k, v in faults.as_dict().items() if v != getattr(FaultConfig(), k)}
         click.echo(f"  faults          {active}")
+    if contract.differences():
+        click.echo(f"  contract        {contract.differences()}")
     config = uvicorn.Config(
         app,
         log_level=log_level,

@@ -14,11 +14,17 @@ _JSON_TYPES = ("application/json", "application/json-patch+json")
 
 
 def authenticate(
-    method: str, headers: Mapping[str, str], auth: AuthBackend, faults: FaultInjector | None = None
+    method: str,
+    headers: Mapping[str, str],
+    auth: AuthBackend,
+    faults: FaultInjector | None = None,
+    *,
+    default_sandbox: str | None = None,
 ) -> Caller:
     """Check the headers of one API call and answer who is calling; raise the gateway's error otherwise.
 
-    ``headers`` must be looked up case-insensitively (Starlette's ``Headers`` is).
+    ``headers`` must be looked up case-insensitively (Starlette's ``Headers`` is). ``default_sandbox``: the
+    sandbox of a call without ``x-sandbox-name`` (None: such a call is refused).
     """
     authorization = headers.get("authorization", "").strip()
     if not authorization:
@@ -47,7 +53,7 @@ def authenticate(
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _JSON_TYPES:
             raise errors.missing_content_type()
-    sandbox = headers.get("x-sandbox-name", "").strip()
+    sandbox = headers.get("x-sandbox-name", "").strip() or default_sandbox
     if not sandbox:
         raise errors.missing_sandbox()
     return Caller(client_id=client.client_id, org_id=org_id, sandbox=sandbox)

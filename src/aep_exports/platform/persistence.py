@@ -23,8 +23,9 @@ DB_FILE = "platform.db"
 SCHEMA_VERSION = 2
 FIRST_JOB_ID = 10_000  # real export job ids are five-digit integers and more
 
-# ``jobs.doc`` is the whole record ``{"job": <wire doc>, "request", "batchIds", "client"}``; ``jobs.wire``
-# is ``doc.job`` as the API answers it (see :func:`dumps_wire`). The due-time indexes are partial, so the
+# ``jobs.doc`` is the whole record (the stored job, the request, batch ids, ...); ``jobs.wire`` is the job
+# as the API answers it, rendered by the platform for the contract named by meta ``wire_contract`` (see
+# :func:`dumps_wire`). The due-time indexes are partial, so the
 # job worker's poll touches only the jobs that are due, however many jobs are waiting.
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -186,9 +187,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(jobs)")}
     if "wire" not in columns:
         conn.execute("ALTER TABLE jobs ADD COLUMN wire TEXT")
-    missing = conn.execute("SELECT id, doc FROM jobs WHERE wire IS NULL").fetchall()
-    for job_id, doc in missing:
-        conn.execute("UPDATE jobs SET wire = ? WHERE id = ?", (dumps_wire(loads(doc).get("job", {})), job_id))
+    if conn.execute("SELECT 1 FROM jobs WHERE wire IS NULL LIMIT 1").fetchone() is not None:
+        # The platform renders the answers (it knows the contract): forget what they were rendered for.
+        conn.execute("DELETE FROM meta WHERE key = 'wire_contract'")
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 

@@ -101,7 +101,6 @@ class CatalogBackend:
             "name": fields["name"],
             "description": "",
             "imsOrg": caller.org_id,
-            "sandboxName": caller.sandbox,
             "created": now,
             "updated": now,
             "createdClient": caller.client_id,
@@ -114,10 +113,7 @@ class CatalogBackend:
             "files": f"@/dataSetFiles?dataSetId={dataset_id}",
             "lastBatchId": "",
             "lastBatchStatus": "inactive",
-            "classification": {
-                "dataBehavior": "time-series" if "experienceevent" in schema_id else "record",
-                "managedBy": "CUSTOMER",
-            },
+            "classification": {"dataBehavior": "time-series" if "experienceevent" in schema_id else "record"},
             "fileDescription": {},
             "aspect": "production",
             "observableSchema": {},
@@ -163,7 +159,7 @@ class CatalogBackend:
         else:
             fields = check_dataset_fields(body, require_name=mode == "replace")
             changed = (
-                {k: v for k, v in doc.items() if k in READ_ONLY or k in ("imsOrg", "sandboxName")}
+                {k: v for k, v in doc.items() if k in READ_ONLY or k == "imsOrg"}
                 if mode == "replace"
                 else dict(doc)
             )
@@ -223,7 +219,6 @@ class CatalogBackend:
         size: int,
         started_ms: int,
         completed_ms: int,
-        job_id: int,
     ) -> None:
         """Record a written batch of ``dataset_id`` and make it the dataset's last batch."""
         doc = {
@@ -243,9 +238,6 @@ class CatalogBackend:
             "version": "1.0.0",
             "errors": [],
             "inputFormat": {"format": "parquet"},
-            "metrics": {"recordsWritten": record_count},
-            "tags": {"aep-exports/exportJobId": [str(job_id)]},
-            "externalId": f"/export/jobs/{job_id}",
         }
         with self._db.transaction() as conn:
             conn.execute(

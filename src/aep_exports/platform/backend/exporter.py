@@ -108,3 +108,22 @@ def run_job(
         dict(outcome.exported_by_namespace),
         dict(outcome.merge_policy) if outcome.merge_policy else None,
     )
+
+
+def resolve_policy_ref(
+    data_dir: Path, org: str, sandbox: str, request: dict[str, Any]
+) -> dict[str, Any] | None:
+    """``{id, version}`` of the merge policy an export of ``request`` would use now; None when unknown."""
+    from aep_exports.platform.engine import ExportFailed
+    from aep_exports.platform.engine.request import parse_request
+    from aep_exports.platform.engine.runner import resolve_policy
+    from aep_exports.platform.store import ProfileStore, StoreError
+
+    if not (data_dir / "profiles" / slug(org) / slug(sandbox)).is_dir():
+        return None
+    try:
+        with ProfileStore.open(data_dir, org, sandbox) as store:
+            policy = resolve_policy(store, parse_request(request))
+    except (ExportFailed, StoreError, OSError):
+        return None
+    return None if policy is None else {"id": policy["id"], "version": policy["version"]}

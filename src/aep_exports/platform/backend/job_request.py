@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aep_exports.platform.clock import parse_instant_ms
+from aep_exports.platform.engine.request import is_version
 from aep_exports.platform.errors import PlatformError, bad_request
 
 PROFILE_SCHEMA_NAME = "_xdm.context.profile"
@@ -85,8 +86,9 @@ def validate_job_request(body: Any) -> tuple[str, bool]:
         if not isinstance(policy.get("id"), str) or not policy["id"]:
             raise _invalid("mergePolicy.id", "is required when mergePolicy is given")
         version = policy.get("version")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int | float)):
-            raise _invalid("mergePolicy.version", "must be a number")
+        if version is not None and not is_version(version):
+            # The spec types it as a number; versions count updates, so only whole numbers name one.
+            raise _invalid("mergePolicy.version", f"must be a whole number (1, or 1.0), got {version!r}")
     filter_ = _object(body, "filter")
     _segments(filter_)
     _timestamp(filter_, "fromIngestTimestamp", "filter")

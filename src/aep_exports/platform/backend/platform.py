@@ -14,12 +14,19 @@ from typing import Any
 from aep_exports.platform.backend.auth import DEFAULT_TOKEN_LIFETIME_S, DEV_CLIENT, ApiClient, AuthBackend
 from aep_exports.platform.backend.catalog import CatalogBackend
 from aep_exports.platform.backend.data_access import DataAccessBackend
-from aep_exports.platform.backend.exporter import DEFAULT_ROWS_PER_FILE, RunResult, run_job, slug
+from aep_exports.platform.backend.exporter import (
+    DEFAULT_ROWS_PER_FILE,
+    RunResult,
+    resolve_policy_ref,
+    run_job,
+    slug,
+)
 from aep_exports.platform.backend.jobs import JobsBackend
 from aep_exports.platform.backend.profiles import ProfilesBackend
 from aep_exports.platform.backend.scope import Caller
 from aep_exports.platform.backend.stats import RequestStats
 from aep_exports.platform.clock import Clock
+from aep_exports.platform.contract import Contract
 from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_ORG_ID
 from aep_exports.platform.faults import FaultConfig, FaultInjector
 from aep_exports.platform.persistence import Database
@@ -39,6 +46,7 @@ class PlatformOptions:
     rows_per_file: int = DEFAULT_ROWS_PER_FILE
     clients: list[ApiClient] = field(default_factory=list)  # in addition to the dev client
     faults: FaultConfig = field(default_factory=FaultConfig)
+    contract: Contract = field(default_factory=Contract)  # the variant of each open point of the contract
     worker: bool = True  # server mode: run jobs in a background thread
 
     @classmethod
@@ -52,6 +60,8 @@ class PlatformOptions:
         values = dict(options)
         if isinstance(values.get("faults"), dict):
             values["faults"] = FaultConfig.from_mapping(values["faults"])
+        if isinstance(values.get("contract"), dict):
+            values["contract"] = Contract.from_mapping(values["contract"])
         values["clients"] = [
             c if isinstance(c, ApiClient) else ApiClient.parse(str(c)) for c in values.get("clients", [])
         ]
@@ -79,7 +89,10 @@ class LocalPlatform:
             self.data_dir,
             self._run,
             duration_ms=int(options.job_duration_s * 1000),
+            contract=options.contract,
+            resolve_policy=self._resolve_policy,
         )
+        self._render_for(options.contract)
         self.data_access = DataAccessBackend(self.db, self.data_dir)
         self.profiles = ProfilesBackend(self.data_dir)
         self.rows_per_file = options.rows_per_file
@@ -106,6 +119,29 @@ class LocalPlatform:
             now=now,
             rows_per_file=self.rows_per_file,
         )
+
+    def _resolve_policy(self, caller: Caller, request: dict[str, Any]) -> dict[str, Any] | None:
+        return resolve_policy_ref(self.data_dir, caller.org_id, caller.sandbox, request)
+
+    # ---------------------------------------------------------------- contract
+
+    @property
+    def contract(self) -> Contract:
+        """The variants this platform answers with now."""
+        return self.jobs.contract
+
+    def set_contract(self, contract: Contract) -> Contract:
+        """Answer with ``contract`` from now on (stored jobs are rendered again for it)."""
+        self.jobs.contract = contract
+        self._render_for(contract)
+        return contract
+
+    def _render_for(self, contract: Contract) -> None:
+        """Stored jobs keep their rendered answer: render them again when they were rendered otherwise."""
+        wanted = json.dumps(contract.as_dict(), sort_keys=True)
+        if self.db.get_meta("wire_contract") != wanted:
+            self.jobs.rerender()
+            self.db.set_meta("wire_contract", wanted)
 
     # ---------------------------------------------------------------- lifecycle driving
 
@@ -148,13 +184,17 @@ class LocalPlatform:
     # ---------------------------------------------------------------- admin
 
     def reset(self, *, profiles: bool = False) -> None:
-        """Forget datasets, batches, files, jobs; clock, faults, settings, stats to defaults (tokens stay)."""
+        """Forget datasets, batches, files, jobs; clock, faults, contract, settings, stats to start values.
+
+        Tokens stay valid.
+        """
         self.db.wipe()
         self.clock.reset()
         self.jobs.duration_ms = int(self.options.job_duration_s * 1000)
         self.auth.token_lifetime_s = self.options.token_lifetime_s
         self.rows_per_file = self.options.rows_per_file
         self.faults.configure(FaultConfig())
+        self.set_contract(self.options.contract)
         self.stats.clear()
         shutil.rmtree(self.data_dir / "exports", ignore_errors=True)
         if profiles:

@@ -45,6 +45,17 @@ class ExportSpec:
     segment_per_batch: bool
 
 
+def is_version(value: Any) -> bool:
+    """Whether ``value`` names a merge policy version: a whole JSON number (``1`` and ``1.0`` alike).
+
+    The spec types ``mergePolicy.version`` as a number; versions count updates of a policy, so only whole
+    numbers can name one. Request validation and the engine both use this rule.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return float(value).is_integer() and value >= 0
+
+
 def fail(msg: str) -> ExportFailed:
     """An ``INVALID_REQUEST`` failure."""
     return ExportFailed(INVALID_REQUEST, msg)
@@ -120,9 +131,11 @@ def _policy(raw: Any) -> tuple[str | None, int | None]:
     policy_id, version = policy.get("id"), policy.get("version")
     if not isinstance(policy_id, str) or not policy_id:
         raise fail("mergePolicy.id is required when mergePolicy is given")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise fail("mergePolicy.version must be an integer")
-    return policy_id, version
+    if version is None:
+        return policy_id, None
+    if not is_version(version):
+        raise fail("mergePolicy.version must be a whole number")
+    return policy_id, int(version)
 
 
 def _event_list(additional: dict[str, Any]) -> EventListSpec | None:

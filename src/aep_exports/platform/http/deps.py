@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from aep_exports.platform.backend.listing import Query
 from aep_exports.platform.backend.platform import LocalPlatform
 from aep_exports.platform.backend.scope import Caller
+from aep_exports.platform.contract import DEFAULT_SANDBOX
 from aep_exports.platform.errors import bad_request
 from aep_exports.platform.gateway import authenticate
 
@@ -33,7 +34,10 @@ async def gateway(
 ) -> Caller:
     """The gateway's header checks; in-process, also move due jobs along before the call is answered."""
     platform: LocalPlatform = request.app.state.platform
-    caller = authenticate(request.method, request.headers, platform.auth, platform.faults)
+    default_sandbox = DEFAULT_SANDBOX if platform.contract.missing_sandbox == "default" else None
+    caller = authenticate(
+        request.method, request.headers, platform.auth, platform.faults, default_sandbox=default_sandbox
+    )
     # The check is one indexed read; the thread-pool hop (and the write) only when a job is due.
     if platform.in_process and platform.jobs.has_due_work():
         await run_in_threadpool(platform.before_read)

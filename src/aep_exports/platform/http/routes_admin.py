@@ -1,4 +1,4 @@
-"""Admin routes under ``/local/`` that the real API does not have: reset, clock, faults, stats, seed."""
+"""Admin routes under ``/local/`` the real API does not have: reset, clock, faults, contract, stats, seed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from aep_exports.platform.clock import parse_duration_ms, parse_instant_ms
+from aep_exports.platform.contract import Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
 from aep_exports.platform.errors import bad_request
 from aep_exports.platform.faults import FaultConfig
@@ -81,6 +82,25 @@ async def get_stats(platform: PlatformDep) -> JSONResponse:
 def clear_stats(platform: PlatformDep) -> JSONResponse:
     platform.stats.clear()
     return JSONResponse(platform.stats.snapshot())
+
+
+@router.get("/contract")
+async def get_contract(platform: PlatformDep) -> JSONResponse:
+    """The contract variant of every open point (docs/local-platform.md lists them)."""
+    return JSONResponse(platform.contract.as_dict())
+
+
+@router.put("/contract")
+def put_contract(platform: PlatformDep, body: dict[str, Any] = Body(...)) -> JSONResponse:
+    """Replace the contract variants (omitted ones go back to their default); ``{}``: all defaults.
+
+    Stored jobs answer in the new shape from now on; ``/local/reset`` restores the start values.
+    """
+    try:
+        contract = Contract.from_mapping(body)
+    except ValueError as exc:
+        raise bad_request(f"Invalid contract: {exc}.") from None
+    return JSONResponse(platform.set_contract(contract).as_dict())
 
 
 @router.get("/settings")

@@ -30,8 +30,9 @@ def create_job(
     caller: CallerDep,
     body: BodyDep,
     x_profile_instance_id: Annotated[str | None, Header()] = None,
+    x_request_id: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    job = platform.jobs.create(caller, body, x_profile_instance_id)
+    job = platform.jobs.create(caller, body, x_profile_instance_id, x_request_id)
     platform.wake_worker()
     return json_response(job, 200, {"X-Location": f"/data/core/ups/export/jobs/{job['id']}"})
 
@@ -55,16 +56,23 @@ async def get_job(job_id: str, platform: PlatformDep, caller: CallerDep) -> Resp
     return json_bytes(platform.jobs.get_json(caller, job_id))
 
 
+# The spec's answer to a cancel (the ``cancel_answer=200`` variant; the seed answers 204, empty).
+CANCEL_BODY = {"status": True, "message": "Export job has been marked for cancelling"}
+
+
 @router.delete("/export/jobs/{job_id}", tags=["Export jobs"], status_code=204)
 @router.delete("/export/jobs/{job_id}/", include_in_schema=False, status_code=204)
 def cancel_job(job_id: str, platform: PlatformDep, caller: CallerDep) -> Response:
     platform.jobs.cancel(caller, job_id)
+    if platform.contract.cancel_answer == "200":
+        return json_response(CANCEL_BODY)
     return Response(status_code=204)
 
 
 @router.get("/config/mergePolicies", tags=["Merge policies"])
 def list_merge_policies(platform: PlatformDep, caller: CallerDep, query: QueryDep) -> JSONResponse:
-    return json_response(platform.profiles.list_merge_policies(caller, query))
+    paging = platform.contract.merge_policy_paging
+    return json_response(platform.profiles.list_merge_policies(caller, query, paging=paging))
 
 
 @router.get("/config/mergePolicies/{policy_id}", tags=["Merge policies"])
