@@ -1,13 +1,30 @@
-"""Is this platform job the one an intent asked for? (same destination dataset, same request body)
+"""Is this platform job the one an intent asked for? Identity from what every platform variant returns.
 
-The platform echoes the request's ``fields``, ``filter``, ``additionalFields``, ``mergePolicy`` and
-``schema`` in the job it answers; only the keys the request set are compared (the platform may add
-its own), with absent and ``null`` treated alike.
+Adobe's job records echo only part of a request (the seed's samples): ``destination`` (dataset id,
+``segmentPerBatch``), ``filter.segments``, ``mergePolicy`` and ``schema`` — never ``fields``,
+``additionalFields`` or the other filters, and listings may show a segment's id alone. Identity is built
+from those keys only, normalised the way the references define their defaults, and each part is compared
+only where the job's record carries it:
+
+- destination dataset id (``datasetId`` or ``dataSetId``): always compared;
+- ``segmentPerBatch``: absent in a request = ``false``; compared when the record shows it;
+- ``filter.segments``: absent = none; an entry's ``segmentNs`` absent = ``ups`` (the public spec's default,
+  compared case-insensitively), ``status`` absent = ``["realized", "existing"]`` (order and repeats do not
+  matter); a record's entry is compared on the keys it shows, and the entries pair up in any order;
+- ``mergePolicy``: only when the request names one (when it does not, the platform may name the policy it
+  resolved); then the ids must be equal, and the versions too when both sides carry one (``1`` = ``1.0``).
+  A request without ``version`` asks for the latest, which only the platform knows: any version matches;
+- ``schema.name``: compared when the record shows it.
+
+Creation time inside the intent's window is the callers' part (see ``list_jobs_since``), and so is "not
+tracked by another run or intent" (``exclude``). When the platform echoes the create call's
+``x-request-id`` as the job's ``requestId``, that is an exact match (``matching_jobs(request_id=...)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,34 +34,145 @@ if TYPE_CHECKING:
 
 # Clocks of the tool and the platform are not exact: look this far before an intent started.
 LOOKBACK_MARGIN = timedelta(minutes=10)
+DEFAULT_SEGMENT_NS = "ups"
+DEFAULT_STATUS = frozenset({"realized", "existing"})
 
 
-def _pruned(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _pruned(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_pruned(v) for v in value]
-    return value
+@dataclass(frozen=True)
+class SegmentKey:
+    """One ``filter.segments`` entry, normalised; ``None`` parts were not shown (match anything)."""
+
+    segment_id: str
+    namespace: str | None
+    status: frozenset[str] | None
+
+    def accepts(self, wanted: SegmentKey) -> bool:
+        """Whether this (possibly partial) entry of a job can be the request's ``wanted`` entry."""
+        return (
+            self.segment_id == wanted.segment_id
+            and (self.namespace is None or self.namespace == wanted.namespace)
+            and (self.status is None or self.status == wanted.status)
+        )
 
 
-def body_dataset_id(body: dict[str, Any]) -> str | None:
-    """``destination.datasetId`` of a request body."""
-    destination = body.get("destination")
-    value = destination.get("datasetId") if isinstance(destination, dict) else None
-    return value if isinstance(value, str) else None
+@dataclass(frozen=True)
+class JobIdentity:
+    """What identifies an export job, normalised (see the module docstring); None: not shown."""
+
+    dataset_id: str | None
+    segment_per_batch: bool | None
+    segments: tuple[SegmentKey, ...]
+    merge_policy_id: str | None
+    merge_policy_version: int | float | None
+    schema_name: str | None
+
+    def as_request(self) -> dict[str, Any]:
+        """The identity as a request-shaped document (for showing differences)."""
+        body: dict[str, Any] = {"destination": {"datasetId": self.dataset_id}}
+        if self.segment_per_batch is not None:
+            body["destination"]["segmentPerBatch"] = self.segment_per_batch
+        if self.segments:
+            body["filter"] = {"segments": [_segment_doc(key) for key in self.segments]}
+        if self.merge_policy_id is not None:
+            body["mergePolicy"] = {"id": self.merge_policy_id}
+            if self.merge_policy_version is not None:
+                body["mergePolicy"]["version"] = self.merge_policy_version
+        if self.schema_name is not None:
+            body["schema"] = {"name": self.schema_name}
+        return body
+
+
+def request_identity(body: dict[str, Any]) -> JobIdentity:
+    """The identity of a request body (every default filled in)."""
+    destination, filter_, policy, schema = (
+        _object(body, key) for key in ("destination", "filter", "mergePolicy", "schema")
+    )
+    listed = filter_.get("segments")
+    segments: list[Any] = listed if isinstance(listed, list) else []
+    return JobIdentity(
+        dataset_id=_text(destination.get("datasetId")),
+        segment_per_batch=bool(destination.get("segmentPerBatch", False)),
+        segments=tuple(
+            SegmentKey(
+                str(s.get("segmentId")),
+                _namespace(s.get("segmentNs")) or DEFAULT_SEGMENT_NS,
+                _status(s.get("status")) or DEFAULT_STATUS,
+            )
+            for s in segments
+            if isinstance(s, dict)
+        ),
+        merge_policy_id=_text(policy.get("id")),
+        merge_policy_version=_version(policy.get("version")),
+        schema_name=_text(schema.get("name")),
+    )
+
+
+def shown_identity(record: dict[str, Any]) -> JobIdentity:
+    """The identity a job record (wire JSON) shows; the parts it does not show are None."""
+    destination, filter_, policy, schema = (
+        _object(record, key) for key in ("destination", "filter", "mergePolicy", "schema")
+    )
+    listed = filter_.get("segments")
+    segments: list[Any] = listed if isinstance(listed, list) else []
+    per_batch = destination.get("segmentPerBatch")
+    return JobIdentity(
+        dataset_id=_text(destination.get("datasetId", destination.get("dataSetId"))),
+        segment_per_batch=per_batch if isinstance(per_batch, bool) else None,
+        segments=tuple(
+            SegmentKey(str(s.get("segmentId")), _namespace(s.get("segmentNs")), _status(s.get("status")))
+            for s in segments
+            if isinstance(s, dict)
+        ),
+        merge_policy_id=_text(policy.get("id")),
+        merge_policy_version=_version(policy.get("version")),
+        schema_name=_text(schema.get("name")),
+    )
+
+
+def job_identity(job: ExportJob) -> JobIdentity:
+    """The identity a job shows (see :func:`shown_identity`)."""
+    return shown_identity(job.to_wire())
+
+
+def identity_matches(wanted: JobIdentity, seen: JobIdentity) -> bool:
+    """Whether a job showing ``seen`` can be the job of a request whose identity is ``wanted``."""
+    if seen.dataset_id is None or seen.dataset_id != wanted.dataset_id:
+        return False
+    if seen.segment_per_batch is not None and seen.segment_per_batch != wanted.segment_per_batch:
+        return False
+    if seen.schema_name is not None and seen.schema_name != wanted.schema_name:
+        return False
+    if wanted.merge_policy_id is not None and seen.merge_policy_id is not None:
+        if seen.merge_policy_id != wanted.merge_policy_id:
+            return False
+        versions = (wanted.merge_policy_version, seen.merge_policy_version)
+        if None not in versions and versions[0] != versions[1]:
+            return False
+    return segments_pair_up(wanted.segments, seen.segments)
+
+
+def segments_pair_up(wanted: Sequence[SegmentKey], seen: Sequence[SegmentKey]) -> bool:
+    """Whether every entry a job shows pairs with its own request entry (a perfect bipartite matching)."""
+    if len(wanted) != len(seen):
+        return False
+    owner: dict[int, int] = {}  # wanted index -> seen index
+
+    def place(index: int, tried: set[int]) -> bool:
+        for candidate, key in enumerate(wanted):
+            if candidate in tried or not seen[index].accepts(key):
+                continue
+            tried.add(candidate)
+            if candidate not in owner or place(owner[candidate], tried):
+                owner[candidate] = index
+                return True
+        return False
+
+    return all(place(index, set()) for index in range(len(seen)))
 
 
 def job_matches(job: ExportJob, body: dict[str, Any]) -> bool:
-    """True when ``job`` writes into the body's dataset with the body's selection."""
-    if job.dataset_id != body_dataset_id(body):
-        return False
-    wire = job.to_wire()
-    for key, wanted in body.items():
-        if key == "destination" or wanted is None:
-            continue
-        if _pruned(wire.get(key)) != _pruned(wanted):
-            return False
-    return True
+    """True when ``job`` can be the job created for request ``body`` (see the module docstring)."""
+    return identity_matches(request_identity(body), job_identity(job))
 
 
 def list_jobs_since(
@@ -54,7 +182,51 @@ def list_jobs_since(
     return client.list_export_jobs(since=since - LOOKBACK_MARGIN, sandbox=sandbox)
 
 
-def matching_jobs(jobs: Iterable[ExportJob], body: dict[str, Any], *, exclude: set[int]) -> list[ExportJob]:
-    """The jobs matching ``body`` not already claimed, oldest first."""
-    found = [job for job in jobs if job.id not in exclude and job_matches(job, body)]
+def matching_jobs(
+    jobs: Iterable[ExportJob], body: dict[str, Any], *, exclude: set[int], request_id: str | None = None
+) -> list[ExportJob]:
+    """The jobs matching ``body`` not already claimed, oldest first.
+
+    ``request_id``: the ``x-request-id`` the intent's create call carried. When a job's ``requestId`` is
+    that id (the platform echoes it), only such jobs are answered: an exact match.
+    """
+    candidates = [job for job in jobs if job.id not in exclude]
+    exact = [job for job in candidates if job.echoes(request_id)]
+    found = exact or [job for job in candidates if job_matches(job, body)]
     return sorted(found, key=lambda job: (job.creation_time or 0, job.id))
+
+
+def _segment_doc(key: SegmentKey) -> dict[str, Any]:
+    doc: dict[str, Any] = {"segmentId": key.segment_id}
+    if key.namespace is not None:
+        doc["segmentNs"] = key.namespace
+    if key.status is not None:
+        doc["status"] = sorted(key.status)
+    return doc
+
+
+def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
+    value = body.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _namespace(value: Any) -> str | None:
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def _status(value: Any) -> frozenset[str] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        return None
+    return frozenset(str(item) for item in value)
+
+
+def _version(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if float(value).is_integer() else value

@@ -20,6 +20,7 @@ from .ops_catalog import CatalogOps
 from .ops_data import DataAccessOps
 from .ops_jobs import JobOps
 from .ops_references import ReferenceOps
+from .records import RecordProblems, UnreadableRecordError
 from .requester import Requester
 
 T = TypeVar("T")
@@ -45,6 +46,7 @@ class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
         )
         self._http = httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
         self._counters = Counters()
+        self._problems = RecordProblems()
         self.redact = Redactor(config.secrets())
         self.limiter = AdaptiveLimiter(
             config.parallelism, increase=config.rate_increase, min_rate=config.min_rate
@@ -99,7 +101,9 @@ class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
     async def get_export_jobs(
         self, job_ids: Iterable[int], *, sandbox: str | None = None
     ) -> dict[int, ExportJob | ApiError]:
-        return await self.gather_each(job_ids, lambda job_id: self.get_export_job(job_id, sandbox=sandbox))
+        """Jobs by id; a job that cannot be parsed is left out (and in ``record_problems()``)."""
+        found = await self.gather_each(job_ids, lambda job_id: self.get_export_job(job_id, sandbox=sandbox))
+        return {key: value for key, value in found.items() if not isinstance(value, UnreadableRecordError)}
 
     async def get_datasets(
         self, dataset_ids: Iterable[str], *, sandbox: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote, urlsplit
 
 _LIST_KEYS = ("children", "segments", "records", "data", "items", "results")
 
@@ -34,13 +34,31 @@ def _next_href(answer: dict[str, Any]) -> str | None:
     return None
 
 
+def _query(href: str) -> dict[str, str]:
+    """The query of a link, values decoded; ``+`` stays ``+`` (page tokens are often base64)."""
+    found: dict[str, str] = {}
+    for part in urlsplit(href).query.split("&"):
+        key, _, value = part.partition("=")
+        if key and unquote(key) not in found:
+            found[unquote(key)] = unquote(value)
+    return found
+
+
 def next_page_params(answer: Any) -> dict[str, str] | None:
-    """``start``/``offset``/``page`` of the next page, from the answer's next link; None on the last page."""
+    """The query parameters of the next page; None on the last page.
+
+    From the answer's next link (``_links.next.href``, ``link.next``: its ``start``, ``offset`` or
+    ``page``) or, failing that, from the spec's ``_page.next`` (the ``start`` token of the next page).
+    """
     if not isinstance(answer, dict):
         return None
     href = _next_href(answer)
-    if not href:
-        return None
-    query = parse_qs(urlsplit(href).query)
-    found = {key: query[key][0] for key in ("start", "offset", "page") if query.get(key)}
-    return found or None
+    if href:
+        query = _query(href)
+        found = {key: query[key] for key in ("start", "offset", "page") if query.get(key)}
+        return found or None
+    page = answer.get("_page")
+    token = page.get("next") if isinstance(page, dict) else None
+    if isinstance(token, str | int) and not isinstance(token, bool) and str(token):
+        return {"start": str(token)}
+    return None

@@ -1,8 +1,10 @@
 """Typed wire models of the platform's answers.
 
-Models accept whatever the server adds (``extra="allow"``) and the documented inconsistencies
-(``datasetId``/``dataSetId``, ``batchId``/``batches[]``, epoch seconds vs milliseconds). Python names
-are snake_case; ``model_dump(by_alias=True)`` gives the wire spelling back.
+Models accept whatever the server adds (``extra="allow"``), leave out what it omits, and read every
+documented inconsistency: ``datasetId``/``dataSetId``; ``batchId``, ``batches`` as the seed's array or
+the spec's object; a batch ``status`` as an array or a string; merge policy versions as ``1`` or ``1.0``;
+epoch seconds vs milliseconds. Python names are snake_case; ``model_dump(by_alias=True)`` gives the wire
+spelling back. A record that cannot be parsed at all is handled by ``records.salvage``.
 """
 
 from __future__ import annotations
@@ -10,13 +12,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 # Epoch values below this are seconds (one spec sentence says seconds; the examples are milliseconds).
 _SECONDS_CUTOFF = 100_000_000_000
 
 ACTIVE_STATUSES = frozenset({"NEW", "PROCESSING"})
 SUCCEEDED = "SUCCEEDED"
+
+
+def version_number(value: Any) -> Any:
+    """A merge policy version as the spec's number: ``1.0`` reads as ``1`` (other values pass through)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def status_list(value: Any) -> Any:
+    """A segment status filter: an array, or one status as a bare string (a guide's sample has one)."""
+    return [value] if isinstance(value, str) else value
 
 
 def epoch_to_datetime(value: int | float | None) -> datetime | None:
@@ -159,10 +175,20 @@ class FileEntry(WireModel):
 class MergePolicy(WireModel):
     id: str
     name: str | None = None
-    version: int | None = None
+    version: int | float | None = None
     xdm_schema: dict[str, Any] | None = Field(None, alias="schema")
     attribute_merge: dict[str, Any] = Field(default_factory=dict, alias="attributeMerge")
     is_default: bool | None = Field(None, alias="default")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        return version_number(value)
+
+    @field_validator("attribute_merge", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @property
     def schema_name(self) -> str | None:
@@ -184,13 +210,23 @@ class SegmentDefinition(WireModel):
 
 class MergePolicyRef(WireModel):
     id: str | None = None
-    version: int | None = None
+    version: int | float | None = None
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        return version_number(value)
 
 
 class SegmentSelector(WireModel):
     segment_id: str = Field(alias="segmentId")
     segment_ns: str | None = Field(None, alias="segmentNs")
     status: list[str] | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> Any:
+        return status_list(value)
 
 
 class TimeWindow(WireModel):
@@ -200,6 +236,12 @@ class TimeWindow(WireModel):
 
 class JobFilter(WireModel):
     segments: list[SegmentSelector] = Field(default_factory=list)
+
+    @field_validator("segments", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
     segment_qualification_time: TimeWindow | None = Field(None, alias="segmentQualificationTime")
     from_ingest_timestamp: str | None = Field(None, alias="fromIngestTimestamp")
     empty_profiles: bool | None = Field(None, alias="emptyProfiles")
@@ -211,6 +253,11 @@ class DestinationBatch(WireModel):
     status: list[str] | None = None
     batch_id: str | None = Field(None, alias="batchId")
 
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> Any:
+        return status_list(value)
+
 
 class Destination(WireModel):
     dataset_id: str | None = Field(
@@ -221,6 +268,18 @@ class Destination(WireModel):
     segment_per_batch: bool | None = Field(None, alias="segmentPerBatch")
     batch_id: str | None = Field(None, alias="batchId")
     batches: list[DestinationBatch] = Field(default_factory=list)
+
+    @field_validator("batches", mode="before")
+    @classmethod
+    def _batches_list(cls, value: Any) -> Any:
+        """The seed's array; the spec's object (one batch); or an object of such objects."""
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            if any(key in value for key in ("batchId", "segmentId")):
+                return [value]
+            return list(value.values())
+        return value
 
 
 class JobError(WireModel):
@@ -249,6 +308,8 @@ class ExportJob(WireModel):
     profile_instance_id: str | None = Field(None, alias="profileInstanceId")
     creation_time: int | None = Field(None, alias="creationTime")
     update_time: int | None = Field(None, alias="updateTime")
+    # The x-request-id the client sent with the create call that answered this job (not on the wire).
+    _sent_request_id: str | None = PrivateAttr(default=None)
 
     @field_validator("errors", mode="before")
     @classmethod
@@ -268,6 +329,15 @@ class ExportJob(WireModel):
     @property
     def dataset_id(self) -> str | None:
         return self.destination.dataset_id
+
+    @property
+    def sent_request_id(self) -> str | None:
+        """The ``x-request-id`` of the create call this job answered (None for a job read back)."""
+        return self._sent_request_id
+
+    def echoes(self, request_id: str | None) -> bool:
+        """Whether the platform's ``requestId`` is ``request_id`` (only platforms that echo it say so)."""
+        return request_id is not None and self.request_id == request_id
 
     @property
     def batch_ids(self) -> list[str]:

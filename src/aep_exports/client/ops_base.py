@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
+from pydantic import BaseModel
+
+from .records import RecordProblem, RecordProblems, salvage
 from .requester import Call, Requester
 
 CATALOG = "/data/foundation/catalog"
@@ -18,8 +21,28 @@ def seg(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 class OpsBase:
     _req: Requester
+    _problems: RecordProblems
+
+    def record_problems(self, *, clear: bool = False) -> tuple[RecordProblem, ...]:
+        """Every record this client skipped or read only in part, oldest first (``clear``: forget them)."""
+        return self._problems.snapshot(clear=clear)
+
+    def _read_all(
+        self, model: type[M], items: list[Any], *, kind: str, essential: tuple[str, ...] = ("id",)
+    ) -> list[M]:
+        """Parse records of a listing; one that cannot be read is reported and left out."""
+        out: list[M] = []
+        for item in items:
+            parsed, problems = salvage(model, item, kind=kind, essential=essential)
+            self._problems.add(problems)
+            if parsed is not None:
+                out.append(parsed)
+        return out
 
     async def _json(
         self,

@@ -70,11 +70,10 @@ class CatalogOps(OpsBase):
             )
             pairs = parse_keyed(answer)
             fresh = [(k, v) for k, v in pairs if k not in seen]
-            for key, obj in fresh:
-                seen.add(key)
-                out.append(Dataset.model_validate({**obj, "id": key}))
-                if limit is not None and len(out) >= limit:
-                    return out
+            seen.update(key for key, _ in fresh)
+            out.extend(self._read_all(Dataset, [{**obj, "id": key} for key, obj in fresh], kind="dataset"))
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
             if len(pairs) < size or not fresh:
                 break
             start += len(pairs)
@@ -111,7 +110,8 @@ class CatalogOps(OpsBase):
         if dataset_id is not None:
             params["dataSet"] = dataset_id
         answer = await self._json("GET", f"{CATALOG}/batches", sandbox=sandbox, params=params)
-        return [Batch.model_validate({**obj, "id": obj.get("id", key)}) for key, obj in parse_keyed(answer)]
+        items = [{**obj, "id": obj.get("id", key)} for key, obj in parse_keyed(answer)]
+        return self._read_all(Batch, items, kind="batch")
 
     async def get_batch(self, batch_id: str, *, sandbox: str | None = None) -> Batch:
         path = f"{CATALOG}/batches/{seg(batch_id)}"

@@ -46,12 +46,12 @@ class DataAccessOps(OpsBase):
     async def list_batch_files(self, batch_id: str, *, sandbox: str | None = None) -> list[BatchFile]:
         """GET /export/batches/{id}/files: the dataset files of a batch."""
         items = await self._list_data(f"{EXPORT}/batches/{seg(batch_id)}/files", sandbox)
-        return [BatchFile.model_validate(item) for item in items]
+        return self._read_all(BatchFile, items, kind="batch file", essential=("dataSetFileId",))
 
     async def list_file_entries(self, file_id: str, *, sandbox: str | None = None) -> list[FileEntry]:
         """GET /export/files/{id}: the physical files (name, length) of one dataset file."""
         items = await self._list_data(f"{EXPORT}/files/{seg(file_id)}", sandbox)
-        return [FileEntry.model_validate(item) for item in items]
+        return self._read_all(FileEntry, items, kind="file", essential=("name",))
 
     async def download_file(
         self,

@@ -1,4 +1,8 @@
-"""Profile export jobs: create, get, list (cursor, newest first, with a stop condition), cancel."""
+"""Profile export jobs: create, get, list (cursor, newest first, with a stop condition), cancel.
+
+A job record the client cannot parse never fails a listing: it is left out and reported (see
+``records``); a job read by id that cannot be parsed raises :class:`UnreadableRecordError`.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,21 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
+from uuid import uuid4
 
 from aep_exports.errors import ApiError
 
 from .models import ExportJob
 from .ops_base import UPS, OpsBase, seg
+from .records import UnreadableRecordError, salvage
 from .requester import Call
 
 JOBS = f"{UPS}/export/jobs"
 DEFAULT_JOB_PAGE = 100
 MAX_PAGES = 100_000
+JOB = "export job"
+# Without these a job record means nothing: the client skips it rather than guess.
+ESSENTIAL_JOB_KEYS = ("id", "status")
 
 
 def next_offset(link_next: Any) -> str | None:
@@ -49,23 +58,55 @@ def _stop_condition(
 
 class JobOps(OpsBase):
     async def create_export_job(
-        self, body: Mapping[str, Any], *, sandbox: str | None = None, profile_instance_id: str | None = None
+        self,
+        body: Mapping[str, Any],
+        *,
+        sandbox: str | None = None,
+        profile_instance_id: str | None = None,
+        request_id: str | None = None,
     ) -> ExportJob:
-        """POST /export/jobs. Never re-sent when its outcome is unknown (AmbiguousWriteError)."""
-        call = Call("POST", JOBS, sandbox=sandbox, json_body=dict(body))
+        """POST /export/jobs. Never re-sent when its outcome is unknown (AmbiguousWriteError).
+
+        Every attempt carries the same ``x-request-id`` (``request_id``, or a new one): the answer's
+        ``sent_request_id`` and an ``AmbiguousWriteError``'s ``request_id`` give it back, and a platform
+        that echoes it as the job's ``requestId`` lets recovery find the job exactly.
+        """
+        sent = request_id or uuid4().hex
+        call = Call("POST", JOBS, sandbox=sandbox, json_body=dict(body), request_id=sent)
         if profile_instance_id:
             call.headers_hook = lambda: {"x-profile-instance-id": profile_instance_id}
         reply = await self._req.call(call)
         answer = reply.json()
         if not isinstance(answer, dict) or "id" not in answer:
-            raise ApiError(f"POST {JOBS}: unexpected answer (no job id)", method="POST", path=JOBS)
-        return ExportJob.model_validate(answer)
+            raise ApiError(
+                f"POST {JOBS}: unexpected answer (no job id)", method="POST", path=JOBS, request_id=sent
+            )
+        job = self._read_job(answer, f"POST {JOBS}", sent)
+        job._sent_request_id = sent
+        return job
 
     async def get_export_job(self, job_id: int, *, sandbox: str | None = None) -> ExportJob:
-        answer = await self._json("GET", f"{JOBS}/{seg(job_id)}", sandbox=sandbox)
+        """GET /export/jobs/{id}; a record that cannot be parsed raises ``UnreadableRecordError``."""
+        path = f"{JOBS}/{seg(job_id)}"
+        answer = await self._json("GET", path, sandbox=sandbox)
         if isinstance(answer, dict) and isinstance(answer.get("records"), list) and answer["records"]:
             answer = answer["records"][0]
-        return ExportJob.model_validate(answer)
+        return self._read_job(answer, f"GET {path}")
+
+    def _read_job(self, answer: Any, call: str, request_id: str | None = None) -> ExportJob:
+        job, problems = salvage(ExportJob, answer, kind=JOB, essential=ESSENTIAL_JOB_KEYS)
+        self._problems.add(problems)
+        if job is None:
+            method, _, path = call.partition(" ")
+            reason = "; ".join(p.problem for p in problems)
+            raise UnreadableRecordError(
+                f"{call}: the export job in the answer cannot be read ({reason})",
+                problems,
+                method=method,
+                path=path,
+                request_id=request_id,
+            )
+        return job
 
     async def cancel_export_job(self, job_id: int, *, sandbox: str | None = None) -> None:
         """DELETE /export/jobs/{id}; 200 or 204, with or without a body, all mean accepted."""
@@ -89,7 +130,12 @@ class JobOps(OpsBase):
             answer = await self._json("GET", JOBS, sandbox=sandbox, params=params)
             answer = answer if isinstance(answer, dict) else {}
             records = answer.get("records") or []
-            jobs = [ExportJob.model_validate(r) for r in records if isinstance(r, dict)]
+            jobs = self._read_all(
+                ExportJob,
+                records if isinstance(records, list) else [],
+                kind=JOB,
+                essential=ESSENTIAL_JOB_KEYS,
+            )
             if stop is not None:
                 kept = [job for job in jobs if not stop(job)]
                 if len(kept) < len(jobs):
@@ -100,7 +146,7 @@ class JobOps(OpsBase):
                 yield jobs
             link = answer.get("link")
             cursor = next_offset(link.get("next") if isinstance(link, dict) else None)
-            if not jobs or cursor is None or cursor == offset:
+            if not records or cursor is None or cursor == offset:
                 return
             offset = cursor
 

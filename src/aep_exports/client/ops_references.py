@@ -15,16 +15,18 @@ MAX_PAGES = 1_000
 
 
 class ReferenceOps(OpsBase):
-    async def _list_all(self, path: str, model: type[M], page_size: int, sandbox: str | None) -> list[M]:
+    async def _list_all(
+        self, path: str, model: type[M], page_size: int, sandbox: str | None, kind: str
+    ) -> list[M]:
+        """Every page, following ``_links.next.href``, ``link.next`` or ``_page.next``."""
         out: list[M] = []
         seen: set[str] = set()
         params: dict[str, Any] = {"limit": page_size}
         for _ in range(MAX_PAGES):
             answer = await self._json("GET", path, sandbox=sandbox, params=params)
             fresh = [item for item in items_of(answer) if str(item.get("id")) not in seen]
-            for item in fresh:
-                seen.add(str(item.get("id")))
-                out.append(model.model_validate(item))
+            seen.update(str(item.get("id")) for item in fresh)
+            out.extend(self._read_all(model, fresh, kind=kind))
             following = next_page_params(answer)
             if not fresh or following is None:
                 break
@@ -34,7 +36,9 @@ class ReferenceOps(OpsBase):
     async def list_merge_policies(
         self, *, page_size: int = 100, sandbox: str | None = None
     ) -> list[MergePolicy]:
-        return await self._list_all(f"{UPS}/config/mergePolicies", MergePolicy, page_size, sandbox)
+        return await self._list_all(
+            f"{UPS}/config/mergePolicies", MergePolicy, page_size, sandbox, "merge policy"
+        )
 
     async def get_merge_policy(self, policy_id: str, *, sandbox: str | None = None) -> MergePolicy:
         answer = await self._json("GET", f"{UPS}/config/mergePolicies/{seg(policy_id)}", sandbox=sandbox)
@@ -43,7 +47,9 @@ class ReferenceOps(OpsBase):
     async def list_segment_definitions(
         self, *, page_size: int = 100, sandbox: str | None = None
     ) -> list[SegmentDefinition]:
-        return await self._list_all(f"{UPS}/segment/definitions", SegmentDefinition, page_size, sandbox)
+        return await self._list_all(
+            f"{UPS}/segment/definitions", SegmentDefinition, page_size, sandbox, "segment definition"
+        )
 
     async def get_segment_definition(
         self, segment_id: str, *, sandbox: str | None = None

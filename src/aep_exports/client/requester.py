@@ -65,6 +65,9 @@ class Call:
     headers_hook: Callable[[], Mapping[str, str]] | None = None
     error_class: type[ApiError] | None = None
     what: str | None = None
+    # Sent as x-request-id on every attempt (default: a new id per attempt), so that a platform that
+    # echoes it names the logical call whichever attempt took effect.
+    request_id: str | None = None
 
     @property
     def is_idempotent(self) -> bool:
@@ -185,7 +188,7 @@ class Requester:
 
     async def _attempt(self, call: Call, send: Sender, attempt: int, remaining: float) -> Reply:
         token = await self.tokens.token() if call.authenticated else None
-        request_id = uuid.uuid4().hex
+        request_id = call.request_id or uuid.uuid4().hex
         request = self._build(call, token, request_id, remaining)
         permit: Permit | None = None
         if call.limited:

@@ -22,6 +22,7 @@ from .config import ClientConfig
 from .models import Batch, BatchFile, Dataset, ExportJob, FileEntry, MergePolicy, SegmentDefinition
 from .observe import ClientStats
 from .ops_data import DownloadResult
+from .records import RecordProblem
 
 T = TypeVar("T")
 AsyncCall = Callable[[AsyncPlatformClient], Awaitable[T]]
@@ -97,6 +98,10 @@ class PlatformClient:
     def reset_stats(self) -> None:
         self.aio.reset_stats()
 
+    def record_problems(self, *, clear: bool = False) -> tuple[RecordProblem, ...]:
+        """Records this client skipped or read only in part (``clear``: forget them)."""
+        return self.aio.record_problems(clear=clear)
+
     # ------------------------------------------------------------------ datasets and batches
 
     def create_dataset(self, body: Mapping[str, Any], *, sandbox: str | None = None) -> str:
@@ -158,10 +163,17 @@ class PlatformClient:
     # ------------------------------------------------------------------ export jobs
 
     def create_export_job(
-        self, body: Mapping[str, Any], *, sandbox: str | None = None, profile_instance_id: str | None = None
+        self,
+        body: Mapping[str, Any],
+        *,
+        sandbox: str | None = None,
+        profile_instance_id: str | None = None,
+        request_id: str | None = None,
     ) -> ExportJob:
         return self.call(
-            lambda c: c.create_export_job(body, sandbox=sandbox, profile_instance_id=profile_instance_id)
+            lambda c: c.create_export_job(
+                body, sandbox=sandbox, profile_instance_id=profile_instance_id, request_id=request_id
+            )
         )
 
     def get_export_job(self, job_id: int, *, sandbox: str | None = None) -> ExportJob:

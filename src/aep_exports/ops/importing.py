@@ -1,16 +1,18 @@
 """Adopt an existing platform dataset or export job into state, after checking it matches its declaration.
 
-Only what the declaration sets is compared (server-filled fields never count). A mismatch is
+Only what both the declaration and the job's record show is compared (job identity, as recovery uses
+it: destination, segments, merge policy, schema; server-filled fields never count). A mismatch is
 refused (nothing written) unless ``force``; a forced import records what the platform really
 has, so the next plan shows the difference as pending (an update, or the next run's new body).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from aep_exports.apply.matching import JobIdentity, identity_matches, request_identity, shown_identity
 from aep_exports.errors import AepExportsError, NotFoundError
 from aep_exports.plan.actions import FieldChange, digest_of
 from aep_exports.plan.changes import field_changes
@@ -145,29 +147,62 @@ def job_request(job: ExportJob) -> dict[str, Any]:
 
 
 def request_changes(
-    declared: dict[str, Any], actual: dict[str, Any], *, incremental: bool
+    declared: dict[str, Any], actual: dict[str, Any], *, incremental: bool = False
 ) -> list[FieldChange]:
-    """Differences platform → declaration; the window start of an incremental export never counts."""
-    declared = _without_window(declared) if incremental else declared
-    actual = _without_window(actual) if incremental else actual
-    if "segmentPerBatch" not in declared.get("destination", {}):
-        # The platform answers segmentPerBatch: false when the request left it out.
-        actual = {
-            **actual,
-            "destination": {k: v for k, v in actual.get("destination", {}).items() if k != "segmentPerBatch"},
-        }
-    return field_changes(actual, declared)
+    """Differences platform → declaration over what a job record shows (``apply.matching``'s identity).
+
+    ``actual`` is the job's record (or what :func:`job_request` keeps of it). Job records echo only the
+    destination, ``filter.segments``, ``mergePolicy`` and ``schema`` (never ``fields`` or the other
+    filters), so only those count, normalised as job identity normalises them, and each only where the
+    record shows it. The window of an incremental export is never shown, so ``incremental`` changes
+    nothing any more (kept for callers).
+    """
+    del incremental
+    wanted, seen = request_identity(declared), shown_identity(actual)
+    shown = replace(
+        seen,
+        merge_policy_id=seen.merge_policy_id if wanted.merge_policy_id is not None else None,
+        merge_policy_version=seen.merge_policy_version if wanted.merge_policy_version is not None else None,
+    ).as_request()
+    expected = _as_shown(wanted, seen).as_request()
+    changes = field_changes(_sorted_segments(shown), _sorted_segments(expected))
+    if not changes and not identity_matches(wanted, seen):
+        before = shown.get("filter", {}).get("segments", [])
+        after = expected.get("filter", {}).get("segments", [])
+        changes = [FieldChange(path="filter.segments", change="changed", before=before, after=after)]
+    return changes
 
 
-def _without_window(body: dict[str, Any]) -> dict[str, Any]:
-    window = body.get("filter")
-    if not isinstance(window, dict) or "fromIngestTimestamp" not in window:
+def _as_shown(wanted: JobIdentity, seen: JobIdentity) -> JobIdentity:
+    """The declaration's identity with only the parts the record shows (what can be compared)."""
+    shows_ns = any(key.namespace is not None for key in seen.segments)
+    shows_status = any(key.status is not None for key in seen.segments)
+    compare_policy = wanted.merge_policy_id is not None and seen.merge_policy_id is not None
+    return replace(
+        wanted,
+        segment_per_batch=wanted.segment_per_batch if seen.segment_per_batch is not None else None,
+        segments=tuple(
+            replace(
+                key,
+                namespace=key.namespace if shows_ns else None,
+                status=key.status if shows_status else None,
+            )
+            for key in wanted.segments
+        ),
+        merge_policy_id=wanted.merge_policy_id if compare_policy else None,
+        merge_policy_version=(
+            wanted.merge_policy_version if compare_policy and seen.merge_policy_version is not None else None
+        ),
+        schema_name=wanted.schema_name if seen.schema_name is not None else None,
+    )
+
+
+def _sorted_segments(body: dict[str, Any]) -> dict[str, Any]:
+    segments = body.get("filter", {}).get("segments")
+    if not segments:
         return body
-    rest = {k: v for k, v in window.items() if k != "fromIngestTimestamp"}
-    copy = {k: v for k, v in body.items() if k != "filter"}
-    if rest:
-        copy["filter"] = rest
-    return copy
+    ordered = sorted(segments, key=lambda s: (s["segmentId"], s.get("segmentNs", ""), s.get("status", [])))
+    return {**body, "filter": {"segments": ordered}}
 
 
 def _parse_instant(text: Any) -> datetime | None:

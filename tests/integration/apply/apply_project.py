@@ -17,10 +17,51 @@ SEGMENT = "4edc8488-2c35-4f6d-b4c6-9075c68d2df4"
 SANDBOX = "dev"
 
 
+# The seeded store's other segments, and the status filters that tell exports apart.
+OTHER_SEGMENTS = [
+    ("1rfe8422-334d-12f4-3sd4-12cf6g990g51", "ups"),
+    ("9a1c3f0e-7b52-4d1e-8c7a-2f6b5e4d3c21", "ups"),
+    ("c3d2e1f0-1a2b-4c3d-9e8f-7a6b5c4d3e2f", "ups"),
+    ("7f6e5d4c-3b2a-4190-8a7b-6c5d4e3f2a1b", "AAM"),
+]
+STATUS_SETS = [
+    None,
+    ["realized"],
+    ["existing"],
+    ["exited"],
+    ["realized", "existing"],
+    ["realized", "exited"],
+    ["existing", "exited"],
+    ["realized", "existing", "exited"],
+]
+
+
+def _segment_lines(index: int) -> list[str]:
+    """Export ``index``'s segments: distinct for every index below 8**5 (export 0: the seed's AAM segment).
+
+    Job records show segments but never ``fields`` (the seed's samples), so exports that differed only in
+    their fields would be indistinguishable twins on the platform.
+    """
+    digits, rest = [], index
+    for _ in range(1 + len(OTHER_SEGMENTS)):
+        rest, digit = divmod(rest, len(STATUS_SETS))
+        digits.append(digit)
+    entries = [(SEGMENT, "AAM", STATUS_SETS[digits[0]])]
+    entries += [
+        (seg, ns, STATUS_SETS[d]) for (seg, ns), d in zip(OTHER_SEGMENTS, digits[1:], strict=True) if d
+    ]
+    lines = []
+    for segment, namespace, status in entries:
+        lines += [f"        - segmentId: {segment}", f"          segmentNs: {namespace}"]
+        if status is not None:
+            lines.append(f"          status: [{', '.join(status)}]")
+    return lines
+
+
 def exports_yaml(
     count: int, *, schedule: str = "0 3 * * *", timeout: str | None = None, incremental: bool = True
 ) -> str:
-    """One dataset and ``count`` incremental exports into it (each with its own field list)."""
+    """One dataset and ``count`` incremental exports into it (each with its own fields and segments)."""
     lines = ["datasets:", "  target:", "    name: Apply test target", "exports:"]
     for index in range(count):
         lines += [
@@ -32,8 +73,7 @@ def exports_yaml(
             f"    mergePolicy: {{id: {MERGE_POLICY}}}",
             "    filter:",
             "      segments:",
-            f"        - segmentId: {SEGMENT}",
-            "          segmentNs: AAM",
+            *_segment_lines(index),
         ]
         if timeout:
             lines.append(f"    timeout: {timeout}")

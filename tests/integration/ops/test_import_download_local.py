@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 from ops_project import (
+    MERGE_POLICY,
     downloaded_files,
     embedded_client,
     make_outside,
@@ -17,6 +18,8 @@ from aep_exports.cli.wiring import local_data_dir, open_client, open_state
 from aep_exports.config.settings import load_settings
 from aep_exports.ops.download import download_run, list_run_files
 from aep_exports.ops.progress import NoProgress
+
+OTHER_POLICY = "0bf16e61-90e9-4204-b8fa-ad250360957b"
 
 
 def run(project: Path, *args: str) -> Result:
@@ -64,7 +67,8 @@ def test_import_mismatch_shows_diff_and_refuses_unless_forced(local_project: Pat
             client,
             local_project,
             dataset_changes={"name": "Someone else's"},
-            job_changes={"fields": "identities.id"},
+            # A difference a job record shows (records never show ``fields``): the merge policy.
+            job_changes={"mergePolicy": {"id": OTHER_POLICY}},
         )
     refused = run(local_project, "import", "dataset", "target", dataset_id)
     assert refused.exit_code != 0
@@ -80,7 +84,7 @@ def test_import_mismatch_shows_diff_and_refuses_unless_forced(local_project: Pat
 
     job_refused = run(local_project, "import", "export", "daily", str(job_id))
     assert job_refused.exit_code != 0
-    assert '~ fields: "identities.id" -> "identities.id,personalEmail.address"' in job_refused.output
+    assert f'~ mergePolicy.id: "{OTHER_POLICY}" -> "{MERGE_POLICY}"' in job_refused.output
     assert open_state(load_settings(local_project, {})).read().exports == {}
 
 

@@ -21,29 +21,42 @@ DECLARED = {
 }
 
 
-def test_window_start_and_server_filled_segment_per_batch_never_count() -> None:
-    actual = {
-        **DECLARED,
-        "filter": {"fromIngestTimestamp": "2024-04-29T03:00:00.000Z", "segments": [{"segmentId": "s1"}]},
-        "destination": {"datasetId": "d1", "segmentPerBatch": False},
+def test_only_what_a_job_record_shows_counts() -> None:
+    # The seed's records: destination (dataSetId spelling, segmentPerBatch filled in), segments with their
+    # defaults, no fields, no window. Neither the window nor fields can differ on such a record.
+    record = {
+        "destination": {"dataSetId": "d1", "segmentPerBatch": False, "batchId": ""},
+        "filter": {"segments": [{"segmentId": "s1", "segmentNs": "UPS", "status": ["existing", "realized"]}]},
+        "schema": {"name": "_xdm.context.profile"},
+        "mergePolicy": {"id": "resolved-by-the-platform", "version": 1},
     }
-    assert request_changes(DECLARED, actual, incremental=True) == []
-    # Not incremental: a fixed window start is part of the declaration.
-    assert [c.path for c in request_changes(DECLARED, actual, incremental=False)] == [
-        "filter.fromIngestTimestamp"
-    ]
+    assert request_changes(DECLARED, record) == []
+    assert request_changes(DECLARED, {**record, "filter": {"segments": [{"segmentId": "s1"}]}}) == []
 
 
-def test_declared_fields_and_destination_count() -> None:
-    actual = {**DECLARED, "fields": "identities.id,person", "destination": {"datasetId": "other"}}
-    changes = request_changes(DECLARED, actual, incremental=True)
+def test_shown_differences_count() -> None:
+    record = {
+        "destination": {"datasetId": "other", "segmentPerBatch": True},
+        "filter": {"segments": [{"segmentId": "s1", "segmentNs": "AAM"}]},
+        "schema": {"name": "_xdm.context.profile"},
+    }
+    changes = request_changes(DECLARED, record)
     assert [(c.path, c.before, c.after) for c in changes] == [
         ("destination.datasetId", "other", "d1"),
-        ("fields", "identities.id,person", "identities.id"),
+        ("destination.segmentPerBatch", True, False),
+        ("filter.segments[0].segmentNs", "aam", "ups"),
     ]
-    # A key the job has and the declaration leaves out is a difference too (it narrows the export).
-    extra = {**DECLARED, "additionalFields": {"eventList": {"fields": "x"}}}
-    assert [c.change for c in request_changes(DECLARED, extra, incremental=True)] == ["removed"]
+    versioned = {**DECLARED, "mergePolicy": {"id": "p", "version": 1}}
+    shown = {
+        **record,
+        "destination": {"datasetId": "d1"},
+        "filter": {},
+        "mergePolicy": {"id": "p", "version": 2.0},
+    }
+    assert [(c.path, c.before, c.after) for c in request_changes(versioned, shown)] == [
+        ("filter", None, {"segments": [{"segmentId": "s1"}]}),
+        ("mergePolicy.version", 2, 1),
+    ]
 
 
 def _state(*runs: RunRecord) -> StateDocument:
