@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # seed_samples, beside the tests
 
 CATALOG = "/data/foundation/catalog"
 JOBS = "/data/core/ups/export/jobs"
@@ -106,8 +109,19 @@ def _patched_segmentation(document: dict[str, Any]) -> dict[str, Any]:
 def spec_validate() -> Callable[[str, str, Any], None]:
     """``spec_validate("segmentation.yaml", "ExportJobResponse", instance)`` raises when it does not conform.
 
-    ``$ref``s resolve inside the spec's own ``components``; OpenAPI-only keywords are ignored.
+    ``$ref``s resolve inside the spec's own ``components``; OpenAPI-only keywords are ignored. The export
+    job schema carries the two documented places where the seed wins (the default contract variants).
     """
+    return _validator(patched=True)
+
+
+@pytest.fixture(scope="session")
+def spec_validate_verbatim() -> Callable[[str, str, Any], None]:
+    """:func:`spec_validate` with the specs exactly as published (for the variants that follow them)."""
+    return _validator(patched=False)
+
+
+def _validator(*, patched: bool) -> Callable[[str, str, Any], None]:
     import jsonschema
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
@@ -116,7 +130,8 @@ def spec_validate() -> Callable[[str, str, Any], None]:
         name: _load_spec(name)
         for name in ("segmentation.yaml", "catalog.yaml", "data-access.yaml", "profile.yaml")
     }
-    documents["segmentation.yaml"] = _patched_segmentation(documents["segmentation.yaml"])
+    if patched:
+        documents["segmentation.yaml"] = _patched_segmentation(documents["segmentation.yaml"])
     registry: Registry[Any] = Registry().with_resources(
         (f"urn:spec:{name}", Resource.from_contents(doc, default_specification=DRAFT7))
         for name, doc in documents.items()
@@ -149,6 +164,29 @@ def api(
     client.platform = platform  # type: ignore[attr-defined]
     with client:
         yield client
+
+
+@pytest.fixture
+def load_policies(api: httpx.Client) -> Callable[[int], list[str]]:
+    """``load_policies(n)``: n more timestampOrdered merge policies in the api's sandbox; answers all ids."""
+    from aep_exports.platform.credentials import DEV_ORG_ID
+    from aep_exports.platform.store import ProfileStore
+
+    def load(count: int) -> list[str]:
+        records = [
+            {
+                "type": "mergePolicy",
+                "id": f"policy-{i:02d}",
+                "name": f"Policy {i:02d}",
+                "attributeMerge": {"type": "timestampOrdered"},
+            }
+            for i in range(count)
+        ]
+        with ProfileStore.open(api.platform.data_dir, DEV_ORG_ID, "prod") as store:  # type: ignore[attr-defined]
+            store.load_records(records)
+            return [str(p["id"]) for p in store.list_merge_policies()]
+
+    return load
 
 
 def create_dataset(client: httpx.Client, **changes: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 Identity = tuple[str, str]  # (id, namespace)
 PathT = tuple[str, ...]
 DEFAULT_STATUS = ["realized", "existing"]
+DEFAULT_SEGMENT_NS = "ups"  # segmentation.yaml, Filter.segments[].segmentNs: 'By default, the value is "ups"'
 MISSING = object()
 
 
@@ -214,9 +215,13 @@ def parse_fields(value: str | None) -> list[PathT] | None:
 
 
 def _resolve_policy(store: ReferenceStore, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's policy; omitted: the (first) segment's own policy, else the default."""
     ref = request.get("mergePolicy")
     if ref:
-        policy = store.policy(ref["id"], ref.get("version"))
+        version = ref.get("version")
+        if version is not None and (isinstance(version, bool) or float(version) != int(version)):
+            raise ReferenceFailed("INVALID_REQUEST")  # a version counts updates: a whole number
+        policy = store.policy(ref["id"], None if version is None else int(version))
         if policy is None:
             raise ReferenceFailed("MERGE_POLICY_NOT_FOUND")
         return policy
@@ -224,18 +229,31 @@ def _resolve_policy(store: ReferenceStore, request: dict[str, Any]) -> dict[str,
         definition = store.segments.get(segment["segmentId"])
         if definition and isinstance(definition.get("mergePolicyId"), str):
             policy = store.policy(definition["mergePolicyId"], None)
-            if policy is not None:
-                return policy
-            break
+            if policy is None:
+                raise ReferenceFailed("MERGE_POLICY_NOT_FOUND")  # the segment's own policy is gone
+            return policy
     return store.default_policy()
 
 
-def _merge(fragments: list[dict[str, Any]], policy: dict[str, Any] | None) -> dict[str, Any]:
+def merged_datasets(policy: dict[str, Any] | None) -> list[str] | None:
+    """Dataset precedence merges only the datasets it lists ("Any datasets not included in the list
+    will not be merged"); other policies merge every dataset (None)."""
     merge = (policy or {}).get("attributeMerge") or {}
-    order = merge.get("order") or [] if merge.get("type") == "dataSetPrecedence" else []
+    return list(merge.get("order") or []) if merge.get("type") == "dataSetPrecedence" else None
+
+
+def records_of(fragments: list[dict[str, Any]], policy: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A profile's record under ``policy``: its fragments in the datasets the policy merges."""
+    datasets = merged_datasets(policy)
+    return [f for f in fragments if datasets is None or f["dataset"] in datasets]
+
+
+def _merge(fragments: list[dict[str, Any]], policy: dict[str, Any] | None) -> dict[str, Any]:
+    order = merged_datasets(policy) or []
+    fragments = records_of(fragments, policy)
 
     def rank(fragment: dict[str, Any]) -> tuple[int, datetime, int]:
-        position = order.index(fragment["dataset"]) if fragment["dataset"] in order else len(order)
+        position = order.index(fragment["dataset"]) if fragment["dataset"] in order else 0
         return (-position, fragment["ingest"], fragment["seq"])
 
     winners: dict[PathT, tuple[tuple[int, datetime, int], Any]] = {}
@@ -251,11 +269,12 @@ def _member(
     store: ReferenceStore, identity: Identity, segment: dict[str, Any], window: dict[str, Any]
 ) -> bool:
     start, end = utc(window.get("startTime")), utc(window.get("endTime"))
-    statuses = segment.get("status") or DEFAULT_STATUS
+    statuses = segment.get("status", DEFAULT_STATUS)
+    namespace = (segment.get("segmentNs") or DEFAULT_SEGMENT_NS).lower()
     for segment_id, ns, membership in store.memberships_of.get(identity, []):
         if segment_id != segment["segmentId"]:
             continue
-        if segment.get("segmentNs") and ns != segment["segmentNs"].lower():
+        if ns != namespace:
             continue
         if membership["status"] not in statuses:
             continue
@@ -270,10 +289,12 @@ def _member(
 
 def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[list[Any], set[str]]:
     """(batches as [(segment key, {identity: row})], the set of output columns)."""
-    policy = _resolve_policy(store, request)
-    store.index()
     filters = request.get("filter") or {}
     segments = filters.get("segments") or []
+    if any(s.get("status") == [] for s in segments):
+        raise ReferenceFailed("INVALID_REQUEST")  # selects nobody; not the documented default
+    policy = _resolve_policy(store, request)
+    store.index()
     window = filters.get("segmentQualificationTime") or {}
     from_ingest = utc(filters.get("fromIngestTimestamp"))
     empty_ok = filters.get("emptyProfiles", False)
@@ -284,12 +305,14 @@ def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[li
     event_spec = (request.get("additionalFields") or {}).get("eventList")
 
     def profile_ok(identity: Identity) -> bool:
-        frags = store.fragments_of.get(identity, [])
-        if not frags and not empty_ok:
+        record = records_of(store.fragments_of.get(identity, []), policy)
+        events = store.events_of.get(identity, [])
+        # No record: an "empty profile" if it has events (only with emptyProfiles); else no profile.
+        if not record and not (empty_ok and events):
             return False
         if from_ingest is not None:
-            times = [f["ingest"] for f in frags] or [e["ingest"] for e in store.events_of.get(identity, [])]
-            if not times or max(times) <= from_ingest:
+            times = [f["ingest"] for f in record] or [e["ingest"] for e in events]
+            if max(times) <= from_ingest:
                 return False
         return True
 
@@ -335,7 +358,7 @@ def reference_export(store: ReferenceStore, request: dict[str, Any]) -> tuple[li
         key = None
         if per_batch and group:
             s = group[0]
-            key = (s["segmentId"], s.get("segmentNs"), list(dict.fromkeys(s.get("status") or DEFAULT_STATUS)))
+            key = (s["segmentId"], s.get("segmentNs"), list(dict.fromkeys(s.get("status", DEFAULT_STATUS))))
         batches.append((key, rows))
     columns = {"identityMap"} | {
         key for key in project(unflatten({p: 1 for p in known if _is_leafish(p, known)}), fields, known)

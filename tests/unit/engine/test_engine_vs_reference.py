@@ -155,12 +155,15 @@ DEFINITIONS = [
     {"type": "segment", "id": "s1", "name": "one", "mergePolicyId": "p2"},
     {"type": "segment", "id": "s2", "name": "two", "mergePolicyId": "p1"},
 ]
+# A segment whose own merge policy does not exist (an export relying on it must fail, not fall back).
+DANGLING = {"type": "segment", "id": "s3", "name": "three", "mergePolicyId": "p-gone"}
 
 stores = st.builds(
-    lambda f, e, m, p: [*f, *e, *m, *DEFINITIONS, *p],
+    lambda f, e, m, d, p: [*f, *e, *m, *d, *p],
     st.lists(fragments, min_size=2, max_size=10),
     st.lists(events, min_size=1, max_size=6),
     st.lists(memberships, max_size=10),
+    st.sampled_from([DEFINITIONS, DEFINITIONS, [*DEFINITIONS, DANGLING]]),
     st.sampled_from([POLICIES, POLICIES[:2], POLICIES[1:], []]),
 )
 
@@ -168,7 +171,8 @@ segment_entries = st.fixed_dictionaries(
     {"segmentId": st.sampled_from(SEGMENTS)},
     optional={
         "segmentNs": st.sampled_from(["ups", "UPS", "AAM"]),
-        "status": st.lists(st.sampled_from(["realized", "existing", "exited"]), min_size=1, max_size=3),
+        # [] too: refused by both (it selects nobody and is not the documented default).
+        "status": st.lists(st.sampled_from(["realized", "existing", "exited"]), max_size=3),
     },
 )
 some_time = st.sampled_from([*TIMES, "2024-01-02T03:00:00+02:00"])
@@ -207,6 +211,8 @@ requests = st.builds(
                 {"id": "p1"},
                 {"id": "p1", "version": 1},
                 {"id": "p1", "version": 2},
+                {"id": "p1", "version": 2.0},
+                {"id": "p1", "version": 1.5},
                 {"id": "p2"},
                 {"id": "p2"},
                 {"id": "p2"},
@@ -274,4 +280,6 @@ def test_engine_matches_reference(
     for batch in outcome.batches:
         if batch.files:
             assert set(columns(batch.files)) == expected_columns
-    assert outcome.total_exported_profiles == sum(len(rows) for _, rows in expected)
+    # Profiles, once each, however many batches (segmentPerBatch) hold them.
+    assert outcome.total_exported_profiles == len({who for _, rows in expected for who in rows})
+    assert sum(outcome.exported_by_namespace.values()) == outcome.total_exported_profiles

@@ -80,7 +80,10 @@ RECORDS = [
     member("bob", "seg-a", "existing", "2024-02-02T00:00:00Z", "AAM"),
     member("cid", "seg-a", "exited", "2024-02-03T00:00:00Z", "AAM"),
     member("bob", "seg-b", "exited", "2024-02-01T12:00:00Z"),
+    # A membership without any fragment or event: no profile at all, never exported.
+    member("zed", "seg-b", "exited", "2024-02-01T12:00:00Z"),
     {"type": "segment", "id": "seg-a", "name": "A", "namespace": "AAM", "mergePolicyId": "loyalty-first"},
+    {"type": "segment", "id": "seg-c", "name": "C", "mergePolicyId": "deleted-policy"},
     {"type": "mergePolicy", "id": "newest", "attributeMerge": {"type": "timestampOrdered"}, "default": True},
     {
         "type": "mergePolicy",
@@ -167,6 +170,46 @@ def test_dataset_precedence_and_versions(loaded: ProfileStore, tmp_path: Path) -
     assert city({"id": "crm-first"}, "latest") == "Lyon"  # version omitted: the latest (2)
 
 
+def test_dataset_precedence_merges_only_the_listed_datasets(loaded: ProfileStore, tmp_path: Path) -> None:
+    # Merge policies guide: "Any datasets not included in the list will not be merged."
+    (rows,) = run(
+        loaded, tmp_path / "a", {"fields": "loyalty,homeAddress", "mergePolicy": {"id": "crm-first"}}
+    )
+    ann = next(r for r in rows if identity_of(r)[0] == "ann")
+    assert ann["homeAddress"] == {"city": "Lyon"} and ann["loyalty"] == {"points": 10}  # v2 lists both
+    (rows,) = run(
+        loaded,
+        tmp_path / "b",
+        {"fields": "loyalty,homeAddress", "mergePolicy": {"id": "crm-first", "version": 1}},
+    )
+    ann = next(r for r in rows if identity_of(r)[0] == "ann")
+    assert ann["homeAddress"] == {"city": "Paris"} and ann["loyalty"] is None  # loyalty is not listed
+    # Only ann has a loyalty fragment: bob and cid have no record under this policy and no events.
+    (rows,) = run(loaded, tmp_path / "c", {"mergePolicy": {"id": "loyalty-first"}})
+    assert names(rows) == ["ann"]
+    (rows,) = run(
+        loaded, tmp_path / "d", {"mergePolicy": {"id": "loyalty-first"}, "filter": {"emptyProfiles": True}}
+    )
+    assert sorted(names(rows)) == ["ann", "eve"]  # eve: events only, an empty profile
+
+
+def test_from_ingest_timestamp_looks_at_the_merged_datasets_only(
+    loaded: ProfileStore, tmp_path: Path
+) -> None:
+    since = {"fromIngestTimestamp": "2024-01-02T00:00:00Z"}
+    (rows,) = run(loaded, tmp_path / "a", {"mergePolicy": {"id": "newest"}, "filter": since})
+    assert "ann" in names(rows)  # her loyalty fragment is newer than the bound
+    (rows,) = run(loaded, tmp_path / "b", {"mergePolicy": {"id": "crm-first", "version": 1}, "filter": since})
+    assert names(rows) == ["cid"]  # ann's crm fragment is older; her loyalty one is not merged
+
+
+def test_version_is_a_whole_number_written_either_way(loaded: ProfileStore, tmp_path: Path) -> None:
+    one = export(loaded, {"mergePolicy": {"id": "crm-first", "version": 1}}, tmp_path / "a")
+    one_point_zero = export(loaded, {"mergePolicy": {"id": "crm-first", "version": 1.0}}, tmp_path / "b")
+    assert one.merge_policy == one_point_zero.merge_policy and one.merge_policy is not None
+    assert one.merge_policy["version"] == 1
+
+
 def test_policy_omitted_uses_the_segment_policy_then_the_default(
     loaded: ProfileStore, tmp_path: Path
 ) -> None:
@@ -187,13 +230,18 @@ def test_unknown_merge_policy_fails_the_job(
     assert not (tmp_path / "0").exists()
 
 
+NEWEST = {"id": "newest"}  # every dataset merged: segment tests select profiles, not merge them
+
+
 def test_segment_status_defaults_to_realized_and_existing(loaded: ProfileStore, tmp_path: Path) -> None:
-    (rows,) = run(loaded, tmp_path, {"filter": {"segments": [{"segmentId": "seg-a", "segmentNs": "aam"}]}})
+    request = {"mergePolicy": NEWEST, "filter": {"segments": [{"segmentId": "seg-a", "segmentNs": "aam"}]}}
+    (rows,) = run(loaded, tmp_path, request)
     assert sorted(names(rows)) == ["ann", "bob"]
 
 
 def test_status_exited_only(loaded: ProfileStore, tmp_path: Path) -> None:
-    (rows,) = run(loaded, tmp_path, {"filter": {"segments": [{"segmentId": "seg-a", "status": ["exited"]}]}})
+    segment = {"segmentId": "seg-a", "segmentNs": "AAM", "status": ["exited"]}
+    (rows,) = run(loaded, tmp_path, {"mergePolicy": NEWEST, "filter": {"segments": [segment]}})
     assert names(rows) == ["cid"]
 
 
@@ -203,13 +251,27 @@ def test_segment_namespace_must_match(loaded: ProfileStore, tmp_path: Path) -> N
     assert outcome.batches[0].files == []
 
 
+def test_segment_namespace_omitted_is_ups(loaded: ProfileStore, tmp_path: Path) -> None:
+    # segmentation.yaml: segmentNs "By default, the value is 'ups'" - seg-a's members are in AAM.
+    outcome = export(
+        loaded, {"mergePolicy": NEWEST, "filter": {"segments": [{"segmentId": "seg-a"}]}}, tmp_path
+    )
+    assert outcome.total_exported_profiles == 0
+    seg_b = {"segmentId": "seg-b", "status": ["exited"]}  # bob's membership is in ups
+    (rows,) = run(loaded, tmp_path, {"mergePolicy": NEWEST, "filter": {"segments": [seg_b]}})
+    assert names(rows) == ["bob"]  # zed is a member too, but has no profile
+
+
 def test_qualification_window_bounds(loaded: ProfileStore, tmp_path: Path) -> None:
     window = {"startTime": "2024-02-02T00:00:00Z", "endTime": "2024-02-03T00:00:00Z"}  # [start, end)
     request = {
         "filter": {
-            "segments": [{"segmentId": "seg-a", "status": ["realized", "existing", "exited"]}],
+            "segments": [
+                {"segmentId": "seg-a", "segmentNs": "AAM", "status": ["realized", "existing", "exited"]}
+            ],
             "segmentQualificationTime": window,
-        }
+        },
+        "mergePolicy": NEWEST,
     }
     (rows,) = run(loaded, tmp_path, request)
     assert names(rows) == ["bob"]
@@ -261,7 +323,13 @@ def test_event_list_filtered_by_ingest_time(loaded: ProfileStore, tmp_path: Path
 
 def test_segment_per_batch_writes_one_batch_per_segment(loaded: ProfileStore, tmp_path: Path) -> None:
     request = {
-        "filter": {"segments": [{"segmentId": "seg-a"}, {"segmentId": "seg-b", "status": ["exited"]}]},
+        "mergePolicy": NEWEST,
+        "filter": {
+            "segments": [
+                {"segmentId": "seg-a", "segmentNs": "AAM"},
+                {"segmentId": "seg-b", "status": ["exited"]},
+            ]
+        },
         "destination": {"datasetId": "ds1", "segmentPerBatch": True},
     }
     outcome = export(loaded, request, tmp_path)
@@ -273,7 +341,8 @@ def test_segment_per_batch_writes_one_batch_per_segment(loaded: ProfileStore, tm
         "0/part-00000.parquet",
         "1/part-00000.parquet",
     ]
-    assert outcome.total_exported_profiles == 3 and outcome.exported_by_namespace == {"Email": 3}
+    # Profiles, not rows: bob is in both batches and counts once.
+    assert outcome.total_exported_profiles == 2 and outcome.exported_by_namespace == {"Email": 2}
     request["destination"] = {"datasetId": "ds1"}
     (rows,) = run(loaded, tmp_path / "single", request)
     assert sorted(names(rows)) == ["ann", "bob"]  # bob is in both segments, exported once
@@ -292,6 +361,9 @@ def test_large_exports_split_into_several_files(loaded: ProfileStore, tmp_path: 
         ({"schema": {"name": "_xdm.context.experienceevent"}}, "SCHEMA_NOT_SUPPORTED"),
         ({"filter": {"fromIngestTimestamp": "yesterday"}}, "INVALID_REQUEST"),
         ({"filter": {"segments": [{"segmentId": "seg-a", "status": ["gone"]}]}}, "INVALID_REQUEST"),
+        ({"filter": {"segments": [{"segmentId": "seg-a", "status": []}]}}, "INVALID_REQUEST"),
+        ({"mergePolicy": {"id": "newest", "version": 1.5}}, "INVALID_REQUEST"),
+        ({"filter": {"segments": [{"segmentId": "seg-c"}]}}, "MERGE_POLICY_NOT_FOUND"),
     ],
 )
 def test_invalid_requests_fail(

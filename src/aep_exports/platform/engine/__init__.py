@@ -24,20 +24,27 @@ Semantics (the reference implementation in ``tests/unit/engine/reference.py`` mi
 
 * merge: ``timestampOrdered`` — per attribute (leaf path; an array is one attribute) the value
   of the fragment with the newest ingest time wins (ties: the later-loaded fragment);
-  ``dataSetPrecedence`` — the fragment of the earliest dataset in ``attributeMerge.order``
-  wins, datasets not listed come after, newest first. A null value never wins.
-* merge policy: the request's ``mergePolicy`` (``version`` omitted = latest; unknown id or
-  version → ``ExportFailed``); omitted → the first requested segment's ``mergePolicyId``, else
-  the store's default policy, else plain ``timestampOrdered``.
+  ``dataSetPrecedence`` — only the datasets listed in ``attributeMerge.order`` are merged (the
+  merge policies guide: "Any datasets not included in the list will not be merged"); the
+  fragment of the earliest listed dataset wins, newest first. A null value never wins.
+* a profile's *record* is its fragments in the datasets the policy merges. A profile without
+  one is an empty profile when it holds events (exported only with ``emptyProfiles``); one with
+  neither (memberships only) is never exported.
+* merge policy: the request's ``mergePolicy`` (``version`` omitted = latest; ``1.0`` = ``1``;
+  unknown id or version → ``ExportFailed``); omitted → the first requested segment's
+  ``mergePolicyId`` (one that does not exist → ``ExportFailed``), else the store's default
+  policy, else plain ``timestampOrdered``.
 * ``filter.segments``: a profile is exported when it holds a membership with that
-  ``segmentId`` (and ``segmentNs``, compared case-insensitively, when given), a status in
-  ``status`` (default ``["realized", "existing"]``) and a last qualification time inside
-  ``segmentQualificationTime`` (``startTime`` inclusive, ``endTime`` exclusive). No segments:
-  every profile.
-* ``filter.fromIngestTimestamp``: profiles whose newest fragment (for empty profiles: newest
-  event) was ingested strictly after it. It also bounds the event list unless
+  ``segmentId``, in ``segmentNs`` (default ``ups``, the public spec's; compared
+  case-insensitively), a status in ``status`` (default ``["realized", "existing"]``; ``[]`` is
+  refused) and a last qualification time inside ``segmentQualificationTime`` (``startTime``
+  inclusive, ``endTime`` exclusive). No segments: every profile.
+* ``filter.fromIngestTimestamp``: profiles whose newest record fragment (for empty profiles:
+  newest event) was ingested strictly after it. It also bounds the event list unless
   ``eventList.filter.fromIngestTimestamp`` is given.
 * ``filter.emptyProfiles`` (default false): include profiles that hold only events.
+* counters: ``total_exported_profiles`` and ``exported_by_namespace`` count profiles, once each
+  even when ``segmentPerBatch`` writes a profile into several batches.
 * events: ``eventList.filter`` keeps events with ``from < ingest time <= to``.
 * ``destination.segmentPerBatch``: one batch per requested segment (in request order, a profile
   may appear in several); otherwise one batch.

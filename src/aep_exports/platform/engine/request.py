@@ -15,6 +15,8 @@ from aep_exports.platform.engine.outcome import (
 
 PROFILE_SCHEMA = "_xdm.context.profile"
 DEFAULT_STATUS = ["realized", "existing"]
+# ``filter.segments[].segmentNs`` when omitted (segmentation.yaml, Filter: 'By default, the value is "ups"').
+DEFAULT_SEGMENT_NS = "ups"
 STATUSES = ("realized", "existing", "exited")
 
 Path = tuple[str, ...]
@@ -117,9 +119,10 @@ def _segments(raw: Any) -> list[SegmentKey]:
         namespace = entry.get("segmentNs")
         if namespace is not None and not isinstance(namespace, str):
             raise fail(f"{where}.segmentNs must be a string")
-        status = entry.get("status") or list(DEFAULT_STATUS)
-        if not isinstance(status, list) or any(s not in STATUSES for s in status):
-            raise fail(f"{where}.status must be an array of {', '.join(STATUSES)}")
+        status = entry.get("status", list(DEFAULT_STATUS))
+        # An empty array selects nobody and is not the documented default: the service refuses it.
+        if not isinstance(status, list) or not status or any(s not in STATUSES for s in status):
+            raise fail(f"{where}.status must be a non-empty array of {', '.join(STATUSES)}")
         keys.append(SegmentKey(entry["segmentId"], namespace or None, list(dict.fromkeys(status))))
     return keys
 

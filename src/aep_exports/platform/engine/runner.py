@@ -43,9 +43,15 @@ def resolve_policy(store: ProfileStore, spec: ExportSpec) -> dict[str, Any] | No
         policy_id = (definition or {}).get("mergePolicyId")
         if isinstance(policy_id, str):
             policy = store.get_merge_policy(policy_id)
-            if policy is not None:
-                return policy
-            break
+            if policy is None:
+                # "Omitted: the export uses the segment's merge policy" - which does not exist; using
+                # another one silently would export other values than the segment's.
+                raise ExportFailed(
+                    MERGE_POLICY_NOT_FOUND,
+                    f"Segment '{segment.segmentId}' uses merge policy '{policy_id}', "
+                    "which does not exist in this sandbox.",
+                )
+            return policy
     return store.default_merge_policy()
 
 
@@ -55,7 +61,9 @@ def _batches(spec: ExportSpec) -> list[list[SegmentKey]]:
     return [spec.segments]
 
 
-def _select(con: Any, spec: ExportSpec, batches: list[list[SegmentKey]]) -> None:
+def _select(
+    con: Any, spec: ExportSpec, batches: list[list[SegmentKey]], policy: dict[str, Any] | None
+) -> None:
     parts, params = [], []
     for index, segments in enumerate(batches):
         text, values = sql.selection(
@@ -65,6 +73,7 @@ def _select(con: Any, spec: ExportSpec, batches: list[list[SegmentKey]]) -> None
             qual_end=spec.qual_end,
             from_ingest=spec.from_ingest,
             empty_profiles=spec.empty_profiles,
+            datasets=sql.merged_datasets(policy),
         )
         parts.append(text)
         params.extend(values)
@@ -144,11 +153,12 @@ def run_export(
     writers = [PartWriter(Path(out_dir) / str(index), rows_per_file) for index in range(len(batches))]
     try:
         started = time.perf_counter()
-        _select(con, spec, batches)
+        _select(con, spec, batches, policy)
+        # Profiles, not rows: with segmentPerBatch a profile in two segments is in two batches.
         by_namespace = dict(
             con.execute(f"""
-            SELECT p.ns, count(*) FROM {sql.SELECTION} s JOIN profiles p ON p.pkey = s.pkey
-            GROUP BY p.ns ORDER BY p.ns""").fetchall()
+            SELECT p.ns, count(*) FROM (SELECT DISTINCT pkey FROM {sql.SELECTION}) s
+            JOIN profiles p ON p.pkey = s.pkey GROUP BY p.ns ORDER BY p.ns""").fetchall()
         )
         export_s += time.perf_counter() - started
         for low, high in _chunks(con):
@@ -185,7 +195,7 @@ def run_export(
         batches=outputs,
         profile_export_ms=int(export_s * 1000),
         dataset_write_ms=int(write_s * 1000),
-        total_exported_profiles=sum(o.record_count for o in outputs),
+        total_exported_profiles=sum(by_namespace.values()),
         exported_by_namespace={str(ns): int(n) for ns, n in by_namespace.items()},
         merge_policy=policy,
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from aep_exports.platform.engine.outcome import SegmentKey
 from aep_exports.platform.engine.paths import Path, Structure, leaves
+from aep_exports.platform.engine.request import DEFAULT_SEGMENT_NS
 
 # Temporary tables of one run (per connection; dropped before and after).
 SELECTION, KEYS, MERGED, EVENTS = "export_selection", "export_keys", "export_merged", "export_events"
@@ -39,24 +40,45 @@ def selection(
     qual_end: datetime | None,
     from_ingest: datetime | None,
     empty_profiles: bool,
+    datasets: list[str] | None = None,
 ) -> tuple[str, list[Any]]:
-    """``SELECT batch, pkey`` of the profiles one batch holds."""
+    """``SELECT batch, pkey`` of the profiles one batch holds.
+
+    ``datasets``: the datasets the merge policy merges (None: all). A profile's record is its fragments
+    in those datasets; one without any is exported only as an empty profile (events, ``emptyProfiles``),
+    and its update time is its newest event's ingest time.
+    """
     conditions: list[str] = []
     params: list[Any] = []
-    if not empty_profiles:
-        conditions.append("p.has_fragment")
+    if datasets is None:
+        source = "profiles p"
+        has_record, has_events, updated = "p.has_fragment", "p.updated_ts IS NOT NULL", "p.updated_ts"
+    else:
+        listed = f"dataset_id IN ({', '.join('?' for _ in datasets)})" if datasets else "false"
+        source = f"""profiles p
+            LEFT JOIN (SELECT pkey, max(ingest_ts) AS newest FROM fragments WHERE {listed} GROUP BY pkey) lf
+                   ON lf.pkey = p.pkey
+            LEFT JOIN (SELECT pkey, max(ingest_ts) AS newest FROM events GROUP BY pkey) ev
+                   ON ev.pkey = p.pkey"""
+        params.extend(datasets)
+        has_record, has_events = "lf.newest IS NOT NULL", "ev.newest IS NOT NULL"
+        updated = "coalesce(lf.newest, ev.newest)"
+    # Profiles with no record and no event (memberships only) are no profile at all: never exported.
+    conditions.append(f"({has_record} OR {has_events})" if empty_profiles else has_record)
     if from_ingest is not None:
-        conditions.append("p.updated_ts > ?")
+        conditions.append(f"{updated} > ?")
         params.append(from_ingest)
     if segments:
         alternatives = []
         for segment in segments:
-            parts = ["segment_id = ?", f"status IN ({', '.join('?' for _ in segment.status)})"]
+            parts = [
+                "segment_id = ?",
+                f"status IN ({', '.join('?' for _ in segment.status)})",
+                "lower(segment_ns) = lower(?)",
+            ]
             params.append(segment.segmentId)
             params.extend(segment.status)
-            if segment.segmentNs is not None:
-                parts.append("lower(segment_ns) = lower(?)")
-                params.append(segment.segmentNs)
+            params.append(segment.segmentNs or DEFAULT_SEGMENT_NS)
             if qual_start is not None:
                 parts.append("qual_ts >= ?")
                 params.append(qual_start)
@@ -65,23 +87,31 @@ def selection(
                 params.append(qual_end)
             alternatives.append("(" + " AND ".join(parts) + ")")
         conditions.append(f"p.pkey IN (SELECT pkey FROM memberships WHERE {' OR '.join(alternatives)})")
-    where = " AND ".join(conditions) or "true"
-    return f"SELECT {batch}::INTEGER AS batch, p.pkey FROM profiles p WHERE {where}", params
+    where = " AND ".join(conditions)
+    return f"SELECT {batch}::INTEGER AS batch, p.pkey FROM {source} WHERE {where}", params
+
+
+def merged_datasets(policy: dict[str, Any] | None) -> list[str] | None:
+    """The datasets a policy merges: ``dataSetPrecedence`` lists them in ``order`` (only those are
+    merged, the merge policies guide says); any other policy merges every dataset (None)."""
+    merge = (policy or {}).get("attributeMerge") or {}
+    if merge.get("type") != "dataSetPrecedence":
+        return None
+    return [d for d in merge.get("order") or [] if isinstance(d, str)]
 
 
 def order_key(policy: dict[str, Any] | None) -> tuple[str, list[Any]]:
     """An expression ordering fragments so that ``arg_max`` picks the winner of the merge."""
-    merge = (policy or {}).get("attributeMerge") or {}
-    if merge.get("type") == "dataSetPrecedence":
-        order = [d for d in merge.get("order") or [] if isinstance(d, str)]
-        if order:
-            cases = " ".join("WHEN ? THEN ?" for _ in order)
-            params: list[Any] = []
-            for rank, dataset in enumerate(order):
-                params.extend([dataset, -rank])
-            rank_expr = f"CASE dataset_id {cases} ELSE ? END"
-            params.append(-len(order))
-            return f"struct_pack(r := {rank_expr}, t := ingest_ts, s := seq)", params
+    order = merged_datasets(policy)
+    if order:
+        # Only listed datasets reach the merge (see ``merged``): the earliest listed wins, then the newest.
+        cases = " ".join("WHEN ? THEN ?" for _ in order)
+        params: list[Any] = []
+        for rank, dataset in enumerate(order):
+            params.extend([dataset, -rank])
+        rank_expr = f"CASE dataset_id {cases} ELSE ? END"
+        params.append(-len(order))
+        return f"struct_pack(r := {rank_expr}, t := ingest_ts, s := seq)", params
     return "struct_pack(r := 0, t := ingest_ts, s := seq)", []
 
 
@@ -91,6 +121,11 @@ def merged(
     """``CREATE TEMP TABLE`` of the merged attributes (one column ``c<i>`` per leaf) of the keys."""
     attributes = leaves(structure)
     ordering, params = order_key(policy)
+    datasets = merged_datasets(policy)
+    scope = ""
+    if datasets is not None:
+        scope = f" AND f.dataset_id IN ({', '.join('?' for _ in datasets)})" if datasets else " AND false"
+        params = [*params, *datasets]
     columns = ", ".join(
         f"arg_max({extract('d', path)}, ord) FILTER (WHERE {extract('d', path)} IS NOT NULL) AS c{index}"
         for index, (path, _) in enumerate(attributes)
@@ -99,7 +134,7 @@ def merged(
         CREATE TEMP TABLE {MERGED} AS
         SELECT pkey, {columns}
         FROM (SELECT f.pkey, {ordering} AS ord, from_json(f.data, {literal(json.dumps(structure))}) AS d
-              FROM fragments f WHERE f.pkey IN (SELECT pkey FROM {KEYS}))
+              FROM fragments f WHERE f.pkey IN (SELECT pkey FROM {KEYS}){scope})
         GROUP BY pkey"""
     return sql, params, attributes
 
