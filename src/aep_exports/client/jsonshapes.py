@@ -22,15 +22,15 @@ def items_of(answer: Any) -> list[dict[str, Any]]:
 
 
 def _next_href(answer: dict[str, Any]) -> str | None:
+    """The next link of ``_links``/``link``/``links``: None when there is none, ``""`` on the last page."""
     for links_key in ("_links", "link", "links"):
         links = answer.get(links_key)
-        if not isinstance(links, dict):
+        if not isinstance(links, dict) or "next" not in links:
             continue
-        nxt = links.get("next")
+        nxt = links["next"]
         if isinstance(nxt, dict):
             nxt = nxt.get("href")
-        if isinstance(nxt, str) and nxt:
-            return nxt
+        return nxt if isinstance(nxt, str) else ""
     return None
 
 
@@ -48,12 +48,13 @@ def next_page_params(answer: Any) -> dict[str, str] | None:
     """The query parameters of the next page; None on the last page.
 
     From the answer's next link (``_links.next.href``, ``link.next``: its ``start``, ``offset`` or
-    ``page``) or, failing that, from the spec's ``_page.next`` (the ``start`` token of the next page).
+    ``page``; an empty link ends the listing) or, without any, from the spec's ``_page.next`` (the
+    ``start`` token of the next page).
     """
     if not isinstance(answer, dict):
         return None
     href = _next_href(answer)
-    if href:
+    if href is not None:
         query = _query(href)
         found = {key: query[key] for key in ("start", "offset", "page") if query.get(key)}
         return found or None

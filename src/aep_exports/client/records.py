@@ -81,14 +81,17 @@ def salvage(
         try:
             return model.model_validate(data), dropped
         except ValidationError as exc:
-            paths = {_droppable(error["loc"]) for error in exc.errors()}
-            unusable = [p for p in paths if not p or p[0] in essential]
+            by_path: dict[tuple[str, ...], list[str]] = {}
+            for error in exc.errors():
+                reasons = by_path.setdefault(_droppable(data, error["loc"]), [])
+                if _message(error) not in reasons:
+                    reasons.append(_message(error))
+            unusable = [path for path in by_path if not path or path[0] in essential]
             if unusable:
-                reason = "; ".join(_message(e) for e in exc.errors() if _droppable(e["loc"]) in unusable)
+                reason = "; ".join(r for path in unusable for r in by_path[path])
                 return None, [*dropped, RecordProblem(kind, record_id, reason, skipped=True)]
-            for path in sorted(paths):
+            for path, reasons in sorted(by_path.items()):
                 _remove(data, path)
-                reasons = [_message(e) for e in exc.errors() if _droppable(e["loc"]) == path]
                 dropped.append(RecordProblem(kind, record_id, "; ".join(reasons), skipped=False))
     return None, [*dropped, RecordProblem(kind, record_id, "could not be parsed", skipped=True)]
 
@@ -98,13 +101,16 @@ def _id_of(raw: Any) -> str | None:
     return None if value is None or isinstance(value, dict | list) else str(value)
 
 
-def _droppable(loc: tuple[int | str, ...]) -> tuple[str, ...]:
-    """The part to drop for an error at ``loc``: the key path down to the first list (a list goes whole)."""
+def _droppable(data: dict[str, Any], loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The keys to drop for an error at ``loc``: the path of keys the record has, down to the first list
+    (a list goes whole); the rest of ``loc`` names pydantic's own steps (union members, validators)."""
     path: list[str] = []
+    node: Any = data
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or not isinstance(node, dict) or part not in node:
             break
         path.append(part)
+        node = node[part]
     return tuple(path)
 
 
@@ -120,7 +126,7 @@ def _remove(data: dict[str, Any], path: tuple[str, ...]) -> None:
 
 
 def _message(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "record"
+    where = ".".join(str(part) for part in error["loc"] if part not in ("int", "float", "str")) or "record"
     return f"{where}: {error['msg']} (got {_short(error.get('input'))})"
 
 

@@ -94,7 +94,7 @@ def test_what_a_cancelled_job_reads_as(
 
 
 def test_cancel_answers_the_spec_body_in_its_variant(
-    api: httpx.Client, bodies: Any, make_dataset: Any
+    api: httpx.Client, bodies: Any, make_dataset: Any, spec_validate: Validate
 ) -> None:
     use(api, cancel_answer="200")
     api.platform.configure({"job_duration_s": 3600})
@@ -102,6 +102,7 @@ def test_cancel_answers_the_spec_body_in_its_variant(
     answer = api.delete(f"{JOBS}/{job_id}")
     assert answer.status_code == 200
     assert answer.json() == {"status": True, "message": "Export job has been marked for cancelling"}
+    spec_validate("segmentation.yaml", "CancelExportJobResponse", answer.json())
 
 
 def test_batches_as_the_spec_object(
@@ -220,3 +221,24 @@ def test_create_app_chooses_the_variants(
         assert client.get("/local/contract").json()["cancel_answer"] == "200"  # back to its start values
     with pytest.raises(ValueError, match="cancelled_job"):
         make_platform_app(contract={"cancelled_job": "vanished"})
+
+
+def test_references_answer_the_documented_objects(api: httpx.Client, spec_validate: Validate) -> None:
+    api.post("/local/seed", json={"profiles": 5, "seed": 1}).raise_for_status()
+    page = api.get("/data/core/ups/segment/definitions", params={"limit": 2}).json()
+    assert set(page) == {"segments", "page", "link"}  # the segment definitions guide's list answer
+    for definition in page["segments"]:
+        spec_validate("segmentation.yaml", "SegmentDefinition", definition)
+    policy = api.get(f"{POLICIES}/{DEFAULT_POLICY}").json()
+    spec_validate("profile.yaml", "MergePolicy", policy)
+    # The guide's merge policy object, in its order (no key of ours).
+    assert list(policy) == [
+        "id",
+        "name",
+        "imsOrgId",
+        "schema",
+        "version",
+        "identityGraph",
+        "attributeMerge",
+        "default",
+    ]
