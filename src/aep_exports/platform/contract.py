@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 #: The sandbox a call without ``x-sandbox-name`` is answered from in the ``missing_sandbox=default``
-#: variant (Adobe's API guides: requests without the header are resolved under ``prod``).
+#: variant: ``prod``, the production sandbox every organisation has (nothing documents this fallback;
+#: the variant shows what a client that forgets the header would do on a gateway that has one).
 DEFAULT_SANDBOX = "prod"
 
 
