@@ -311,6 +311,13 @@ class ExportJob(WireModel):
     # The x-request-id the client sent with the create call that answered this job (not on the wire).
     _sent_request_id: str | None = PrivateAttr(default=None)
 
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_number(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # JSON true/false is no job id (pydantic would read it as 1/0)
+            raise ValueError("a job id is a number")
+        return value
+
     @field_validator("errors", mode="before")
     @classmethod
     def _errors_list(cls, value: Any) -> Any:
