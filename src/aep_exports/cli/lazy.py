@@ -53,5 +53,6 @@ COMMAND_HELP: dict[str, str] = {
     "platform serve": "Run the local platform as an HTTP server.",
     "platform load": "Load profiles, events, memberships, segments and merge policies from JSON lines.",
     "platform seed": "Generate a deterministic synthetic profile store.",
+    "report": "Write a self-contained HTML report: run timelines, rows, durations, health per export.",
     "demo": "Run the whole loop on the local platform: seed, plan, apply --wait, status, download.",
 }

@@ -28,6 +28,7 @@ COMMANDS = {
     "init": "aep_exports.cli.init_cmd:init",
     "platform": "aep_exports.cli.platform_cmd:platform",
     "demo": "aep_exports.cli.demo_cmd:demo",
+    "report": "aep_exports.cli.report_cmd:report",
 }
 
 

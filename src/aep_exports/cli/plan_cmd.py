@@ -15,6 +15,7 @@ from aep_exports.errors import ExitCode, PlanError
 
 if TYPE_CHECKING:
     from aep_exports.plan.model import Plan, PlanOptions
+    from aep_exports.state.model import StateDocument
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -32,6 +33,7 @@ _now_option = click.option(
 class _Made:
     plan: Plan
     written: bool
+    state: StateDocument
 
 
 def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write: bool, command: str) -> _Made:
@@ -49,7 +51,7 @@ def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write:
         planned = plan_now(
             settings, client, backend, desired, now, options, write=write, command=command, console=console
         )
-    return _Made(planned.plan, planned.written)
+    return _Made(planned.plan, planned.written, planned.state)
 
 
 def _append_step_summary(markdown: str) -> None:
@@ -158,10 +160,10 @@ def plan(
     if fmt == "json":
         click.echo(render_plan_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_plan_markdown(result), nl=False)
+        click.echo(render_plan_markdown(result, history=made.state.exports), nl=False)
     else:
         click.echo(render_plan_text(result, colour=use_colour()), nl=False)
-    _append_step_summary(render_plan_markdown(result))
+    _append_step_summary(render_plan_markdown(result, history=made.state.exports))
     _raise_errors(result)
     if out is not None and not refresh_only:
         save_plan(result, out)
