@@ -7,8 +7,9 @@ failed, cancelled or missing; unfinished runs untagged). Small on purpose: at mo
 sections and ``recent`` past runs each, then a line saying how many exports were left out, so the
 comment stays readable and far below GitHub's 65,536-character limit (a full chart is ~3 KB).
 
-Times are UTC wall-clock text. An unbounded window (a full export, the first incremental run)
-starts at the chart's earliest instant, at least an hour before its end, and says "all data".
+Times are UTC wall-clock text. Unbounded windows (a full export, the first incremental run) all
+start at the chart's left edge - the earliest bounded start, and at least an hour before any
+unbounded window's end - and say "all data".
 Names are reduced to characters Mermaid's gantt grammar reads literally (no ``:``, ``;``, ``#``).
 """
 
@@ -83,9 +84,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def _task(bar: _Bar, index: int, floor: datetime) -> str:
-    start = bar.start if bar.start is not None else min(floor, bar.end - UNBOUNDED_SPAN)
-    if start >= bar.end:  # Mermaid draws nothing for an empty bar; a window is never empty
-        start = bar.end - UNBOUNDED_SPAN
+    start = bar.start if bar.start is not None else floor
     tags = f"{bar.tag}, " if bar.tag else ""
     return f"    {mermaid_text(bar.name)} :{tags}t{index}, {_stamp(start)}, {_stamp(bar.end)}"
 
@@ -103,7 +102,8 @@ def plan_gantt(
         return ""
     sections = _sections(runs[:max_exports], history or {}, recent)
     bars = [bar for _, group in sections for bar in group]
-    floor = min([bar.end for bar in bars] + [bar.start for bar in bars if bar.start is not None])
+    # Every unbounded window starts at one left edge: before every bounded start, an hour before its end.
+    floor = min(bar.start if bar.start is not None else bar.end - UNBOUNDED_SPAN for bar in bars)
     lines = [
         "```mermaid",
         "gantt",

@@ -109,6 +109,10 @@ def _lane_traces(runs: tuple[ReportRun, ...], incremental: bool, left: datetime)
         colour = OUTCOME_COLOURS[outcome]
         if bars:
             starts = [run.window_from or left for run in bars]
+            patterns = [_pattern(run) for run in bars]
+            labels = [_mark_label(run) for run in bars]
+            # Patterns and in-bar text cost layout time per bar: only when some run needs them.
+            extra: dict[str, Any] = {"text": labels, "textposition": "inside"} if any(labels) else {}
             traces.append(
                 go.Bar(
                     name=outcome,
@@ -120,15 +124,13 @@ def _lane_traces(runs: tuple[ReportRun, ...], incremental: bool, left: datetime)
                     marker={
                         "color": colour,
                         "line": {"color": "#212121", "width": 0.5},
-                        "pattern": {"shape": [_pattern(run) for run in bars], "fgcolor": "#ffffff"},
+                        **({"pattern": {"shape": patterns, "fgcolor": "#ffffff"}} if any(patterns) else {}),
                     },
-                    text=[_mark_label(run) for run in bars],
-                    textposition="inside",
-                    insidetextanchor="middle",
                     hovertext=[hover_text(run) for run in bars],
                     hoverinfo="text",
                     xaxis="x",
                     yaxis="y",
+                    **extra,
                 )
             )
         if points:
@@ -156,6 +158,7 @@ def _lane_traces(runs: tuple[ReportRun, ...], incremental: bool, left: datetime)
 def _metric_trace(
     runs: tuple[ReportRun, ...], values: list[float | None], name: str, axis: str, width_ms: float
 ) -> go.Bar:
+    """One bar per run with a value; the hover is one short line (the windows plot has the details)."""
     kept = [(run, value) for run, value in zip(runs, values, strict=True) if value is not None]
     return go.Bar(
         name=name,
@@ -164,7 +167,8 @@ def _metric_trace(
         x=[_iso(run.end) for run, _ in kept],
         y=[value for _, value in kept],
         marker={"color": [OUTCOME_COLOURS[run.outcome] for run, _ in kept]},
-        hovertext=[hover_text(run) for run, _ in kept],
+        hovertext=[f"job {run.job_id} · {run.status} · {value:,.0f} {name}" if name == "rows"
+                   else f"job {run.job_id} · {run.status} · {value:,.1f} {name}" for run, value in kept],
         hoverinfo="text",
         xaxis=f"x{axis}",
         yaxis=f"y{axis}",

@@ -49,6 +49,10 @@ def _at(moment: datetime | None) -> str:
     return format_instant(moment.replace(microsecond=0)) if moment is not None else "–"
 
 
+def _short(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%MZ") if moment is not None else "–"
+
+
 def _span(delta: timedelta | None) -> str:
     return format_span(delta) if delta is not None else "–"
 
@@ -84,7 +88,7 @@ def _row(export: ExportReport) -> str:
         _cell(f'<a href="#export-{_e(export.key)}">{_e(export.key)}</a>', export.key, raw=True),
         _cell(_badge(status.health, HEALTH_COLOURS[status.health]), _HEALTH_RANK[status.health], raw=True),
         _cell(last.status if last else "never ran", last.status if last else ""),
-        _cell(_at(last.slot) if last else "–", _at(last.slot) if last else ""),
+        _cell(_short(last.slot) if last else "–", _at(last.slot) if last else ""),
         _cell(f"{last_rows:,}" if last_rows is not None else "–", last_rows if last_rows is not None else -1),
         _cell(_span(duration), duration.total_seconds() if duration is not None else -1),
         _cell(str(len(export.runs)), len(export.runs)),
@@ -93,7 +97,7 @@ def _row(export: ExportReport) -> str:
         _cell("ok" if not problems else f"{problems} problem{'s' if problems != 1 else ''}", problems),
         _cell(str(len(export.breaches)), len(export.breaches)),
         _cell(_span(status.lag), status.lag.total_seconds() if status.lag is not None else -1),
-        _cell(_at(status.next_slot), _at(status.next_slot) if status.next_slot else "~"),
+        _cell(_short(status.next_slot), _at(status.next_slot) if status.next_slot else "~"),
         _cell(", ".join(_label_texts(export)) or "–", ",".join(_label_texts(export))),
     ]
     return f"<tr {_filter_attributes(export)}>{''.join(cells)}</tr>"

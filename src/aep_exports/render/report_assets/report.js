@@ -66,7 +66,11 @@
     Plotly.newPlot(section.querySelector(".figure"), spec.data, spec.layout,
       { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] });
     drawn += 1;
-    if (drawn === queue.length) { root.dataset.rendered = String(drawn); }
+    if (drawn === 1) { root.dataset.firstDrawnMs = String(Math.round(performance.now())); }
+    if (drawn === queue.length) {
+      root.dataset.renderedMs = String(Math.round(performance.now()));
+      root.dataset.rendered = String(drawn);
+    }
   }
   if ("IntersectionObserver" in window) {
     var observer = new IntersectionObserver(function (entries) {
