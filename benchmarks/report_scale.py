@@ -29,17 +29,33 @@ from aep_exports.state.model import DatasetRecord, ExportRecord, RunRecord, RunS
 
 ORG = "BENCH@AdobeOrg"
 NOW = datetime(2024, 6, 1, 3, 30, tzinfo=UTC)
-SCHEDULES = (("0 3 * * *", timedelta(days=1)), ("0 */6 * * *", timedelta(hours=6)), ("@hourly", timedelta(hours=1)))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCHEDULES = (
+    ("0 3 * * *", timedelta(days=1)),
+    ("0 */6 * * *", timedelta(hours=6)),
+    ("@hourly", timedelta(hours=1)),
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _declarations(n_exports: int) -> str:
     lines = ["datasets:", "  target:", "    name: Bench target", *(["exports:"] if n_exports else [])]
     for index in range(n_exports):
         schedule, _ = SCHEDULES[index % len(SCHEDULES)]
-        lines += [f"  export-{index:03d}:", "    dataset: target", f'    schedule: "{schedule}"',
-                  f"    incremental: {'false' if index % 10 == 9 else 'true'}"]
+        lines += [
+            f"  export-{index:03d}:",
+            "    dataset: target",
+            f'    schedule: "{schedule}"',
+            f"    incremental: {'false' if index % 10 == 9 else 'true'}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -79,13 +95,24 @@ def synthetic_runs(
             metrics["totalTime"]["totalTimeInMs"] = minutes * 60_000
         if status == RunStatus.SUCCEEDED:
             metrics["totalExportedProfileCounter"] = rng.randint(0, 250_000)
-        runs.append(RunRecord(
-            job_id=index * 1000 + number, slot=slot, window_from=start, window_to=slot, status=status,
-            created=created, finished=finished, metrics=metrics, cancelled_by_tool=by_tool,
-            batches=[f"b{index:03d}{number:03d}"] if status == RunStatus.SUCCEEDED else [],
-            errors=[{"code": "EXPORT-500", "msg": "engine <failed> & retried"}] if status == RunStatus.FAILED else [],
-            note="timeout" if by_tool else "",
-        ))
+        runs.append(
+            RunRecord(
+                job_id=index * 1000 + number,
+                slot=slot,
+                window_from=start,
+                window_to=slot,
+                status=status,
+                created=created,
+                finished=finished,
+                metrics=metrics,
+                cancelled_by_tool=by_tool,
+                batches=[f"b{index:03d}{number:03d}"] if status == RunStatus.SUCCEEDED else [],
+                errors=[{"code": "E500", "msg": "engine <failed> & retried"}]
+                if status == RunStatus.FAILED
+                else [],
+                note="timeout" if by_tool else "",
+            )
+        )
         if status == RunStatus.SUCCEEDED:
             watermark = slot
     return runs, watermark
@@ -148,16 +175,22 @@ def main() -> None:
             state_bytes = sum(p.stat().st_size for p in (root / ".aep-exports" / "state").rglob("*.json"))
             print(f"{name}: {exports} exports x {runs} runs = {data.run_count} runs drawn")
             print(f"  report size: {len(page) / 1e6:.2f} MB (state file {state_bytes / 1e6:.2f} MB)")
-            print(f"  build time: {build_s:.2f} s (status over the same state: {status_s:.3f} s, "
-                  f"x{build_s / max(status_s, 1e-6):.0f})")
+            print(
+                f"  build time: {build_s:.2f} s (status over the same state: {status_s:.3f} s, "
+                f"x{build_s / max(status_s, 1e-6):.0f})"
+            )
         extra = pages["full"].stat().st_size - pages["empty"].stat().st_size
-        print(f"size beyond the empty report (plotly.js): {extra / 1e6:.2f} MB "
-              f"({extra / max(args.exports * args.runs, 1):.0f} bytes per run)")
+        print(
+            f"size beyond the empty report (plotly.js): {extra / 1e6:.2f} MB "
+            f"({extra / max(args.exports * args.runs, 1):.0f} bytes per run)"
+        )
         if not args.no_browser:
             empty_s, _, _ = _render_seconds(pages["empty"])
             full_s, first_s, drawn = _render_seconds(pages["full"])
-            print(f"render time in Chromium until every figure is drawn: {full_s:.2f} s "
-                  f"(empty report: {empty_s:.2f} s, x{full_s / empty_s:.1f}); {drawn} run marks drawn")
+            print(
+                f"render time in Chromium until every figure is drawn: {full_s:.2f} s "
+                f"(empty report: {empty_s:.2f} s, x{full_s / empty_s:.1f}); {drawn} run marks drawn"
+            )
             print(f"  first figure drawn after {first_s:.2f} s (the page is usable while the rest draw)")
 
 

@@ -18,7 +18,15 @@ if TYPE_CHECKING:
 
 DEFAULT_OUT = Path("report.html")
 DEFAULT_SINCE = "30d"
-EXTRA_MISSING = "the report needs plotly, which is in an optional extra: pip install 'aep-exports[report]'"
+
+
+class ReportExtraMissing(AepExportsError):
+    """plotly (the optional extra ``report``) is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the report needs plotly, which is in an optional extra: pip install 'aep-exports[report]'"
+        )
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def _render(data: ReportData) -> str:
         from aep_exports.render.report_html import render_report_html
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] == "plotly":
-            raise AepExportsError(EXTRA_MISSING) from None
+            raise ReportExtraMissing from None
         raise
     return render_report_html(data)
 
@@ -109,7 +117,8 @@ def write_report(
     "selectors",
     multiple=True,
     metavar="SELECTOR",
-    help="Only exports with this key (globs: vip-*) or label (team=crm); repeatable: labels ANDed, keys ORed.",
+    help="Only exports with this key (or glob: vip-*) or label (team=crm); repeatable: labels ANDed, "
+    "keys ORed.",
 )
 @click.option(
     "--since",
@@ -118,7 +127,9 @@ def write_report(
     metavar="DURATION|all",
     help="Draw runs whose window ends within this span before now (e.g. 7d, 12h), or 'all'.",
 )
-@click.option("--now", "now_text", metavar="RFC3339", help="Report as if it were this instant (also AEP_EXPORTS_NOW).")
+@click.option(
+    "--now", "now_text", metavar="RFC3339", help="Report as if it were this instant (also AEP_EXPORTS_NOW)."
+)
 @click.pass_obj
 def report(cli: CliContext, out: Path, selectors: tuple[str, ...], since: str, now_text: str | None) -> None:
     """Write one self-contained HTML page of every export's runs.

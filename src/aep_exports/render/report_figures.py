@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import plotly.graph_objects as go
@@ -119,7 +120,10 @@ def _lane_traces(runs: tuple[ReportRun, ...], incremental: bool, left: datetime)
                     orientation="h",
                     y=[outcome] * len(bars),
                     base=[_iso(begin) for begin in starts],
-                    x=[(run.end - begin).total_seconds() * 1000 for run, begin in zip(bars, starts, strict=True)],
+                    x=[
+                        (run.end - begin).total_seconds() * 1000
+                        for run, begin in zip(bars, starts, strict=True)
+                    ],
                     width=0.6,
                     marker={
                         "color": colour,
@@ -167,8 +171,12 @@ def _metric_trace(
         x=[_iso(run.end) for run, _ in kept],
         y=[value for _, value in kept],
         marker={"color": [OUTCOME_COLOURS[run.outcome] for run, _ in kept]},
-        hovertext=[f"job {run.job_id} · {run.status} · {value:,.0f} {name}" if name == "rows"
-                   else f"job {run.job_id} · {run.status} · {value:,.1f} {name}" for run, value in kept],
+        hovertext=[
+            f"job {run.job_id} · {run.status} · {value:,.0f} {name}"
+            if name == "rows"
+            else f"job {run.job_id} · {run.status} · {value:,.1f} {name}"
+            for run, value in kept
+        ],
         hoverinfo="text",
         xaxis=f"x{axis}",
         yaxis=f"y{axis}",
@@ -242,7 +250,7 @@ def x_range(export: ExportReport, now: datetime) -> tuple[datetime, datetime]:
 
 def _bar_width_ms(export: ExportReport, low: datetime, high: datetime) -> float:
     ends = sorted({run.end for run in export.runs})
-    steps = [later - earlier for earlier, later in zip(ends, ends[1:], strict=False)]
+    steps = [later - earlier for earlier, later in pairwise(ends)]
     step = min(steps) if steps else (high - low) / 30
     return max(min(step * 0.7, (high - low) / 30), timedelta(seconds=1)).total_seconds() * 1000
 
@@ -263,9 +271,11 @@ def export_figure(export: ExportReport, now: datetime) -> dict[str, Any]:
     axis = {"type": "date", "range": [_iso(low), _iso(high)], "showgrid": True, "gridcolor": "#eeeeee"}
     metric_axis = {"rangemode": "tozero", "fixedrange": True, "nticks": 3, "title": {"font": {"size": 10}}}
     figure = go.Figure(
-        data=[*_lane_traces(runs, export.status.incremental, low),
-              _metric_trace(runs, rows, "rows", "2", width),
-              _metric_trace(runs, minutes, "minutes", "3", width)],
+        data=[
+            *_lane_traces(runs, export.status.incremental, low),
+            _metric_trace(runs, rows, "rows", "2", width),
+            _metric_trace(runs, minutes, "minutes", "3", width),
+        ],
         layout={
             "height": total + 44,
             "margin": {"l": 90, "r": 20, "t": 10, "b": 34},
@@ -277,14 +287,29 @@ def export_figure(export: ExportReport, now: datetime) -> dict[str, Any]:
             "xaxis": {**axis, "anchor": "y", "matches": "x3", "showticklabels": False},
             "xaxis2": {**axis, "anchor": "y2", "matches": "x3", "showticklabels": False},
             "xaxis3": {**axis, "anchor": "y3"},
-            "yaxis": {"domain": [(total - lane_px) / total, 1], "type": "category", "categoryorder": "array",
-                      "categoryarray": lanes[::-1], "range": [-0.5, len(lanes) - 0.5], "fixedrange": True},
+            "yaxis": {
+                "domain": [(total - lane_px) / total, 1],
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": lanes[::-1],
+                "range": [-0.5, len(lanes) - 0.5],
+                "fixedrange": True,
+            },
             "yaxis2": {**metric_axis, "domain": [rows_bottom, rows_top], "title": {"text": "rows"}},
             "yaxis3": {**metric_axis, "domain": [0, minutes_top], "title": {"text": "min"}},
             "shapes": [*_coverage_shapes(export), *_instant_lines(export, now)],
-            "annotations": [] if runs else [
-                {"text": "no run in this range", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                 "showarrow": False, "font": {"color": "#757575", "size": 13}}
+            "annotations": []
+            if runs
+            else [
+                {
+                    "text": "no run in this range",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "showarrow": False,
+                    "font": {"color": "#757575", "size": 13},
+                }
             ],
         },
     )

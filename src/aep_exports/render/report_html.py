@@ -46,15 +46,15 @@ def _e(text: object) -> str:
 
 
 def _at(moment: datetime | None) -> str:
-    return format_instant(moment.replace(microsecond=0)) if moment is not None else "–"
+    return format_instant(moment.replace(microsecond=0)) if moment is not None else "—"
 
 
 def _short(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%MZ") if moment is not None else "–"
+    return moment.strftime("%Y-%m-%d %H:%MZ") if moment is not None else "—"
 
 
 def _span(delta: timedelta | None) -> str:
-    return format_span(delta) if delta is not None else "–"
+    return format_span(delta) if delta is not None else "—"
 
 
 def _asset(name: str) -> str:
@@ -88,8 +88,8 @@ def _row(export: ExportReport) -> str:
         _cell(f'<a href="#export-{_e(export.key)}">{_e(export.key)}</a>', export.key, raw=True),
         _cell(_badge(status.health, HEALTH_COLOURS[status.health]), _HEALTH_RANK[status.health], raw=True),
         _cell(last.status if last else "never ran", last.status if last else ""),
-        _cell(_short(last.slot) if last else "–", _at(last.slot) if last else ""),
-        _cell(f"{last_rows:,}" if last_rows is not None else "–", last_rows if last_rows is not None else -1),
+        _cell(_short(last.slot) if last else "—", _at(last.slot) if last else ""),
+        _cell(f"{last_rows:,}" if last_rows is not None else "—", last_rows if last_rows is not None else -1),
         _cell(_span(duration), duration.total_seconds() if duration is not None else -1),
         _cell(str(len(export.runs)), len(export.runs)),
         _cell(str(export.count("failed")), export.count("failed")),
@@ -98,7 +98,7 @@ def _row(export: ExportReport) -> str:
         _cell(str(len(export.breaches)), len(export.breaches)),
         _cell(_span(status.lag), status.lag.total_seconds() if status.lag is not None else -1),
         _cell(_short(status.next_slot), _at(status.next_slot) if status.next_slot else "~"),
-        _cell(", ".join(_label_texts(export)) or "–", ",".join(_label_texts(export))),
+        _cell(", ".join(_label_texts(export)) or "—", ",".join(_label_texts(export))),
     ]
     return f"<tr {_filter_attributes(export)}>{''.join(cells)}</tr>"
 
@@ -117,7 +117,8 @@ def _summary_table(data: ReportData) -> str:
     )
     rows = "\n".join(_row(export) for export in data.exports)
     return (
-        f'<table id="summary" class="sortable"><thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>'
+        f'<table id="summary" class="sortable"><thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{rows}\n</tbody></table>"
     )
 
 
@@ -146,10 +147,13 @@ def _facts(export: ExportReport) -> str:
     facts = [
         ("schedule", f"{status.schedule or 'manual'} ({kind}{'' if status.enabled else ', disabled'})"),
         ("time zone", export.timezone),
-        ("dataset", status.dataset_id or "–"),
+        ("dataset", status.dataset_id or "—"),
         ("watermark", f"{_at(status.watermark)} (lag {_span(status.lag)})"),
-        ("next slot", _at(status.next_slot) + (f" · due now: {_at(status.due_slot)}" if status.due_slot else "")),
-        ("labels", ", ".join(_label_texts(export)) or "–"),
+        (
+            "next slot",
+            _at(status.next_slot) + (f" · due now: {_at(status.due_slot)}" if status.due_slot else ""),
+        ),
+        ("labels", ", ".join(_label_texts(export)) or "—"),
     ]
     if export.older_runs:
         facts.append(("older runs", f"{export.older_runs} before the report's range (not drawn)"))
@@ -160,7 +164,9 @@ def _problems(export: ExportReport) -> str:
     parts = []
     if export.status.incremental:
         if export.coverage:
-            items = "".join(f'<li class="coverage-{_e(i.kind)}">{_e(i.describe())}</li>' for i in export.coverage)
+            items = "".join(
+                f'<li class="coverage-{_e(i.kind)}">{_e(i.describe())}</li>' for i in export.coverage
+            )
             parts.append(f'<div class="problems"><b>Coverage problems</b><ul>{items}</ul></div>')
         else:
             parts.append('<p class="coverage-ok">Succeeded windows tile time: no gap, no overlap.</p>')
@@ -215,7 +221,8 @@ def render_report_html(data: ReportData) -> str:
 <body>
 <header><h1>aep-exports · sandbox <code>{_e(data.sandbox)}</code></h1>
 <p>Report for {_e(_at(data.now))} · {_e(since)} · state serial {data.serial} · last refresh
-{_e(_at(data.last_refresh))} · selection: {_e(selected)} · {len(data.exports)} exports, {data.run_count} runs</p>
+{_e(_at(data.last_refresh))} · selection: {_e(selected)} ·
+{len(data.exports)} exports, {data.run_count} runs</p>
 </header>
 {_filters(data)}
 {_summary_table(data)}
@@ -223,7 +230,8 @@ def render_report_html(data: ReportData) -> str:
 <main>
 {body}
 </main>
-<footer>Made by aep-exports {_e(__version__)} for org {_e(data.org)}. Charts: plotly.js {_e(plotly_version)} (MIT), inline.</footer>
+<footer>Made by aep-exports {_e(__version__)} for org {_e(data.org)}.
+Charts: plotly.js {_e(plotly_version)} (MIT), inline.</footer>
 <script>{plotly_js}</script>
 <script>{_asset("report.js")}</script>
 </body></html>

@@ -122,7 +122,9 @@ def chromium_page(driver: Any, profile_dir: Path) -> Iterator[BrowserPage]:
                 route.abort()
 
         context.route("**/*", guard)
-        page.on("console", lambda message: loaded.errors.append(message.text) if message.type == "error" else None)
+        page.on(
+            "console", lambda message: loaded.errors.append(message.text) if message.type == "error" else None
+        )
         page.on("pageerror", lambda error: loaded.errors.append(str(error)))
         yield loaded
     finally:

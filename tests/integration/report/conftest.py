@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).parent))
 # The planner-input builders and the table of gantt cases are shared with the unit tests.
-sys.path.insert(0, str(HERE.parents[1] / "unit" / "plan"))
-sys.path.insert(0, str(HERE.parents[1] / "unit" / "render"))
+sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "plan"))
+sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "render"))
 
 from browser import CHROMIUM, MMDC, BrowserPage, chromium_page, require
 

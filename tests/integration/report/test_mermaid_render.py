@@ -29,9 +29,21 @@ def render(mmdc: Path, source: str, tmp_path: Path) -> ET.Element:
     (tmp_path / "puppeteer.json").write_text(json.dumps({"executablePath": CHROMIUM, "args": CHROMIUM_ARGS}))
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM, "PUPPETEER_SKIP_DOWNLOAD": "1"}
     done = subprocess.run(
-        [str(mmdc), "-q", "-p", str(tmp_path / "puppeteer.json"), "-i", str(tmp_path / "gantt.mmd"),
-         "-o", str(tmp_path / "gantt.svg")],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            str(mmdc),
+            "-q",
+            "-p",
+            str(tmp_path / "puppeteer.json"),
+            "-i",
+            str(tmp_path / "gantt.mmd"),
+            "-o",
+            str(tmp_path / "gantt.svg"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return ET.parse(tmp_path / "gantt.svg").getroot()
@@ -53,8 +65,12 @@ def test_mermaid_cli_draws_every_bar_of_the_gantt_to_scale(mmdc, tmp_path, name)
         for a, b in TASK.findall(source)
     ]
     assert len(bars) == len(windows) > 0
-    scales = [float(bar.get("width", "0")) / (end - start).total_seconds() for bar, (start, end) in
-              zip(bars, windows, strict=True)]
+    scales = [
+        float(bar.get("width", "0")) / (end - start).total_seconds()
+        for bar, (start, end) in zip(bars, windows, strict=True)
+    ]
     assert min(scales) > 0 and max(scales) / min(scales) < 1.02, scales
     titles = [t for t in root.iter(f"{SVG}text") if "sectionTitle" in (t.get("class") or "")]
-    assert ["".join(t.itertext()).strip() for t in titles] == re.findall(r"^    section (.+)$", source, re.MULTILINE)
+    assert ["".join(t.itertext()).strip() for t in titles] == re.findall(
+        r"^    section (.+)$", source, re.MULTILINE
+    )

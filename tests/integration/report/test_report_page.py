@@ -101,7 +101,9 @@ def run_four_days(url: str, headers: dict[str, str], project: Path) -> datetime:
         for hour in (4, 10, 16, 22):
             moment = DAY1 + timedelta(days=day - 1, hours=hour, minutes=30 if hour == 10 else 0)
             if hour == 4:
-                loop.faults(**{FAIL_DAY: {"job_failure_rate": 1.0}, HANG_DAY: {"job_hang_rate": 1.0}}.get(day, {}))
+                loop.faults(
+                    **{FAIL_DAY: {"job_failure_rate": 1.0}, HANG_DAY: {"job_hang_rate": 1.0}}.get(day, {})
+                )
             if day == HANG_DAY and hour == 10:
                 # Someone cancels the six-hourly export's stuck job by hand, before aep-exports looks.
                 stuck = _read_state(project).exports["vip_6h"].runs[-1]
@@ -124,13 +126,17 @@ def expected_marks(state: StateDocument) -> dict[str, dict[str, Any]]:
     def has_duration(run: RunRecord) -> bool:
         total = run.metrics.get("totalTime")
         millis = total.get("totalTimeInMs") if isinstance(total, dict) else None
-        return isinstance(millis, int) or (run.created is not None and (run.finished is not None or run.unfinished))
+        return isinstance(millis, int) or (
+            run.created is not None and (run.finished is not None or run.unfinished)
+        )
 
     return {
         key: {
             "lane": len(record.runs),
             "lanes": dict(Counter(OUTCOME.get(run.status, "running") for run in record.runs)),
-            "rows": sum(isinstance(run.metrics.get("totalExportedProfileCounter"), int) for run in record.runs),
+            "rows": sum(
+                isinstance(run.metrics.get("totalExportedProfileCounter"), int) for run in record.runs
+            ),
             "minutes": sum(has_duration(run) for run in record.runs),
         }
         for key, record in state.exports.items()
@@ -140,8 +146,12 @@ def expected_marks(state: StateDocument) -> dict[str, dict[str, Any]]:
 def test_report_of_four_real_days_draws_every_run_offline(platform_server, browser, tmp_path, monkeypatch):
     url = platform_server.url
     httpx.post(f"{url}/local/seed", json={"sandbox": SANDBOX, "profiles": 40}, timeout=60).raise_for_status()
-    for name, value in {"AEP_CLIENT_ID": DEV_CLIENT_ID, "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET,
-                        "AEP_ORG_ID": DEV_ORG_ID, "AEP_IMS_URL": url}.items():
+    for name, value in {
+        "AEP_CLIENT_ID": DEV_CLIENT_ID,
+        "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET,
+        "AEP_ORG_ID": DEV_ORG_ID,
+        "AEP_IMS_URL": url,
+    }.items():
         monkeypatch.setenv(name, value)
     project = tmp_path / "project"
     (project / "exports").mkdir(parents=True)

@@ -19,7 +19,7 @@ from aep_exports.state.model import RunStatus, StateDocument
 
 sys.path.insert(0, str(Path(__file__).parents[3] / "benchmarks"))
 
-from report_scale import NOW, ORG, synthetic_project  # noqa: E402
+from report_scale import NOW, ORG, synthetic_project
 
 OUTCOME = {RunStatus.SUCCEEDED: "succeeded", RunStatus.FAILED: "failed", RunStatus.CANCELLED: "cancelled"}
 
@@ -27,8 +27,17 @@ OUTCOME = {RunStatus.SUCCEEDED: "succeeded", RunStatus.FAILED: "failed", RunStat
 def write_report(project: Path, out: Path) -> str:
     result = CliRunner().invoke(
         cli,
-        ["--project", str(project), "report", "-o", str(out), "--since", "all",
-         "--now", NOW.strftime("%Y-%m-%dT%H:%M:%SZ")],
+        [
+            "--project",
+            str(project),
+            "report",
+            "-o",
+            str(out),
+            "--since",
+            "all",
+            "--now",
+            NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ],
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result.output
@@ -68,7 +77,9 @@ def test_a_gap_in_incremental_coverage_is_listed_and_shaded(browser, tmp_path):
     drawn = browser.marks()
     assert browser.errors == [] and browser.requests == []
     assert {key: (m["coverage"], m["shapes"]) for key, m in drawn.items()} == {
-        "export-000": (0, 0), "export-001": (1, 1), "export-002": (0, 0)
+        "export-000": (0, 0),
+        "export-001": (1, 1),
+        "export-002": (0, 0),
     }
     assert {key: m["lanes"] for key, m in drawn.items()} == lanes_in_state(state_of(project))
     text = browser.page.locator('section[data-key="export-001"] .problems').text_content() or ""
@@ -88,6 +99,9 @@ def test_report_of_200_exports_by_50_runs_draws_every_run(browser, tmp_path):
     assert browser.errors == [] and browser.requests == []
     assert {key: m["lanes"] for key, m in drawn.items()} == lanes_in_state(state)
     assert sum(m["lane"] for m in drawn.values()) == 10_000
-    rows = {key: sum("totalExportedProfileCounter" in r.metrics for r in rec.runs) for key, rec in state.exports.items()}
+    rows = {
+        key: sum("totalExportedProfileCounter" in r.metrics for r in rec.runs)
+        for key, rec in state.exports.items()
+    }
     assert {key: m["rows"] for key, m in drawn.items()} == rows
     print(f"200 x 50 report: {out.stat().st_size / 1e6:.1f} MB, drawn in {seconds:.1f} s")

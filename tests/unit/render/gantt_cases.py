@@ -34,17 +34,32 @@ def none_due() -> Case:
 
 def one_with_history() -> Case:
     """One export due, after a success, a failure and a cancellation (same `from`: not tiled yet)."""
-    return _plan((export("daily"), [
-        run(at(days=-3, hours=3), window_from=at(days=-4, hours=3), job_id=1),
-        run(at(days=-2, hours=3), "FAILED", window_from=at(days=-3, hours=3), job_id=2),
-        run(at(days=-1, hours=3), "CANCELLED", window_from=at(days=-3, hours=3), job_id=3, cancelled_by_tool=True),
-    ]))
+    return _plan(
+        (
+            export("daily"),
+            [
+                run(at(days=-3, hours=3), window_from=at(days=-4, hours=3), job_id=1),
+                run(at(days=-2, hours=3), "FAILED", window_from=at(days=-3, hours=3), job_id=2),
+                run(
+                    at(days=-1, hours=3),
+                    "CANCELLED",
+                    window_from=at(days=-3, hours=3),
+                    job_id=3,
+                    cancelled_by_tool=True,
+                ),
+            ],
+        )
+    )
 
 
 def many_over_the_cap() -> Case:
     """Twelve exports due: eight sections, then "and 4 more"."""
-    return _plan(*((export(f"export-{i:02d}", "@hourly"), [run(at(hours=2), window_from=at(hours=1), job_id=i)])
-                   for i in range(12)))
+    return _plan(
+        *(
+            (export(f"export-{i:02d}", "@hourly"), [run(at(hours=2), window_from=at(hours=1), job_id=i)])
+            for i in range(12)
+        )
+    )
 
 
 def unbounded_windows() -> Case:

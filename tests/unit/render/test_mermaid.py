@@ -70,9 +70,14 @@ def test_gantt_has_a_section_per_run_export_and_a_bar_per_recent_run(name):
         past = history[action.key].runs if action.key in history else []
         bars = sections[action.key]
         assert len(bars) == min(len(past), RECENT_RUNS) + 1
-        assert bars[-1][:2] == ("planned run" + (" (all data)" if action.window_from is None else ""), "active")
+        assert bars[-1][:2] == (
+            "planned run" + (" (all data)" if action.window_from is None else ""),
+            "active",
+        )
         assert bars[-1][3] == action.window_to.replace(tzinfo=None)
-        for (label, tag, _, _), record in zip(bars, sorted(past, key=lambda r: r.slot)[-RECENT_RUNS:], strict=False):
+        for (label, tag, _, _), record in zip(
+            bars, sorted(past, key=lambda r: r.slot)[-RECENT_RUNS:], strict=False
+        ):
             assert label.startswith(f"job {record.job_id} {record.status}")
             assert tag == {"SUCCEEDED": "done", "FAILED": "crit", "CANCELLED": "crit"}[record.status]
     left_out = len(runs) - len(shown)
@@ -90,8 +95,12 @@ def test_unbounded_windows_start_together_at_the_left_edge():
 def test_a_plan_running_hundreds_of_exports_keeps_its_gantt_small():
     ds = dataset()
     wants = [export(f"export-{i:03d}", "@hourly") for i in range(400)]
-    plan = make_plan(desired(ds, *wants), state(datasets={"target": applied_dataset(ds)}),
-                     live(at(hours=4), datasets={"ds-1": dict(ds.body)}), at(hours=4))
+    plan = make_plan(
+        desired(ds, *wants),
+        state(datasets={"target": applied_dataset(ds)}),
+        live(at(hours=4), datasets={"ds-1": dict(ds.body)}),
+        at(hours=4),
+    )
     block = plan_gantt(plan, {})
     assert len(parse(block)) == MAX_EXPORTS and "…and 392 more exports to run" in block
     assert len(block) < 3_000
