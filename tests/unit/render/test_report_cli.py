@@ -37,7 +37,10 @@ print("\\nPROBE " + json.dumps({"code": code, "plotly": "plotly" in sys.modules 
 def probe(args: list[str], cwd: Path, block: tuple[str, ...] = ()) -> tuple[int, str, str, bool]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.replace("BLOCK", repr(block)), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "", "NO_COLOR": "1"},
     )
     stderr, _, tail = done.stderr.rpartition("\nPROBE ")
@@ -65,7 +68,9 @@ def test_report_writes_one_page_atomically_and_leaves_state_alone(project, tmp_p
     assert output.startswith(f"Report: {out.resolve()} (3 exports, 18 runs; ") and output.endswith(" MB)\n")
     assert out.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert not list(out.parent.glob(".*partial"))
-    after = {p: p.read_bytes() for p in sorted((project / ".aep-exports" / "state").rglob("*")) if p.is_file()}
+    after = {
+        p: p.read_bytes() for p in sorted((project / ".aep-exports" / "state").rglob("*")) if p.is_file()
+    }
     assert after == before
 
 
@@ -99,7 +104,9 @@ def test_without_the_extra_report_says_so_in_one_line(project):
     assert not (project / "r.html").exists()
 
 
-@pytest.mark.parametrize("args", [["--help"], ["validate"], ["status"], ["plan", "--help"], ["report", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["validate"], ["status"], ["plan", "--help"], ["report", "--help"]]
+)
 def test_other_commands_never_import_plotly(project, args):
     code, _, stderr, loaded = probe(args, project)
     assert code == 0, stderr

@@ -21,13 +21,23 @@ def _runs() -> list[RunRecord]:
     day = timedelta(days=1)
     return [
         run(at(hours=3), window_from=None, job_id=1, metrics={"totalExportedProfileCounter": 10}),
-        run(at(days=1, hours=3), "FAILED", window_from=at(hours=3), job_id=2,
-            errors=[{"code": "E1", "msg": "engine failed"}]),
+        run(
+            at(days=1, hours=3),
+            "FAILED",
+            window_from=at(hours=3),
+            job_id=2,
+            errors=[{"code": "E1", "msg": "engine failed"}],
+        ),
         run(at(days=1, hours=3), "CANCELLED", window_from=at(hours=3), job_id=3, cancelled_by_tool=True),
         run(at(days=2, hours=3), "CANCELLED", window_from=at(hours=3), job_id=4),
-        run(at(days=3, hours=3), window_from=at(hours=3), job_id=5,
-            created=at(days=3, hours=3), finished=at(days=3, hours=3, minutes=9),
-            metrics={"totalTime": {"totalTimeInMs": 120_000}, "totalExportedProfileCounter": 7}),
+        run(
+            at(days=3, hours=3),
+            window_from=at(hours=3),
+            job_id=5,
+            created=at(days=3, hours=3),
+            finished=at(days=3, hours=3, minutes=9),
+            metrics={"totalTime": {"totalTimeInMs": 120_000}, "totalExportedProfileCounter": 7},
+        ),
         run(at(days=3, hours=3) + day, "PROCESSING", window_from=at(days=3, hours=3), job_id=6),
     ]
 
@@ -37,7 +47,14 @@ def test_runs_carry_attempts_cancellations_rows_durations_and_errors():
     assert [r.job_id for r in runs] == [1, 2, 3, 4, 5, 6]
     assert [r.attempt for r in runs] == [1, 1, 2, 1, 1, 1]  # two runs for one slot: a retry
     assert [r.cancelled_by for r in runs] == [None, None, "tool", "outside", None, None]
-    assert [r.outcome for r in runs] == ["succeeded", "failed", "cancelled", "cancelled", "succeeded", "running"]
+    assert [r.outcome for r in runs] == [
+        "succeeded",
+        "failed",
+        "cancelled",
+        "cancelled",
+        "succeeded",
+        "running",
+    ]
     assert [r.rows for r in runs] == [10, None, None, None, 7, None]
     assert runs[4].duration == timedelta(minutes=2)  # the job's own metric wins over created → finished
     assert runs[5].duration == NOW - at(days=4, hours=3)  # still running: so far
@@ -58,7 +75,10 @@ def test_coverage_finds_gaps_and_overlaps_of_succeeded_incremental_windows_only(
     tiled = [run(at(hours=3)), run(at(days=1, hours=3), window_from=at(hours=3))]
     gap = [*tiled, run(at(days=3, hours=3), window_from=at(days=2, hours=3))]
     overlap = [*tiled, run(at(days=2, hours=3), window_from=at(hours=12))]
-    kinds = [[i.kind for i in coverage_issues(report_runs(ExportRecord(runs=r), NOW))] for r in (tiled, gap, overlap)]
+    kinds = [
+        [i.kind for i in coverage_issues(report_runs(ExportRecord(runs=r), NOW))]
+        for r in (tiled, gap, overlap)
+    ]
     assert kinds == [[], ["gap"], ["overlap"]]
     full = export("snapshot", incremental=False)
     doc = state(exports={"snapshot": applied_export(full, gap)})

@@ -53,14 +53,22 @@ def page() -> tuple[str, _Page]:
     snapshot = export("snapshot", incremental=False)
     runs = [
         run(at(hours=3), job_id=1),
-        run(at(days=1, hours=3), "FAILED", window_from=at(hours=3), job_id=2,
-            errors=[{"msg": HOSTILE}], note=HOSTILE),
+        run(
+            at(days=1, hours=3),
+            "FAILED",
+            window_from=at(hours=3),
+            job_id=2,
+            errors=[{"msg": HOSTILE}],
+            note=HOSTILE,
+        ),
         run(at(days=2, hours=3), window_from=at(hours=3), job_id=3),
     ]
-    doc = state(exports={
-        "daily": applied_export(daily, runs),
-        "snapshot": applied_export(snapshot, [run(at(days=2, hours=3), job_id=9)]),
-    })
+    doc = state(
+        exports={
+            "daily": applied_export(daily, runs),
+            "snapshot": applied_export(snapshot, [run(at(days=2, hours=3), job_id=9)]),
+        }
+    )
     text = render_report_html(build_report_data(doc, desired(daily, snapshot), NOW))
     parsed = _Page()
     parsed.feed(text)
@@ -78,14 +86,17 @@ def test_state_text_cannot_break_out_of_the_page(page):
     text, parsed = page
     assert "<script>alert(1)" not in text
     assert len(parsed.specs) == 2  # every figure's JSON stayed inside its script block
-    hovers = [h for spec in parsed.specs for trace in json.loads(spec)["data"] for h in trace.get("hovertext", [])]
+    hovers = [
+        h for spec in parsed.specs for trace in json.loads(spec)["data"] for h in trace.get("hovertext", [])
+    ]
     assert any("&lt;/script&gt;&lt;script&gt;alert(1)" in h and "&amp;" in h for h in hovers)
 
 
 def test_one_summary_row_and_one_figure_per_export_with_a_mark_per_run(page):
     _, parsed = page
     assert [(r["data-key"], r["data-health"], r["data-last"]) for r in parsed.rows] == [
-        ("daily", "healthy", "succeeded"), ("snapshot", "healthy", "succeeded")
+        ("daily", "healthy", "succeeded"),
+        ("snapshot", "healthy", "succeeded"),
     ]
     daily, snapshot = (json.loads(spec) for spec in parsed.specs)
 
