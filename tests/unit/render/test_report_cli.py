@@ -29,8 +29,8 @@ try:
     main(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-print("\\nPROBE " + json.dumps({"code": code, "plotly": "plotly" in sys.modules and sys.modules["plotly"] is not None}),
-      file=sys.stderr)
+loaded = sys.modules.get("plotly") is not None
+print("\\nPROBE " + json.dumps({"code": code, "plotly": loaded}), file=sys.stderr)
 """
 
 
