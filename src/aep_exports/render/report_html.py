@@ -197,6 +197,7 @@ def _legend() -> str:
     return (
         f'<p class="legend">{items}<span>▨ hatched: cancelled (x outside, / by aep-exports)</span>'
         "<span>◆ a full export's run (all data up to its end)</span>"
+        "<span>a bar from the left edge: an incremental export's first run (all data up to its end)</span>"
         '<span><i class="gap"></i>coverage gap</span><span><i class="overlap"></i>overlap</span>'
         '<span>dotted lines: <b style="color:#2e7d32">watermark</b> · <b style="color:#424242">now</b> · '
         '<b style="color:#1565c0">next slot</b></span></p>'
