@@ -27,9 +27,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright_driver() -> Iterator[Any]:
-    """Playwright's driver (one per xdist worker); the browser is always the system Chromium."""
+    """Playwright's driver; the browser is always the system Chromium. Per test: while the sync API is
+    open it runs an event loop in this thread, which would break later tests' ``asyncio.run``."""
     require(Path(CHROMIUM).exists(), f"Chromium ({CHROMIUM})")
     try:
         from playwright.sync_api import sync_playwright
