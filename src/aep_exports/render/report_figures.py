@@ -4,10 +4,11 @@ Built with plotly's figure objects (which validate every property) and handed to
 JSON; plotly.js draws them in the browser. Three stacked plots share the time axis:
 
 1. **windows**: one lane per outcome (succeeded on top); every run is exactly one mark - a bar over
-   its window ``(from, to]``, or a diamond at ``to`` when the window is unbounded (a full export, the
-   first incremental run). Cancelled runs are hatched (``x`` cancelled outside, ``/`` by the tool),
-   and a retry carries its attempt number. Gaps (red) and overlaps (orange) in the coverage of the
-   succeeded windows are shaded; dotted lines mark the watermark, now and the next slot.
+   its window ``(from, to]`` (an incremental export's first run, unbounded, from the left edge), or a
+   diamond at ``to`` for a full export's run (its window is everything). Cancelled runs are hatched
+   (``x`` cancelled outside, ``/`` by the tool), and a retry carries its attempt number. Gaps (red)
+   and overlaps (orange) in the coverage of the succeeded windows are shaded; dotted lines mark the
+   watermark, now and the next slot.
 2. **rows** exported per run (``totalExportedProfileCounter``), one bar per run that reports it;
 3. **minutes** per run, one bar per run with a known duration.
 
@@ -58,7 +59,7 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def window_text(run: ReportRun) -> str:
+def _window_text(run: ReportRun) -> str:
     """``from → to``, ``(everything)`` for an unbounded start."""
     start = _at(run.window_from) if run.window_from is not None else "(everything)"
     return f"{start} → {_at(run.window_to)}"
@@ -70,7 +71,7 @@ def hover_text(run: ReportRun) -> str:
     lines = [
         f"{job} · {run.status}",
         f"slot {_at(run.slot)}",
-        f"window {window_text(run)}",
+        f"window {_window_text(run)}",
     ]
     if run.attempt > 1:
         lines.append(f"attempt {run.attempt}")
@@ -106,7 +107,7 @@ def _lane_traces(runs: tuple[ReportRun, ...], incremental: bool, left: datetime)
     for outcome in OUTCOMES:
         mine = [run for run in runs if run.outcome == outcome]
         bars = [run for run in mine if incremental or run.window_from is not None]
-        points = [run for run in mine if run not in bars]
+        points = [run for run in mine if not incremental and run.window_from is None]
         colour = OUTCOME_COLOURS[outcome]
         if bars:
             starts = [run.window_from or left for run in bars]
@@ -163,6 +164,7 @@ def _metric_trace(
     runs: tuple[ReportRun, ...], values: list[float | None], name: str, axis: str, width_ms: float
 ) -> go.Bar:
     """One bar per run with a value; the hover is one short line (the windows plot has the details)."""
+    digits = 0 if name == "rows" else 1
     kept = [(run, value) for run, value in zip(runs, values, strict=True) if value is not None]
     return go.Bar(
         name=name,
@@ -171,12 +173,7 @@ def _metric_trace(
         x=[_iso(run.end) for run, _ in kept],
         y=[value for _, value in kept],
         marker={"color": [OUTCOME_COLOURS[run.outcome] for run, _ in kept]},
-        hovertext=[
-            f"job {run.job_id} · {run.status} · {value:,.0f} {name}"
-            if name == "rows"
-            else f"job {run.job_id} · {run.status} · {value:,.1f} {name}"
-            for run, value in kept
-        ],
+        hovertext=[f"job {run.job_id} · {run.status} · {value:,.{digits}f} {name}" for run, value in kept],
         hoverinfo="text",
         xaxis=f"x{axis}",
         yaxis=f"y{axis}",
@@ -269,7 +266,7 @@ def export_figure(export: ExportReport, now: datetime) -> dict[str, Any]:
     minutes_top = metric_px / total
     rows_bottom, rows_top = (metric_px + gap_px) / total, (2 * metric_px + gap_px) / total
     axis = {"type": "date", "range": [_iso(low), _iso(high)], "showgrid": True, "gridcolor": "#eeeeee"}
-    metric_axis = {"rangemode": "tozero", "fixedrange": True, "nticks": 3, "title": {"font": {"size": 10}}}
+    metric_axis = {"rangemode": "tozero", "fixedrange": True, "nticks": 3}
     figure = go.Figure(
         data=[
             *_lane_traces(runs, export.status.incremental, low),
@@ -295,8 +292,16 @@ def export_figure(export: ExportReport, now: datetime) -> dict[str, Any]:
                 "range": [-0.5, len(lanes) - 0.5],
                 "fixedrange": True,
             },
-            "yaxis2": {**metric_axis, "domain": [rows_bottom, rows_top], "title": {"text": "rows"}},
-            "yaxis3": {**metric_axis, "domain": [0, minutes_top], "title": {"text": "min"}},
+            "yaxis2": {
+                **metric_axis,
+                "domain": [rows_bottom, rows_top],
+                "title": {"text": "rows", "font": {"size": 10}},
+            },
+            "yaxis3": {
+                **metric_axis,
+                "domain": [0, minutes_top],
+                "title": {"text": "min", "font": {"size": 10}},
+            },
             "shapes": [*_coverage_shapes(export), *_instant_lines(export, now)],
             "annotations": []
             if runs

@@ -16,13 +16,14 @@ from importlib import resources
 from typing import Any
 
 from aep_exports import __version__
-from aep_exports.ops.report_data import OUTCOMES, ExportReport, ReportData
+from aep_exports.ops.report_data import CANCELLED, FAILED, OUTCOMES, ExportReport, ReportData
 from aep_exports.ops.status import FAILING, HEALTH_WORDS, HEALTHY, LATE, RUNNING, format_span
 from aep_exports.plan.windows import format_instant
 from aep_exports.render.report_figures import OUTCOME_COLOURS, export_figure, plotly_bundle
 
 HEALTH_COLOURS = {HEALTHY: "#2e7d32", RUNNING: "#1565c0", LATE: "#ef6c00", FAILING: "#c62828"}
 _HEALTH_RANK = {FAILING: 0, LATE: 1, RUNNING: 2, HEALTHY: 3}
+_OTHER_COLOUR = "#616161"  # a health word this build does not know
 _COLUMNS = (
     ("export", "text"),
     ("health", "num"),
@@ -70,6 +71,14 @@ def _label_texts(export: ExportReport) -> list[str]:
     return [f"{name}={value}" for name, value in sorted(export.labels.items())]
 
 
+def _health_colour(word: str) -> str:
+    return HEALTH_COLOURS.get(word, _OTHER_COLOUR)
+
+
+def _health_rank(word: str) -> int:
+    return _HEALTH_RANK.get(word, len(_HEALTH_RANK))
+
+
 def _badge(word: str, colour: str) -> str:
     return f'<span class="badge" style="background:{colour}">{_e(word)}</span>'
 
@@ -86,14 +95,14 @@ def _row(export: ExportReport) -> str:
     problems = len(export.coverage)
     cells = [
         _cell(f'<a href="#export-{_e(export.key)}">{_e(export.key)}</a>', export.key, raw=True),
-        _cell(_badge(status.health, HEALTH_COLOURS[status.health]), _HEALTH_RANK[status.health], raw=True),
+        _cell(_badge(status.health, _health_colour(status.health)), _health_rank(status.health), raw=True),
         _cell(last.status if last else "never ran", last.status if last else ""),
         _cell(_short(last.slot) if last else "—", _at(last.slot) if last else ""),
         _cell(f"{last_rows:,}" if last_rows is not None else "—", last_rows if last_rows is not None else -1),
         _cell(_span(duration), duration.total_seconds() if duration is not None else -1),
         _cell(str(len(export.runs)), len(export.runs)),
-        _cell(str(export.count("failed")), export.count("failed")),
-        _cell(str(export.count("cancelled")), export.count("cancelled")),
+        _cell(str(export.count(FAILED)), export.count(FAILED)),
+        _cell(str(export.count(CANCELLED)), export.count(CANCELLED)),
         _cell("ok" if not problems else f"{problems} problem{'s' if problems != 1 else ''}", problems),
         _cell(str(len(export.breaches)), len(export.breaches)),
         _cell(_span(status.lag), status.lag.total_seconds() if status.lag is not None else -1),
@@ -126,7 +135,7 @@ def _filters(data: ReportData) -> str:
     labels = sorted({text for export in data.exports for text in _label_texts(export)})
     label_options = "".join(f'<option value="{_e(t)}">{_e(t)}</option>' for t in labels)
     health = "".join(
-        f'<label><input type="checkbox" name="health" value="{w}" checked> {_badge(w, HEALTH_COLOURS[w])} '
+        f'<label><input type="checkbox" name="health" value="{w}" checked> {_badge(w, _health_colour(w))} '
         f"({data.counts.get(w, 0)})</label>"
         for w in HEALTH_WORDS
     )
@@ -182,7 +191,7 @@ def _section(export: ExportReport, data: ReportData) -> str:
     return (
         f'<section class="export" id="export-{_e(export.key)}" {_filter_attributes(export)} '
         f'data-runs="{len(export.runs)}">'
-        f"<h2>{_e(export.key)} {_badge(status.health, HEALTH_COLOURS[status.health])}</h2>"
+        f"<h2>{_e(export.key)} {_badge(status.health, _health_colour(status.health))}</h2>"
         f'<p class="reason">{_e(status.reason)}</p>{_facts(export)}{_problems(export)}'
         f'<div class="figure"></div><script type="application/json" class="figure-spec">{figure}</script>'
         "</section>"
