@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import EXPORT_KEYS
 
 if TYPE_CHECKING:
     from aep_exports.ops.download import DownloadSummary
@@ -31,7 +32,7 @@ def run_download(cli: CliContext, key: str, job_id: int | None, out_dir: Path | 
 
 
 @click.command("download")
-@click.argument("key")
+@click.argument("key", shell_complete=EXPORT_KEYS)
 @click.option(
     "--run", "job_id", type=int, metavar="JOB_ID", help="This run's job (default: the latest successful run)."
 )

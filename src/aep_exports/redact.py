@@ -1,0 +1,31 @@
+"""Credentials inside URLs and connection strings, masked wherever such text is shown.
+
+A URL may carry user info (``https://user:password@host``) and a PostgreSQL connection string a
+``password=`` parameter; neither may reach a message, a log line, a plan or state. Every layer may
+use this module (it imports only the standard library); the local platform does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "***"
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
+_PASSWORD = re.compile(r"(?i)(?P<key>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&#]+)")
+
+
+def redact_url_credentials(text: str) -> str:
+    """``text`` with the user info of every URL and every ``password=`` value replaced by ``***``."""
+    if "@" in text:
+        text = _USERINFO.sub(lambda match: f"{match['scheme']}{MASK}@", text)
+    if "=" in text:
+        text = _PASSWORD.sub(lambda match: f"{match['key']}{MASK}", text)
+    return text
+
+
+_USERINFO_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]*@")
+
+
+def has_password(text: str) -> bool:
+    """True when ``text`` holds a password: ``scheme://user:password@…`` or ``password=…``."""
+    return bool(_USERINFO_PASSWORD.search(text) or _PASSWORD.search(text))
