@@ -14,18 +14,25 @@ _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
 _PASSWORD = re.compile(r"(?i)(?P<key>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&#]+)")
 
 
-def redact_url_credentials(text: str) -> str:
-    """``text`` with the user info of every URL and every ``password=`` value replaced by ``***``."""
+_USER_PASSWORD = re.compile(r"(?P<start>\b[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)[^/?#@\s]*@")
+
+
+def redact_url_credentials(text: str, *, keep_user: bool = False) -> str:
+    """``text`` with the user info of every URL and every ``password=`` value replaced by ``***``.
+
+    ``keep_user`` masks only the password of ``user:password@`` (for a database URL, whose user
+    name is no secret); by default the whole user info goes, as it may be a token.
+    """
     if "@" in text:
-        text = _USERINFO.sub(lambda match: f"{match['scheme']}{MASK}@", text)
+        if keep_user:
+            text = _USER_PASSWORD.sub(lambda match: f"{match['start']}{MASK}@", text)
+        else:
+            text = _USERINFO.sub(lambda match: f"{match['scheme']}{MASK}@", text)
     if "=" in text:
         text = _PASSWORD.sub(lambda match: f"{match['key']}{MASK}", text)
     return text
 
 
-_USERINFO_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]*@")
-
-
 def has_password(text: str) -> bool:
     """True when ``text`` holds a password: ``scheme://user:password@…`` or ``password=…``."""
-    return bool(_USERINFO_PASSWORD.search(text) or _PASSWORD.search(text))
+    return bool(_USER_PASSWORD.search(text) or _PASSWORD.search(text))

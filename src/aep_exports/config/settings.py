@@ -240,7 +240,7 @@ class Settings(SettingsFile):
     def state_location(self) -> str:
         """The state URL (any password masked), or the absolute state directory."""
         directory = self.state_dir
-        return redact_url_credentials(self.state) if directory is None else str(directory)
+        return redact_url_credentials(self.state, keep_user=True) if directory is None else str(directory)
 
     def public_view(self) -> dict[str, Any]:
         """Settings for display: secrets shown only as set/unset."""
