@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -40,7 +40,9 @@ def _confirm(auto_approve: bool, from_file: bool) -> None:
 
 
 def _json_report(plan: Plan, outcome: ApplyOutcome | None) -> str:
-    data: dict[str, Any] = {"plan": json.loads(plan.to_json()), "ok": outcome.ok if outcome else True}
+    from aep_exports.render.machine import versioned
+
+    data = versioned({"plan": json.loads(plan.to_json()), "ok": outcome.ok if outcome else True})
     if outcome is not None:
         data["results"] = [vars(r) for r in outcome.report.results]
         data["runs"] = [

@@ -153,7 +153,9 @@ def show(ctx: click.Context, key: str, output_format: str) -> None:
     data = record.model_dump(mode="json")
     intents = [i.model_dump(mode="json") for i in doc.intents.values() if i.key == key and i.resource == kind]
     if output_format == "json":
-        click.echo(json.dumps({"kind": kind, "key": key, **data, "intents": intents}, indent=2))
+        from aep_exports.render.machine import versioned
+
+        click.echo(json.dumps(versioned({"kind": kind, "key": key, **data, "intents": intents}), indent=2))
         return
     click.echo(f"{kind} {key}" + ("  (orphaned: no longer declared)" if data.get("orphaned") else ""))
     if kind == "dataset":
