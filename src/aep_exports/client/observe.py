@@ -60,6 +60,7 @@ class Redactor:
         for secret in secrets or []:
             self.add(secret)
         _LIVE_REDACTORS.add(self)
+        _install_logger_filters()
 
     def add(self, secret: str) -> None:
         if secret and len(secret) >= _MIN_SECRET_LEN:
@@ -74,6 +75,19 @@ class Redactor:
 
 # Every live client's redactor, so that a log handler can clean what httpx/httpcore log too.
 _LIVE_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
+# For a program that embeds the client with its own logging set-up: a logger's filter sees only the
+# records of that very logger (not of its children), so every logger the HTTP stack logs on is named.
+CLIENT_LOGGERS = (
+    "aep_exports.client",
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
+_install_lock = threading.Lock()
+_installed = False
 
 
 class RedactingFilter(logging.Filter):
@@ -106,3 +120,14 @@ class RedactingFilter(logging.Filter):
         for redactor in redactors:
             text = redactor(text)
         return text
+
+
+def _install_logger_filters() -> None:
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        shared = RedactingFilter()
+        for name in CLIENT_LOGGERS:
+            logging.getLogger(name).addFilter(shared)
+        _installed = True

@@ -148,7 +148,7 @@ class DatabaseLocation:
     (``psycopg.conninfo``); ``schema`` is our one addition, taken off before libpq sees it.
     """
 
-    conninfo: str
+    conninfo: str = field(repr=False)
     schema: str | None
     display: str
     password: str | None = field(default=None, repr=False)
@@ -166,7 +166,7 @@ class DatabaseLocation:
         except ProgrammingError as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
             # libpq quotes the whole string back (password included): keep only what it says is wrong.
-            detail = redact_url_credentials(re.sub(r'\s*(?:in URI)?:\s*".*"\s*$', "", detail))
+            detail = redact_url_credentials(re.sub(r'\s*in URI:\s*".*"\s*$', "", detail))
             raise StateError(
                 f"the state location {redact_url_credentials(location)!r} is not a PostgreSQL connection "
                 f"string libpq can read: {detail}",
