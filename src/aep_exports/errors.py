@@ -53,6 +53,10 @@ class Interrupted(AepExportsError):
     def __init__(self) -> None:
         super().__init__("interrupted")
 
+    def show(self, file: IO[Any] | None = None) -> None:
+        """``Interrupted.``, as the user pressed Ctrl-C: nothing went wrong to explain."""
+        click.echo("Interrupted.", file=file, err=file is None)
+
 
 class MissingExtraError(AepExportsError):
     """A command needs optional packages that are not installed."""

@@ -96,6 +96,7 @@ def install_debug_logging() -> None:
 
 
 @click.group(
+    "aep-exports",
     cls=RootGroup,
     lazy_subcommands=COMMANDS,
     context_settings={
