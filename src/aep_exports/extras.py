@@ -14,6 +14,7 @@ from aep_exports.errors import MissingExtraError
 EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("fastapi", "uvicorn", "duckdb", "pyarrow", "jsonpatch"),
     "postgres": ("psycopg",),
+    "report": ("plotly",),
 }
 """Extra name → the top-level modules it installs (kept in step with pyproject.toml)."""
 

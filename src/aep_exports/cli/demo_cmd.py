@@ -171,12 +171,15 @@ def _download(cli: CliContext, settings: Settings, wanted: str | None) -> None:
 
 def _report(cli: CliContext, settings: Settings) -> Path | None:
     """Write the report of everything in state; without the ``report`` extra, say how to get it."""
-    from aep_exports.cli.report_cmd import ReportExtraMissing, write_report
+    from aep_exports.cli.report_cmd import write_report
+    from aep_exports.errors import MissingExtraError
 
     try:
-        written = write_report(cli, Path(settings.project_dir) / REPORT_PATH, since="all")
-    except ReportExtraMissing as exc:
-        click.echo(f"Report skipped: {exc.message}")
+        written = write_report(cli, Path(settings.project_dir) / REPORT_PATH)
+    except MissingExtraError as exc:
+        if exc.extra != "report":
+            raise
+        click.echo(f"Report skipped: {exc.message}; {exc.hint}")
         return None
     click.echo(written.describe())
     return written.path

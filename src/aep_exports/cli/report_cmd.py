@@ -1,4 +1,4 @@
-"""``aep-exports report [-o report.html] [--select …] [--since 30d] [--now T]``: the HTML report."""
+"""``aep-exports report [-o report.html] [--select …] [--since 30d|all] [--now T]``: the HTML report."""
 
 from __future__ import annotations
 
@@ -6,27 +6,38 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from aep_exports.cli.context import CliContext
-from aep_exports.errors import AepExportsError, UsageError
-
-if TYPE_CHECKING:
-    from aep_exports.ops.report_data import ReportData
+from aep_exports.cli.params import EXPORT_KEYS, POSITIVE_DURATION, now_option
+from aep_exports.errors import AepExportsError
 
 DEFAULT_OUT = Path("report.html")
 DEFAULT_SINCE = "30d"
 
 
-class ReportExtraMissing(AepExportsError):
-    """plotly (the optional extra ``report``) is not installed."""
+class SinceType(click.ParamType):  # type: ignore[type-arg]  # generic only since click 8.2
+    """A positive duration (the project's grammar), or ``all`` for the whole history (None)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "the report needs plotly, which is in an optional extra: pip install 'aep-exports[report]'"
-        )
+    name = "since"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta | None:
+        if value is None or isinstance(value, timedelta):
+            return value
+        if str(value).strip().lower() == "all":
+            return None
+        try:
+            converted: timedelta = POSITIVE_DURATION.convert(value, param, ctx)
+        except click.BadParameter as exc:
+            self.fail(f"{exc.message}, or 'all' for the whole history", param, ctx)
+        return converted
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "DURATION|all"
 
 
 @dataclass(frozen=True)
@@ -48,49 +59,33 @@ class WrittenReport:
         )
 
 
-def parse_since(text: str) -> timedelta | None:
-    """``30d``, ``12h``, ``1d12h`` … or ``all`` (None: the whole history in state)."""
-    from aep_exports.config.values import parse_duration
-
-    if text.strip().lower() == "all":
-        return None
-    try:
-        return parse_duration(text)
-    except ValueError:
-        raise UsageError(f"--since {text!r}: expected a duration like 30d, 12h or 1d12h, or 'all'") from None
-
-
-def _render(data: ReportData) -> str:
-    try:
-        from aep_exports.render.report_html import render_report_html
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] == "plotly":
-            raise ReportExtraMissing from None
-        raise
-    return render_report_html(data)
-
-
 def write_report(
     cli: CliContext,
     out: Path,
     *,
     selectors: tuple[str, ...] = (),
-    since: str = DEFAULT_SINCE,
-    now_text: str | None = None,
+    since: timedelta | None = None,
+    now: datetime | None = None,
 ) -> WrittenReport:
-    """Read state and declarations (never the platform; nothing is locked or written but ``out``)."""
+    """Read state and declarations (never the platform; nothing is locked or written but ``out``).
+
+    ``since`` None draws the whole history; ``now`` None is the clock (or ``AEP_EXPORTS_NOW``).
+    """
     from aep_exports.cli.wiring import load_declared, now_from, open_state
     from aep_exports.config.selection import parse_selectors
+    from aep_exports.extras import require_extra
     from aep_exports.ops.report_data import build_report_data
 
     selection = parse_selectors(selectors)
-    window = parse_since(since)
+    require_extra("report", "the HTML report")
+    from aep_exports.render.report_html import render_report_html
+
     settings = cli.settings()
     _, desired = load_declared(settings)
     state = open_state(settings).read()
-    now = now_from(now_text) or datetime.now(UTC).replace(microsecond=0)
-    data = build_report_data(state, desired, now, since=window, selection=selection)
-    page = _render(data).encode("utf-8")
+    moment = now_from(now) or datetime.now(UTC).replace(microsecond=0)
+    data = build_report_data(state, desired, moment, since=since, selection=selection)
+    page = render_report_html(data).encode("utf-8")
     # Written next to the target, then renamed: a reader never sees half a report.
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
@@ -117,21 +112,22 @@ def write_report(
     "selectors",
     multiple=True,
     metavar="SELECTOR",
+    shell_complete=EXPORT_KEYS,
     help="Only exports with this key (or glob: vip-*) or label (team=crm); repeatable: labels ANDed, "
     "keys ORed.",
 )
 @click.option(
     "--since",
+    type=SinceType(),
     default=DEFAULT_SINCE,
     show_default=True,
-    metavar="DURATION|all",
     help="Draw runs whose window ends within this span before now (e.g. 7d, 12h), or 'all'.",
 )
-@click.option(
-    "--now", "now_text", metavar="RFC3339", help="Report as if it were this instant (also AEP_EXPORTS_NOW)."
-)
+@now_option("Report")
 @click.pass_obj
-def report(cli: CliContext, out: Path, selectors: tuple[str, ...], since: str, now_text: str | None) -> None:
+def report(
+    cli: CliContext, out: Path, selectors: tuple[str, ...], since: timedelta | None, now_text: datetime | None
+) -> None:
     """Write one self-contained HTML page of every export's runs.
 
     \b
@@ -142,5 +138,5 @@ def report(cli: CliContext, out: Path, selectors: tuple[str, ...], since: str, n
     Reads the state file and declarations only (no platform call, no lock).
     Needs the optional extra: pip install 'aep-exports[report]'.
     """
-    written = write_report(cli, out, selectors=selectors, since=since, now_text=now_text)
+    written = write_report(cli, out, selectors=selectors, since=since, now=now_text)
     click.echo(written.describe())

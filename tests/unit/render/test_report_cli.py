@@ -86,20 +86,30 @@ def test_select_and_since_cut_the_report(project, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "soon"], "Error: --since 'soon': expected a duration like 30d, 12h or 1d12h, or 'all'"),
+        (
+            ["--since", "soon"],
+            "Error: Invalid value for '--since': 'soon' is not a duration like '90s', '30m', '1h30m', "
+            "'1.5h', '1d' or a number of seconds, or 'all' for the whole history",
+        ),
+        (
+            ["--since", "0s"],
+            "Error: Invalid value for '--since': '0s' is zero: give a positive duration, "
+            "or 'all' for the whole history",
+        ),
         (["--select", "Bad Key"], "Error: --select 'Bad Key': not a key, a key glob (vip-*) or LABEL=VALUE"),
     ],
 )
 def test_bad_flags_are_usage_errors(project, args, message):
     code, _, stderr, _ = probe(["report", *args], project)
-    assert code == 64 and stderr.splitlines()[0] == message
+    assert code == 64 and message in stderr.splitlines()
 
 
 def test_without_the_extra_report_says_so_in_one_line(project):
     code, stdout, stderr, _ = probe(["report", "-o", "r.html"], project, block=("plotly",))
     assert (code, stdout) == (1, "")
     assert stderr == (
-        "Error: the report needs plotly, which is in an optional extra: pip install 'aep-exports[report]'\n"
+        "Error: the HTML report needs the 'report' extra (plotly not installed)\n"
+        "Hint: pip install 'aep-exports[report]'\n"
     )
     assert not (project / "r.html").exists()
 
