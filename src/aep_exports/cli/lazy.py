@@ -76,5 +76,5 @@ COMMAND_HELP: dict[str, str] = {
     "platform load": "Load profiles, events, memberships, segments and merge policies from JSON lines.",
     "platform seed": "Generate a deterministic synthetic profile store.",
     "report": "Write a self-contained HTML report: run timelines, rows, durations, health per export.",
-    "demo": "Run the whole loop on the local platform: seed, plan, apply --wait, status, download.",
+    "demo": "Run the whole loop on the local platform: seed, plan, apply --wait, status, download, report.",
 }
