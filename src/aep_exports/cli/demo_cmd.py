@@ -1,7 +1,8 @@
 """``aep-exports demo``: the whole loop on the local platform in one command.
 
 Validate → seed the profile store (when empty) → plan and apply with ``--auto-approve --wait``
-(apply shows the plan first) → status → download one export's files and peek at them.
+(apply shows the plan first) → status → download one export's files and peek at them → write the
+HTML report (``.aep-exports/report.html``) and print its path.
 Re-running is safe: the store is not seeded again, apply does only what is due, and complete
 files are not downloaded again. Manual exports are left alone (``apply --run KEY`` runs one).
 """
@@ -15,6 +16,7 @@ import click
 
 from aep_exports.cli.context import CliContext
 from aep_exports.errors import AepExportsError, UsageError
+from aep_exports.extras import require_extra
 
 if TYPE_CHECKING:
     from aep_exports.config.settings import Settings
@@ -22,7 +24,8 @@ if TYPE_CHECKING:
 
 DEMO_PROFILES = 20_000
 DEMO_SEED = 42
-STEPS = 5
+STEPS = 6
+REPORT_PATH = Path(".aep-exports") / "report.html"
 
 
 def _step(number: int, title: str) -> None:
@@ -98,7 +101,7 @@ def pick_export(state: StateDocument, wanted: str | None) -> str | None:
 )
 @click.pass_context
 def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_key: str | None) -> None:
-    """Run the whole loop on the local platform: seed, plan, apply --wait, status, download.
+    """Run the whole loop on the local platform: seed, plan, apply --wait, status, download, report.
 
     \b
     1. validate the declarations under exports/
@@ -106,16 +109,15 @@ def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_k
     3. plan and apply (--auto-approve --wait): create datasets, run due exports, record outcomes
     4. status of every export and dataset
     5. download one export's parquet files and show their rows and columns
+    6. write the HTML report of every export's runs (.aep-exports/report.html)
     Safe to run again: only what is due runs, and complete files are not fetched twice.
     Manual exports (schedule: manual) are not run; `aep-exports apply --run KEY` runs one.
     """
     from aep_exports.cli.apply_cmd import apply
-    from aep_exports.cli.download_cmd import describe, run_download
     from aep_exports.cli.status_cmd import status
     from aep_exports.cli.validate_cmd import validate
-    from aep_exports.cli.wiring import open_state
-    from aep_exports.ops.peek import peek_parquet
 
+    require_extra("local", "the demo (it runs on the local platform)")
     parent: CliContext = ctx.obj
     if project_dir is not None:
         ctx.obj = CliContext(
@@ -138,7 +140,23 @@ def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_k
     _step(4, "Status")
     ctx.invoke(status, keys=(), fmt="text", now_text=None, live=False)
     _step(5, "Download")
-    key = pick_export(open_state(settings).read(), download_key)
+    _download(cli, settings, download_key)
+    _step(6, "Report")
+    report = _report(cli, settings)
+    click.echo(
+        "\nNext: edit exports/*.yaml and run `aep-exports plan`; "
+        "`aep-exports apply --run KEY --auto-approve --wait` runs a manual export now."
+    )
+    if report is not None:
+        click.echo(f"Open the report in a browser: {report.as_uri()}")
+
+
+def _download(cli: CliContext, settings: Settings, wanted: str | None) -> None:
+    from aep_exports.cli.download_cmd import describe, run_download
+    from aep_exports.cli.wiring import open_state
+    from aep_exports.ops.peek import peek_parquet
+
+    key = pick_export(open_state(settings).read(), wanted)
     if key is None:
         click.echo("No export has a successful run with files yet; nothing to download.")
         return
@@ -149,7 +167,19 @@ def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_k
         f"Peek: {peek.rows:,} rows in {peek.files} parquet file{'s' if peek.files != 1 else ''}; "
         f"columns: {', '.join(peek.columns) or '(none)'}"
     )
-    click.echo(
-        "\nNext: edit exports/*.yaml and run `aep-exports plan`; "
-        "`aep-exports apply --run KEY --auto-approve --wait` runs a manual export now."
-    )
+
+
+def _report(cli: CliContext, settings: Settings) -> Path | None:
+    """Write the report of everything in state; without the ``report`` extra, say how to get it."""
+    from aep_exports.cli.report_cmd import write_report
+    from aep_exports.errors import MissingExtraError
+
+    try:
+        written = write_report(cli, Path(settings.project_dir) / REPORT_PATH)
+    except MissingExtraError as exc:
+        if exc.extra != "report":
+            raise
+        click.echo(f"Report skipped: {exc.message}; {exc.hint}")
+        return None
+    click.echo(written.describe())
+    return written.path

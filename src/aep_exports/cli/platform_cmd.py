@@ -156,6 +156,9 @@ def serve(
     The contract flags choose how it answers where Adobe's references are silent or disagree
     (docs/local-platform.md, "Contract variants"); they can change at run time: PUT /local/contract.
     """
+    from aep_exports.extras import require_extra
+
+    require_extra("local", "the local platform")
     import uvicorn
 
     from aep_exports.platform.app import create_app

@@ -44,6 +44,13 @@ def _query(href: str) -> dict[str, str]:
     return found
 
 
+def query_param(href: Any, name: str) -> str | None:
+    """The first value of query parameter ``name`` in the link ``href`` (decoded), or None."""
+    if not isinstance(href, str):
+        return None
+    return _query(href).get(name) or None
+
+
 def next_page_params(answer: Any) -> dict[str, str] | None:
     """The query parameters of the next page; None on the last page.
 

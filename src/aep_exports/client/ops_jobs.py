@@ -10,11 +10,11 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 from uuid import uuid4
 
 from aep_exports.errors import ApiError
 
+from .jsonshapes import query_param
 from .models import ExportJob
 from .ops_base import UPS, OpsBase, seg
 from .records import UnreadableRecordError, salvage
@@ -30,10 +30,7 @@ ESSENTIAL_JOB_KEYS = ("id", "status")
 
 def next_offset(link_next: Any) -> str | None:
     """The cursor of ``link.next`` (``.../export/jobs/?limit=2&offset=<cursor>``); None on the last page."""
-    if not isinstance(link_next, str) or "offset=" not in link_next:
-        return None
-    cursor = unquote(link_next.split("offset=", 1)[1].split("&", 1)[0])
-    return cursor or None
+    return query_param(link_next, "offset")
 
 
 def _aware(value: datetime) -> datetime:

@@ -148,8 +148,11 @@ _SUMMARY = (
 )
 
 
+_PLURALS = {"state entry": "state entries"}
+
+
 def _count(n: int, noun: str, verb: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'} {verb}"
+    return f"{n} {noun if n == 1 else _PLURALS.get(noun, noun + 's')} {verb}"
 
 
 __all__ = [

@@ -54,15 +54,36 @@ def next_window(*, incremental: bool, watermark: datetime | None, slot: datetime
     return Window(start=watermark if incremental else None, end=slot)
 
 
-def tiling_problems(windows: Iterable[Window]) -> list[str]:
-    """Gaps and overlaps between consecutive windows (sorted by end); empty when they tile exactly."""
+@dataclass(frozen=True)
+class TilingIssue:
+    """Where consecutive windows fail to tile: a ``gap`` or ``overlap`` over ``(start, end]``, or a
+    ``restart`` (a window with no start after earlier ones: ``start`` None, ``end`` its end)."""
+
+    kind: str
+    start: datetime | None
+    end: datetime
+
+    def describe(self) -> str:
+        """One line, as :func:`tiling_problems` reports it."""
+        if self.start is None:
+            return f"window ending {format_instant(self.end)} has no start after an earlier window"
+        return f"{self.kind} between {format_instant(self.start)} and {format_instant(self.end)}"
+
+
+def tiling_issues(windows: Iterable[Window]) -> list[TilingIssue]:
+    """Gaps, overlaps and restarts between consecutive windows (sorted by end); empty when they tile."""
     ordered: Sequence[Window] = sorted(windows, key=lambda w: w.end)
-    problems: list[str] = []
+    issues: list[TilingIssue] = []
     for before, after in pairwise(ordered):
         if after.start is None:
-            problems.append(f"window ending {format_instant(after.end)} has no start after an earlier window")
+            issues.append(TilingIssue("restart", None, after.end))
         elif after.start > before.end:
-            problems.append(f"gap between {format_instant(before.end)} and {format_instant(after.start)}")
+            issues.append(TilingIssue("gap", before.end, after.start))
         elif after.start < before.end:
-            problems.append(f"overlap between {format_instant(after.start)} and {format_instant(before.end)}")
-    return problems
+            issues.append(TilingIssue("overlap", after.start, before.end))
+    return issues
+
+
+def tiling_problems(windows: Iterable[Window]) -> list[str]:
+    """Gaps and overlaps between consecutive windows (sorted by end); empty when they tile exactly."""
+    return [issue.describe() for issue in tiling_issues(windows)]

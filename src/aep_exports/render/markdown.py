@@ -6,6 +6,7 @@ sections are dropped from the end and a note points to the saved plan artifact.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import groupby
 
 from aep_exports.plan.actions import RunExport
@@ -20,6 +21,8 @@ from aep_exports.render.describe import (
     resource_name,
     window_text,
 )
+from aep_exports.render.mermaid import plan_gantt
+from aep_exports.state.model import ExportRecord
 
 MARKDOWN_LIMIT = 65_000
 _TRUNCATED = (
@@ -93,8 +96,10 @@ def _fit(head: str, sections: list[str], tail: str, limit: int) -> str:
     return "\n\n".join([head, *kept, note, tail])[:limit]
 
 
-def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
-    """The plan as a pull-request comment."""
+def render_plan_markdown(
+    plan: Plan, *, limit: int = MARKDOWN_LIMIT, history: Mapping[str, ExportRecord] | None = None
+) -> str:
+    """The plan as a pull-request comment; ``history`` (state's exports) adds recent runs to the timeline."""
     where = f"sandbox `{plan.sandbox}`" if plan.sandbox else "this sandbox"
     head = [
         f"### aep-exports plan for {where}",
@@ -116,6 +121,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     tail_lines = []
     if plan.skipped_files:
         tail_lines.append("<sub>Skipped: " + ", ".join(_escape(s) for s in plan.skipped_files) + "</sub>")
+    timeline = plan_gantt(plan, history)
+    if timeline:
+        head += ["", "#### Timeline", "", timeline]
     if plan.actions:
         head += ["", "#### Actions"]
     return _fit("\n".join(head), _resource_sections(plan), "\n".join(tail_lines), limit).rstrip() + "\n"

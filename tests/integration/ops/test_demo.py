@@ -55,6 +55,9 @@ def test_demo_runs_the_whole_loop_and_reruns_cleanly(tmp_path: Path) -> None:
     assert peek, out
     assert int(peek.group(1).replace(",", "")) == rows > 0 and int(peek.group(2)) == len(files)
     assert "identities" in peek.group(3)
+    report = (project / ".aep-exports" / "report.html").resolve()
+    assert f"Report: {report} (3 exports, 2 runs; " in out and "</html>" in report.read_text(encoding="utf-8")
+    assert out.rstrip().endswith(f"Open the report in a browser: {report.as_uri()}")
 
     second = demo(project)
     assert second.returncode == 0, second.stdout + second.stderr

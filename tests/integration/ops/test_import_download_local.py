@@ -29,9 +29,8 @@ def run(project: Path, *args: str) -> Result:
 
 
 def message(result: Result) -> str:
-    """What the user would read: output plus the error main() would print."""
-    error = result.exception
-    return result.output + (f"Error: {error}" if error is not None else "")
+    """What the user reads: the output, errors included (click prints them)."""
+    return result.output
 
 
 def adopt(project: Path) -> tuple[str, int]:
