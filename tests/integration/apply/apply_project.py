@@ -37,13 +37,15 @@ STATUS_SETS = [
 
 
 def _segment_lines(index: int) -> list[str]:
-    """Export ``index``'s segments: distinct for every index below 8**5 (export 0: the seed's AAM segment).
+    """Export ``index``'s segments: distinct for every index below 7 * 8**4 (always the seed's AAM segment).
 
     Job records show segments but never ``fields`` (the seed's samples), so exports that differed only in
-    their fields would be indistinguishable twins on the platform.
+    their fields would be indistinguishable twins on the platform. The first segment's status is always
+    written out: an omitted status means realized + existing, which would make two exports twins.
     """
-    digits, rest = [], index
-    for _ in range(1 + len(OTHER_SEGMENTS)):
+    rest, first = divmod(index, len(STATUS_SETS) - 1)
+    digits = [first + 1]
+    for _ in OTHER_SEGMENTS:
         rest, digit = divmod(rest, len(STATUS_SETS))
         digits.append(digit)
     entries = [(SEGMENT, "AAM", STATUS_SETS[digits[0]])]
