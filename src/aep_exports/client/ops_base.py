@@ -1,4 +1,4 @@
-"""Shared plumbing of the operation groups: one JSON call through the requester."""
+"""Shared plumbing of the operation groups: one JSON call through the requester, in the bound sandbox."""
 
 from __future__ import annotations
 
@@ -20,18 +20,18 @@ def seg(value: str | int) -> str:
 
 class OpsBase:
     _req: Requester
+    sandbox: str
 
     async def _json(
         self,
         method: str,
         path: str,
         *,
-        sandbox: str | None,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         content_type: str = "application/json",
     ) -> Any:
         reply = await self._req.call(
-            Call(method, path, sandbox=sandbox, params=params, json_body=body, content_type=content_type)
+            Call(method, path, sandbox=self.sandbox, params=params, json_body=body, content_type=content_type)
         )
         return reply.json()

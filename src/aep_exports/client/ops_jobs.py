@@ -49,10 +49,10 @@ def _stop_condition(
 
 class JobOps(OpsBase):
     async def create_export_job(
-        self, body: Mapping[str, Any], *, sandbox: str | None = None, profile_instance_id: str | None = None
+        self, body: Mapping[str, Any], *, profile_instance_id: str | None = None
     ) -> ExportJob:
         """POST /export/jobs. Never re-sent when its outcome is unknown (AmbiguousWriteError)."""
-        call = Call("POST", JOBS, sandbox=sandbox, json_body=dict(body))
+        call = Call("POST", JOBS, sandbox=self.sandbox, json_body=dict(body))
         if profile_instance_id:
             call.headers_hook = lambda: {"x-profile-instance-id": profile_instance_id}
         reply = await self._req.call(call)
@@ -61,15 +61,15 @@ class JobOps(OpsBase):
             raise ApiError(f"POST {JOBS}: unexpected answer (no job id)", method="POST", path=JOBS)
         return ExportJob.model_validate(answer)
 
-    async def get_export_job(self, job_id: int, *, sandbox: str | None = None) -> ExportJob:
-        answer = await self._json("GET", f"{JOBS}/{seg(job_id)}", sandbox=sandbox)
+    async def get_export_job(self, job_id: int) -> ExportJob:
+        answer = await self._json("GET", f"{JOBS}/{seg(job_id)}")
         if isinstance(answer, dict) and isinstance(answer.get("records"), list) and answer["records"]:
             answer = answer["records"][0]
         return ExportJob.model_validate(answer)
 
-    async def cancel_export_job(self, job_id: int, *, sandbox: str | None = None) -> None:
+    async def cancel_export_job(self, job_id: int) -> None:
         """DELETE /export/jobs/{id}; 200 or 204, with or without a body, all mean accepted."""
-        await self._req.call(Call("DELETE", f"{JOBS}/{seg(job_id)}", sandbox=sandbox))
+        await self._req.call(Call("DELETE", f"{JOBS}/{seg(job_id)}", sandbox=self.sandbox))
 
     async def iter_export_job_pages(
         self,
@@ -78,7 +78,6 @@ class JobOps(OpsBase):
         page_size: int = DEFAULT_JOB_PAGE,
         since: datetime | None = None,
         stop_when: Callable[[ExportJob], bool] | None = None,
-        sandbox: str | None = None,
     ) -> AsyncGenerator[list[ExportJob], None]:
         """Pages newest first. With ``since`` (or ``stop_when``), the page that reaches an older job
         (or a job matching ``stop_when``) is the last one read, and those jobs are left out."""
@@ -86,7 +85,7 @@ class JobOps(OpsBase):
         offset: str | None = None
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": page_size, "offset": offset, "status": status}
-            answer = await self._json("GET", JOBS, sandbox=sandbox, params=params)
+            answer = await self._json("GET", JOBS, params=params)
             answer = answer if isinstance(answer, dict) else {}
             records = answer.get("records") or []
             jobs = [ExportJob.model_validate(r) for r in records if isinstance(r, dict)]
@@ -112,12 +111,11 @@ class JobOps(OpsBase):
         since: datetime | None = None,
         stop_when: Callable[[ExportJob], bool] | None = None,
         limit: int | None = None,
-        sandbox: str | None = None,
     ) -> list[ExportJob]:
         """Export jobs newest first; see ``iter_export_job_pages`` for ``since``/``stop_when``."""
         out: list[ExportJob] = []
         pages = self.iter_export_job_pages(
-            status=status, page_size=page_size, since=since, stop_when=stop_when, sandbox=sandbox
+            status=status, page_size=page_size, since=since, stop_when=stop_when
         )
         async with aclosing(pages):
             async for page in pages:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aep_exports.plan.schedule import is_due, is_manual, next_slot
 from aep_exports.plan.windows import format_instant
-from aep_exports.state.model import ExportRecord, RunRecord, RunStatus, StateDocument
+from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, RunRecord, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.plan.desired import Desired, DesiredExport
@@ -58,7 +58,7 @@ class RunView:
     @property
     def unfinished(self) -> bool:
         """True while the run may still produce (or be) a job."""
-        return self.status in (RunStatus.NEW, RunStatus.PROCESSING, RunStatus.INTENT, RunStatus.UNKNOWN)
+        return self.status in UNFINISHED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def _health(
     want: DesiredExport | None, last: RunRecord | None, due: datetime | None, now: datetime
 ) -> tuple[str, str]:
     if last is not None and last.unfinished:
-        started = last.created or last.slot
+        started = last.started
         timeout = want.timeout if want is not None else None
         job = f"job {last.job_id}" if last.job_id is not None else "its run"
         if timeout is not None and now - started > timeout:
@@ -228,8 +228,8 @@ def export_status(
 
 
 def _request_dataset(record: ExportRecord | None) -> str | None:
-    request = record.spec.get("request") if record is not None else None
-    destination = request.get("destination") if isinstance(request, dict) else None
+    request = record.spec.request if record is not None else None
+    destination = request.get("destination") if request is not None else None
     value = destination.get("datasetId") if isinstance(destination, dict) else None
     return value if isinstance(value, str) and not value.startswith("{") else None
 
