@@ -31,17 +31,9 @@ COMMANDS = {
 }
 
 
-def _available_commands() -> dict[str, str]:
-    """Only commands whose module exists, so a partly built tree still has a working CLI."""
-    import importlib.util
-
-    return {name: target for name, target in COMMANDS.items()
-            if importlib.util.find_spec(target.split(":")[0]) is not None}
-
-
 @click.group(
     cls=LazyGroup,
-    lazy_subcommands=_available_commands(),
+    lazy_subcommands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),

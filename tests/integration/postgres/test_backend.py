@@ -78,8 +78,8 @@ def test_a_document_of_another_lineage_is_not_written_over(pg_url: str) -> None:
     stranger = sample_document()  # new lineage
     with pytest.raises(StateError, match="refusing to overwrite a different state"):
         backend.write(stranger, expected_serial=1)
-    replaced = backend.replace(stranger, expected_serial=1, new_serial=40)
-    assert replaced.serial == 40
+    assert backend.replace(stranger, expected_serial=1, new_serial=40) is None  # a row keeps nothing aside
+    assert stranger.serial == 40
     assert backend.read().lineage == stranger.lineage
 
 
