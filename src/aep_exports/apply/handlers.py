@@ -171,14 +171,14 @@ def delete_dataset(ledger: Ledger, client: PlatformClient, action: DeleteDataset
 
 def cancel_job(ledger: Ledger, client: PlatformClient, action: CancelJob, clock: Clock) -> str:
     """DELETE the job, then record what it reads back as (cancelling is asynchronous on the platform)."""
-    intent = _intent(ledger, clock, action, {}, {"job_id": action.job_id})
+    intent = _intent(ledger, clock, action, {}, {"job_id": action.job_id, "cause": action.cause})
     gone = False
     with _refusal_resolves(ledger, intent, clock):
         try:
             client.cancel_export_job(action.job_id)
         except NotFoundError:
             gone = True
-    status = RunStatus.MISSING if gone else _read_back(client, action.job_id)
+    status = RunStatus.MISSING if gone else read_back(client, action.job_id)
 
     def record(doc: StateDocument) -> None:
         now = clock()
@@ -193,7 +193,7 @@ def cancel_job(ledger: Ledger, client: PlatformClient, action: CancelJob, clock:
     return f"cancelled job {action.job_id} ({action.cause}); {reads}"
 
 
-def _read_back(client: PlatformClient, job_id: int) -> RunStatus | None:
+def read_back(client: PlatformClient, job_id: int) -> RunStatus | None:
     """How a job reads after a cancel (None when the read failed: the next refresh reads it again)."""
     try:
         return RunStatus(client.get_export_job(job_id).status.upper())

@@ -9,7 +9,9 @@ For every open intent:
 - ``create_dataset``/``replace_dataset``: a dataset with the body's name created since the intent
   started, not managed yet, is adopted; none: nothing was created.
 - ``delete_dataset``: if the dataset is gone, it leaves state.
-- ``update_dataset``, ``cancel_job``: repeating them is harmless; the next plan decides.
+- ``cancel_job``: a job that reads CANCELLED (or is gone) is recorded as cancelled by aep-exports,
+  so its end is not taken for an outside cancel; one still running is left to the next plan.
+- ``update_dataset``: repeating it is harmless; the next plan decides.
 
 Call :func:`recover_intents` at the start of every command that plans or writes (apply, plan,
 refresh).
@@ -23,12 +25,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, assert_never
 
 from aep_exports.apply.console import Console
+from aep_exports.apply.handlers import read_back
 from aep_exports.apply.ledger import Ledger
 from aep_exports.apply.matching import list_jobs_since
 from aep_exports.apply.runs import adopt_existing, drop_unsent
 from aep_exports.errors import NotFoundError
 from aep_exports.plan.live import CLOCK_SKEW
-from aep_exports.state.model import DatasetSpec, Intent, StateDocument
+from aep_exports.state.model import DatasetSpec, Intent, RunStatus, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -97,7 +100,9 @@ def _recover_one(
             return _recover_dataset(ledger, client, intent, clock)
         case "delete_dataset":
             return _recover_delete(ledger, client, intent, clock)
-        case "update_dataset" | "cancel_job":
+        case "cancel_job":
+            return _recover_cancel(ledger, client, intent, clock)
+        case "update_dataset":
             left = {"outcome": "left to the next plan"}
             ledger.commit(lambda doc: doc.resolve_intent(intent.id, at=clock(), result=left))
             return f"{kind} {intent.key}: interrupted; the next plan repeats it if still needed"
@@ -165,3 +170,24 @@ def _recover_delete(ledger: Ledger, client: PlatformClient, intent: Intent, cloc
 
     ledger.commit(resolve)
     return f"dataset {intent.key}: " + ("deleted" if gone else "still there; the next plan decides")
+
+
+def _recover_cancel(ledger: Ledger, client: PlatformClient, intent: Intent, clock: Clock) -> str:
+    job_id = int(intent.result.get("job_id") or 0)
+    cause = str(intent.result.get("cause") or "interrupted")
+    status = read_back(client, job_id)
+
+    stopped = status in (RunStatus.CANCELLED, RunStatus.MISSING)
+
+    def resolve(doc: StateDocument) -> None:
+        now = clock()
+        export = doc.exports.get(intent.key)
+        if export is not None and stopped:
+            export.record_cancel(job_id, cause=cause, read_back=status, now=now)
+        word = status.value if status is not None else None
+        doc.resolve_intent(intent.id, at=now, result={"job_id": job_id, "status": word})
+
+    ledger.commit(resolve)
+    if stopped:
+        return f"export {intent.key}: job {job_id} was cancelled ({cause}); it reads back {status}"
+    return f"export {intent.key}: cancelling job {job_id} was interrupted; the next plan decides"
