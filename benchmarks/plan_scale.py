@@ -21,7 +21,7 @@ from aep_exports.plan.desired import Desired, DesiredExport, desired_dataset
 from aep_exports.plan.live import LiveSnapshot
 from aep_exports.plan.planner import make_plan
 from aep_exports.plan.schedule import latest_slot
-from aep_exports.state.model import DatasetRecord, ExportRecord, ExportSpec, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, ExportRecord, RunRecord, StateDocument
 
 SCHEDULES = ("@hourly", "0 3 * * *", "0 */6 * * *", "15 * * * *")
 STEP = {
@@ -102,7 +102,7 @@ def build_inputs(
             runs[-1] = runs[-1].model_copy(update={"status": "PROCESSING"})
         recorded = spec if i % 97 else {**spec, "n": -1}
         doc.exports[key] = ExportRecord.model_construct(
-            spec=ExportSpec(declaration=recorded, request=want.build_body(f"id-ds-{i % 20}", None)),
+            spec=AppliedExport(declaration=recorded, request=want.build_body(f"id-ds-{i % 20}", None)),
             watermark=runs[-1].window_to,
             runs=runs,
             orphaned=False,

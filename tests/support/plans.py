@@ -8,7 +8,7 @@ from typing import Any
 from aep_exports.plan.actions import digest_of
 from aep_exports.plan.desired import Desired, DesiredDataset, DesiredExport, desired_dataset
 from aep_exports.plan.live import LiveDataset, LiveJob, LiveSnapshot
-from aep_exports.state.model import DatasetRecord, ExportRecord, ExportSpec, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, ExportRecord, RunRecord, StateDocument
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -114,7 +114,7 @@ def applied_export(want: DesiredExport, runs: list[RunRecord], dataset_id: str =
     last_ok = next((r for r in reversed(runs) if r.status == "SUCCEEDED"), None)
     body = want.build_body(dataset_id, last_ok.window_from if last_ok else None)
     return ExportRecord(
-        spec=ExportSpec(declaration=want.spec, request=body),
+        spec=AppliedExport(declaration=want.spec, request=body),
         runs=runs,
         watermark=last_ok.window_to if last_ok else None,
     )

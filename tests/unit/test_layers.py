@@ -78,7 +78,7 @@ def _state_fields() -> tuple[frozenset[str], frozenset[str]]:
     from aep_exports.state import model
 
     records = (model.StateDocument, model.DatasetRecord, model.ExportRecord, model.RunRecord, model.Intent,
-               model.ExportSpec, model.DatasetSpec)
+               model.AppliedExport, model.AppliedDataset)
     names = {name for record in records for name in record.model_fields}
     containers = {
         name

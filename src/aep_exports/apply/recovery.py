@@ -31,7 +31,7 @@ from aep_exports.apply.matching import list_jobs_since
 from aep_exports.apply.runs import adopt_existing, drop_unsent
 from aep_exports.errors import NotFoundError
 from aep_exports.plan.live import CLOCK_SKEW
-from aep_exports.state.model import DatasetSpec, Intent, RunStatus, StateDocument
+from aep_exports.state.model import AppliedDataset, Intent, RunStatus, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -140,7 +140,7 @@ def _recover_dataset(ledger: Ledger, client: PlatformClient, intent: Intent, clo
         if isinstance(name, str) and d.id not in managed and (d.created_at is None or d.created_at >= cutoff)
     ]
     candidates.sort(key=lambda d: (d.created or 0, d.id))
-    spec = DatasetSpec.model_validate(intent.result.get("spec") or {})
+    spec = AppliedDataset.model_validate(intent.result.get("spec") or {})
     if candidates:
         found = candidates[0]
 

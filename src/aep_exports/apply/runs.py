@@ -25,7 +25,7 @@ from aep_exports.apply.ledger import Ledger
 from aep_exports.apply.matching import list_jobs_since, matching_jobs
 from aep_exports.errors import AmbiguousWriteError, ApiError, RunNotStarted
 from aep_exports.reconcile.refresh import live_job
-from aep_exports.state.model import ExportSpec, Intent, StateDocument, request_digest, utc
+from aep_exports.state.model import AppliedExport, Intent, StateDocument, request_digest, utc
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -61,7 +61,7 @@ def record_adoption(
     duplicates: list[ExportJob],
     now: datetime,
     *,
-    spec: ExportSpec | None,
+    spec: AppliedExport | None,
     adopted: bool,
 ) -> None:
     """Attach ``job`` to the intent's run, record the duplicates beside it, resolve the intent."""
@@ -100,7 +100,7 @@ def adopt_existing(
     intent: Intent,
     clock: Clock,
     *,
-    spec: ExportSpec | None,
+    spec: AppliedExport | None,
     jobs: list[ExportJob] | None = None,
 ) -> RunStarted | None:
     """Look for the intent's job on the platform; adopt it (cancelling extras) when found."""

@@ -18,7 +18,7 @@ from aep_exports.plan.datasets import declared_changes
 from aep_exports.plan.schedule import is_manual, latest_slot
 from aep_exports.plan.windows import format_instant
 from aep_exports.reconcile.refresh import live_dataset, live_job
-from aep_exports.state.model import ExportSpec, StateDocument
+from aep_exports.state.model import AppliedExport, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -230,7 +230,7 @@ def import_export(
             slot=slot,
             window_from=since,
             window_to=max(slot, since) if since is not None else slot,
-            spec=ExportSpec(declaration=None if changes else want.spec, request=actual),
+            spec=AppliedExport(declaration=None if changes else want.spec, request=actual),
             now=now,
         )
         backend.write(doc, expected_serial=doc.serial)

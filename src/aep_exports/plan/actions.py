@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aep_exports.state.model import DatasetSpec, ExportSpec, request_digest
+from aep_exports.state.model import AppliedDataset, AppliedExport, request_digest
 
 # Stands for the id of a dataset created earlier in the same plan, in a run_export's body.
 DATASET_PLACEHOLDER_PREFIX = "${dataset:"
@@ -77,7 +77,7 @@ class CreateDataset(_Action):
 
     kind: Literal["create_dataset"] = "create_dataset"
     body: dict[str, Any]
-    spec: DatasetSpec = Field(description="The declared spec, to record in state once applied.")
+    spec: AppliedDataset = Field(description="The declared spec, to record in state once applied.")
     spec_digest: str
 
 
@@ -91,7 +91,7 @@ class UpdateDataset(_Action):
     dataset_id: str
     patch: dict[str, Any]
     changes: list[FieldChange]
-    spec: DatasetSpec
+    spec: AppliedDataset
     spec_digest: str
 
 
@@ -105,7 +105,7 @@ class ReplaceDataset(_Action):
     old_dataset_id: str
     body: dict[str, Any]
     changes: list[FieldChange]
-    spec: DatasetSpec
+    spec: AppliedDataset
     spec_digest: str
 
 
@@ -142,7 +142,7 @@ class RunExport(_Action):
     dataset_key: str | None = Field(default=None, description="Key of a dataset created in this plan.")
     request_body: dict[str, Any]
     body_digest: str
-    spec: ExportSpec = Field(description="The declared export and the request planned, to record in state.")
+    spec: AppliedExport = Field(description="The declared export and the planned request, for state.")
     spec_digest: str
     changes: list[FieldChange] = Field(
         default_factory=list, description="Difference from the last run's request body."

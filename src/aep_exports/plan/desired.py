@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aep_exports.plan.actions import digest_of
 from aep_exports.plan.windows import format_instant
-from aep_exports.state.model import DatasetSpec
+from aep_exports.state.model import AppliedDataset
 
 if TYPE_CHECKING:
     from aep_exports.config.declarations import Declarations
@@ -28,7 +28,7 @@ class DesiredDataset:
 
     key: str
     body: dict[str, Any]
-    spec: DatasetSpec
+    spec: AppliedDataset
     spec_digest: str
     protect: bool = False
     location: str | None = None
@@ -95,7 +95,7 @@ def desired_dataset(
     key: str, body: dict[str, Any], *, protect: bool = False, location: str | None = None
 ) -> DesiredDataset:
     """A DesiredDataset whose recorded spec and digest follow from its body."""
-    spec = DatasetSpec(body=body, protect=protect)
+    spec = AppliedDataset(body=body, protect=protect)
     return DesiredDataset(
         key=key,
         body=body,

@@ -20,7 +20,7 @@ from aep_exports.plan.model import DriftFinding, PlanMessage, PlanOptions
 from aep_exports.plan.schedule import is_due, is_manual, next_slot
 from aep_exports.plan.sink import PlanSink
 from aep_exports.plan.windows import format_instant, next_window, watermark_of
-from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, ExportSpec, RunRecord, RunStatus
+from aep_exports.state.model import UNFINISHED_STATUSES, AppliedExport, ExportRecord, RunRecord, RunStatus
 
 _SLOT = attrgetter("slot")
 # Changing these in an incremental export changes what earlier windows would have contained.
@@ -250,7 +250,7 @@ def plan_declared_export(
             dataset_key=dataset_key,
             request_body=body,
             body_digest=digest_of(body),
-            spec=ExportSpec(declaration=want.spec, request=body),
+            spec=AppliedExport(declaration=want.spec, request=body),
             spec_digest=want.spec_digest,
             changes=changes,
             after=after,

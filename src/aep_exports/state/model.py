@@ -18,7 +18,7 @@ and its records (:mod:`aep_exports.state.records`); ``tests/unit/test_layers.py`
 
 Stable names used by other packages: ``STATE_VERSION``, ``RunStatus``, ``UNFINISHED_STATUSES``,
 ``TERMINAL_STATUSES``, ``JobReport``, ``DEFAULT_RUN_HISTORY``, ``RunRecord``, ``ExportRecord``,
-``DatasetRecord``, ``ExportSpec``, ``DatasetSpec``, ``Intent``, ``IntentKind``, ``StateDocument``,
+``DatasetRecord``, ``AppliedExport``, ``AppliedDataset``, ``Intent``, ``IntentKind``, ``StateDocument``,
 ``utc``, ``request_digest``.
 """
 
@@ -39,7 +39,7 @@ from aep_exports.state.records import (
     IntentKind,
     RunRecord,
 )
-from aep_exports.state.specs import DatasetSpec, ExportSpec
+from aep_exports.state.specs import AppliedDataset, AppliedExport
 from aep_exports.state.status import (
     ACTIVE_JOB_STATUSES,
     TERMINAL_STATUSES,
@@ -110,13 +110,13 @@ class StateDocument(Record):
     # -- datasets --------------------------------------------------------------------------
 
     def record_dataset(
-        self, key: str, dataset_id: str, spec: DatasetSpec, *, created_at: datetime
+        self, key: str, dataset_id: str, spec: AppliedDataset, *, created_at: datetime
     ) -> DatasetRecord:
         """Dataset ``key`` is ``dataset_id`` on the platform, as declared by ``spec``."""
         record = self.datasets[key] = DatasetRecord(id=dataset_id, spec=spec, created_at=created_at)
         return record
 
-    def record_dataset_spec(self, key: str, spec: DatasetSpec) -> None:
+    def record_dataset_spec(self, key: str, spec: AppliedDataset) -> None:
         """Dataset ``key`` was changed in place to ``spec``."""
         record = self.datasets.get(key)
         if record is not None:
@@ -177,10 +177,10 @@ __all__ = [
     "STATE_VERSION",
     "TERMINAL_STATUSES",
     "UNFINISHED_STATUSES",
+    "AppliedDataset",
+    "AppliedExport",
     "DatasetRecord",
-    "DatasetSpec",
     "ExportRecord",
-    "ExportSpec",
     "Intent",
     "IntentKind",
     "JobReport",

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from aep_exports.state.base import Record, UtcDatetime, request_digest, utc
-from aep_exports.state.specs import DatasetSpec, ExportSpec
+from aep_exports.state.specs import AppliedDataset, AppliedExport
 from aep_exports.state.status import UNFINISHED_STATUSES, JobReport, RunStatus
 
 DEFAULT_RUN_HISTORY = 50
@@ -83,7 +83,7 @@ class Intent(Record):
 class ExportRecord(Record):
     """What state knows about one declared export: its spec, watermark and run history."""
 
-    spec: ExportSpec = Field(default_factory=ExportSpec)
+    spec: AppliedExport = Field(default_factory=AppliedExport)
     watermark: UtcDatetime | None = None
     runs: list[RunRecord] = Field(default_factory=list)
     orphaned: bool = False
@@ -182,7 +182,7 @@ class ExportRecord(Record):
         now: datetime,
         *,
         adopted: bool,
-        spec: ExportSpec | None,
+        spec: AppliedExport | None,
         duplicates: Sequence[JobReport] = (),
     ) -> RunRecord:
         """The intent's run is ``job`` (created, or found after a lost answer); ``duplicates`` were
@@ -280,7 +280,7 @@ class ExportRecord(Record):
         slot: datetime,
         window_from: datetime | None,
         window_to: datetime,
-        spec: ExportSpec,
+        spec: AppliedExport,
         now: datetime,
     ) -> RunRecord:
         """Record an existing platform job as a run (``import``), keeping the history in creation order.
@@ -316,7 +316,7 @@ class DatasetRecord(Record):
     """A managed dataset: its platform id and the declared spec last applied."""
 
     id: str
-    spec: DatasetSpec = Field(default_factory=DatasetSpec)
+    spec: AppliedDataset = Field(default_factory=AppliedDataset)
     created_at: UtcDatetime | None = None
     orphaned: bool = False
 

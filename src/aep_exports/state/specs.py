@@ -17,7 +17,7 @@ _EXPORT_KEYS = frozenset({"declaration", "request"})
 _DATASET_KEYS = frozenset({"body", "protect"})
 
 
-class ExportSpec(Record):
+class AppliedExport(Record):
     """An export's declaration as last applied and the request body its last run sent."""
 
     declaration: dict[str, Any] | None = Field(
@@ -38,7 +38,7 @@ class ExportSpec(Record):
         return self.declaration if self.declaration is not None else {}
 
 
-class DatasetSpec(Record):
+class AppliedDataset(Record):
     """A dataset's ``POST /dataSets`` body as last applied, and whether it is protected."""
 
     body: dict[str, Any] = Field(default_factory=dict)

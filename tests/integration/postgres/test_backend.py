@@ -10,7 +10,7 @@ import pytest
 
 from aep_exports.errors import StateError
 from aep_exports.state import postgres
-from aep_exports.state.model import DatasetRecord, ExportSpec, Intent, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, Intent, RunRecord, StateDocument
 from aep_exports.state.postgres import PostgresStateBackend
 
 ORG, SANDBOX = "ORG@AdobeOrg", "prod"
@@ -22,7 +22,7 @@ def sample_document() -> StateDocument:
     doc.datasets["profiles"] = DatasetRecord(id="5b020a27e7040801dedba61b", spec={"name": "Profiles"},
                                              created_at=T0)
     export = doc.ensure_export("vip-daily")
-    export.spec = ExportSpec(declaration={"fields": "identities.id", "schedule": "@daily"})
+    export.spec = AppliedExport(declaration={"fields": "identities.id", "schedule": "@daily"})
     export.watermark = T0
     export.add_run(RunRecord(job_id=24115, slot=T0, window_from=None, window_to=T0, status="SUCCEEDED",
                              created=T0, finished=T0, batches=["da5cfb4de32c4b93a09f7e37fa53ad52"],

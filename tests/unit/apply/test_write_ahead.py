@@ -48,7 +48,7 @@ from aep_exports.plan.actions import (
 )
 from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
 from aep_exports.state.file_backend import FileStateBackend
-from aep_exports.state.model import DatasetSpec, ExportSpec, Intent, RunRecord, RunStatus, StateDocument
+from aep_exports.state.model import AppliedDataset, AppliedExport, Intent, RunRecord, RunStatus, StateDocument
 
 SANDBOX = "dev"
 BODY = {
@@ -59,7 +59,7 @@ BODY = {
     },
     "fileDescription": {"persisted": True, "containerFormat": "parquet", "format": "parquet"},
 }
-SPEC = DatasetSpec(body=BODY)
+SPEC = AppliedDataset(body=BODY)
 
 
 class Crash(BaseException):
@@ -203,7 +203,7 @@ def update(dataset_id: str) -> UpdateDataset:
         dataset_id=dataset_id,
         patch=patch,
         changes=[],
-        spec=DatasetSpec(body={**BODY, **patch}),
+        spec=AppliedDataset(body={**BODY, **patch}),
         spec_digest="d2",
     )
 
@@ -260,7 +260,7 @@ def replace(old: str, body: dict[str, Any] | None = None) -> ReplaceDataset:
         old_dataset_id=old,
         body=new_body,
         changes=[],
-        spec=DatasetSpec(body=new_body),
+        spec=AppliedDataset(body=new_body),
         spec_digest="d3",
     )
 
@@ -378,7 +378,7 @@ def run_action(dataset_id: str, slot: datetime) -> RunExport:
         dataset_id=dataset_id,
         request_body=body,
         body_digest="b",
-        spec=ExportSpec(declaration={"fields": ["identities.id"]}, request=body),
+        spec=AppliedExport(declaration={"fields": ["identities.id"]}, request=body),
         spec_digest="s",
     )
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from aep_exports.plan.live import LiveJob
 from aep_exports.reconcile.refresh import record_outcomes
-from aep_exports.state.model import ExportRecord, ExportSpec
+from aep_exports.state.model import AppliedExport, ExportRecord
 from support.plans import at, export, live, run, state
 
 
 def doc_with(*runs):
     want = export()
-    spec = ExportSpec(declaration=want.spec, request={})
+    spec = AppliedExport(declaration=want.spec, request={})
     record = ExportRecord(spec=spec, runs=list(runs), watermark=at(hours=-21))
     return state(exports={"daily": record})
 
