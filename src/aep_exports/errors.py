@@ -1,14 +1,17 @@
 """The one exception tree of aep-exports.
 
-Every error a user can cause or meet carries its exit code and an optional hint; the CLI
-turns them into ``Error:``/``Hint:`` lines in exactly one place (``cli/main.py``).
+Every error a user can cause or meet carries its exit code and an optional hint. The root is a
+``click.ClickException``, so click itself prints ``Error: …`` / ``Hint: …`` on stderr and exits with
+the error's code: the installed script and ``CliRunner().invoke(cli, …)`` behave alike.
 Messages never contain secrets.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import IO, Any
+
+import click
 
 
 class ExitCode(IntEnum):
@@ -17,26 +20,53 @@ class ExitCode(IntEnum):
     CHANGES = 2
     DRIFT = 3
     USAGE = 64
+    INTERRUPTED = 130
 
 
-class AepExportsError(Exception):
+class AepExportsError(click.ClickException):
     """Root of every error aep-exports raises on purpose."""
 
-    exit_code: int = ExitCode.ERROR
+    exit_code = ExitCode.ERROR
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.hint = hint
 
-    def __str__(self) -> str:
-        return self.message
+    def show(self, file: IO[Any] | None = None) -> None:
+        """``Error: message`` and, when there is one, ``Hint: hint`` on stderr."""
+        click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
+        if self.hint:
+            click.echo(f"Hint: {self.hint}", file=file, err=file is None)
 
 
 class UsageError(AepExportsError):
     """The command line itself is wrong."""
 
     exit_code = ExitCode.USAGE
+
+
+class Interrupted(AepExportsError):
+    """Ctrl-C: exit 130, as a shell reports a command killed by SIGINT."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """``Interrupted.``, as the user pressed Ctrl-C: nothing went wrong to explain."""
+        click.echo("Interrupted.", file=file, err=file is None)
+
+
+class MissingExtraError(AepExportsError):
+    """A command needs optional packages that are not installed."""
+
+    def __init__(self, extra: str, purpose: str, missing: list[str]) -> None:
+        super().__init__(
+            f"{purpose} needs the '{extra}' extra ({', '.join(missing)} not installed)",
+            hint=f"pip install 'aep-exports[{extra}]'",
+        )
+        self.extra = extra
 
 
 class ConfigError(AepExportsError):

@@ -11,7 +11,7 @@ import aep_exports
 
 ROOT = Path(aep_exports.__file__).parent
 RECONCILER = {"config", "state", "client", "plan", "reconcile", "apply", "ops", "render", "scaffold", "cli",
-              "errors"}
+              "errors", "extras", "redact"}
 
 # package -> what it must never import (our subpackages, or third-party modules)
 FORBIDDEN: dict[str, set[str]] = {

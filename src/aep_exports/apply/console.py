@@ -121,9 +121,8 @@ class RichConsole:
 
 
 def console_for(stream: IO[str] | None = None) -> Console:
-    """Rich on a terminal, plain lines otherwise (CI, pipes)."""
+    """Rich on a terminal (not ``TERM=dumb``), plain lines otherwise (CI, pipes)."""
+    from aep_exports.render.style import is_interactive
+
     target = stream or sys.stdout
-    isatty = getattr(target, "isatty", None)
-    if callable(isatty) and isatty():
-        return RichConsole(target)
-    return PlainConsole(target)
+    return RichConsole(target) if is_interactive(target) else PlainConsole(target)

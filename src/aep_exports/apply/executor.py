@@ -20,6 +20,7 @@ from aep_exports.apply.ledger import Ledger
 from aep_exports.apply.runs import RunStarted, start_run
 from aep_exports.errors import AepExportsError
 from aep_exports.plan.actions import (
+    ACTION_TYPES,
     CancelJob,
     CreateDataset,
     DeleteDataset,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from aep_exports.plan.model import Action, Plan
 
 Outcome = Literal["done", "failed", "skipped"]
+# What a result line says before the key, per kind (from each action class: ``label``).
+_LABELS = {kind.model_fields["kind"].default: kind.label for kind in ACTION_TYPES}
 
 
 @dataclass(frozen=True)
@@ -46,17 +49,16 @@ class ActionResult:
     outcome: Outcome
     message: str
     job_id: int | None = None
-    label: str = ""
 
     @classmethod
     def of(cls, action: Action, outcome: Outcome, message: str, job_id: int | None = None) -> ActionResult:
         """The result of ``action``."""
-        return cls(action.action_id, action.kind, action.key, outcome, message, job_id, action.label)
+        return cls(action.action_id, action.kind, action.key, outcome, message, job_id)
 
     def line(self) -> str:
         """One summary line."""
         mark = {"done": "✓", "failed": "✗", "skipped": "-"}[self.outcome]
-        return f"{mark} {self.label or self.kind} {self.key}: {self.message}"
+        return f"{mark} {_LABELS.get(self.kind, self.kind)} {self.key}: {self.message}"
 
 
 @dataclass

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import (
+    ALL_KEYS,
+    EXPORT_KEYS,
+    POSITIVE_DURATION,
+    lock_seconds,
+    lock_timeout_option,
+    now_option,
+)
 from aep_exports.errors import ApplyError, PlanError, UsageError
 
 if TYPE_CHECKING:
     from aep_exports.apply import ApplyOutcome
     from aep_exports.plan.model import Plan
-
-
-def parse_duration(text: str) -> float:
-    """Seconds from ``30``, ``30s``, ``2m``, ``1h``."""
-    value = text.strip().lower()
-    factor = 1.0
-    for suffix, seconds in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if value.endswith(suffix):
-            value, factor = value[: -len(suffix)], seconds
-            break
-    try:
-        number = float(value) * factor
-    except ValueError:
-        raise UsageError(f"--lock-timeout: {text!r} is not a duration (e.g. 30, 30s, 2m)") from None
-    if number < 0:
-        raise UsageError("--lock-timeout must not be negative")
-    return number
 
 
 def _confirm(auto_approve: bool, from_file: bool) -> None:
@@ -48,7 +40,9 @@ def _confirm(auto_approve: bool, from_file: bool) -> None:
 
 
 def _json_report(plan: Plan, outcome: ApplyOutcome | None) -> str:
-    data: dict[str, Any] = {"plan": json.loads(plan.to_json()), "ok": outcome.ok if outcome else True}
+    from aep_exports.render.machine import versioned
+
+    data = versioned({"plan": json.loads(plan.to_json()), "ok": outcome.ok if outcome else True})
     if outcome is not None:
         data["results"] = [vars(r) for r in outcome.report.results]
         data["runs"] = [
@@ -63,45 +57,44 @@ def _json_report(plan: Plan, outcome: ApplyOutcome | None) -> str:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
 @click.option("--wait", "wait", is_flag=True, help="Follow the runs to the end and record their outcomes.")
 @click.option(
-    "--wait-timeout", type=float, default=None, metavar="SECONDS", help="Stop following after this long."
+    "--wait-timeout", type=POSITIVE_DURATION, default=None, help="Stop following after this long (e.g. 30m)."
 )
 @click.option("--parallelism", type=click.IntRange(1, 64), default=None, help="Actions carried out at once.")
+@lock_timeout_option
 @click.option(
-    "--lock-timeout",
-    "lock_timeout",
-    metavar="DURATION",
-    default=None,
-    help="How long to wait for the state lock (e.g. 30s; default: the lock_timeout setting).",
+    "--target", "targets", multiple=True, metavar="KEY", shell_complete=ALL_KEYS,
+    help="Apply only this resource (repeatable).",
 )
-@click.option(
-    "--target", "targets", multiple=True, metavar="KEY", help="Apply only this resource (repeatable)."
-)
-@click.option("--run", "runs", multiple=True, metavar="KEY", help="Run this export now (repeatable).")
+@click.option("--run", "runs", multiple=True, metavar="KEY", shell_complete=EXPORT_KEYS,
+              help="Run this export now (repeatable).")
 @click.option(
     "--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed."
 )
 @click.option(
     "--prune", is_flag=True, help="Delete datasets that are no longer declared (never protected ones)."
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
-    "--now", "now_text", metavar="RFC3339", help="Apply as if it were this instant (also AEP_EXPORTS_NOW)."
+    "--forget", "forget", multiple=True, metavar="KEY",
+    help="Drop an undeclared dataset or export from state, leaving the platform alone (repeatable).",
 )
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@now_option("Apply")
 @click.pass_obj
 def apply(
     cli: CliContext,
     plan_file: Path | None,
     auto_approve: bool,
     wait: bool,
-    wait_timeout: float | None,
+    wait_timeout: timedelta | None,
     parallelism: int | None,
-    lock_timeout: str | None,
+    lock_timeout: timedelta | None,
     targets: tuple[str, ...],
     runs: tuple[str, ...],
     allow_replace: bool,
     prune: bool,
+    forget: tuple[str, ...],
     fmt: str,
-    now_text: str | None,
+    now_text: datetime | None,
 ) -> None:
     """Carry out a plan: create datasets, start due runs, cancel stuck ones, record outcomes.
 
@@ -118,15 +111,16 @@ def apply(
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
 
-    if plan_file is not None and (targets or runs or allow_replace or prune):
+    if plan_file is not None and (targets or runs or allow_replace or prune or forget):
         raise UsageError(
-            "--target, --run, --allow-replace and --prune shape a new plan; a saved plan already has them",
+            "--target, --run, --forget, --allow-replace and --prune shape a new plan; "
+            "a saved plan already has them",
             hint="Pass them to `aep-exports plan -o FILE` instead.",
         )
     settings = cli.settings()
     _, desired = load_declared(settings)
     backend = open_state(settings)
-    timeout = parse_duration(lock_timeout) if lock_timeout is not None else settings.lock_timeout
+    timeout = lock_seconds(lock_timeout, settings.lock_timeout)
     saved = load_saved_plan(plan_file) if plan_file is not None else None
     console = console_for(sys.stderr if fmt == "json" else sys.stdout)
     echo_err = fmt == "json"
@@ -139,7 +133,9 @@ def apply(
             plan = saved
             recover_intents(ledger, client, clock, console=console)
         else:
-            options = PlanOptions(targets=targets, runs=runs, allow_replace=allow_replace, prune=prune)
+            options = PlanOptions(
+                targets=targets, runs=runs, forget=forget, allow_replace=allow_replace, prune=prune
+            )
             planned = plan_now(
                 settings,
                 client,
@@ -173,7 +169,9 @@ def apply(
             clock,
             console,
             ApplyOptions(
-                parallelism=parallelism or settings.parallelism, wait=wait, wait_timeout=wait_timeout
+                parallelism=parallelism or settings.parallelism,
+                wait=wait,
+                wait_timeout=wait_timeout.total_seconds() if wait_timeout is not None else None,
             ),
         )
     if fmt == "json":

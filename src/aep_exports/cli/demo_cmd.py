@@ -15,6 +15,7 @@ import click
 
 from aep_exports.cli.context import CliContext
 from aep_exports.errors import AepExportsError, UsageError
+from aep_exports.extras import require_extra
 
 if TYPE_CHECKING:
     from aep_exports.config.settings import Settings
@@ -116,6 +117,7 @@ def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_k
     from aep_exports.cli.wiring import open_state
     from aep_exports.ops.peek import peek_parquet
 
+    require_extra("local", "the demo (it runs on the local platform)")
     parent: CliContext = ctx.obj
     if project_dir is not None:
         ctx.obj = CliContext(

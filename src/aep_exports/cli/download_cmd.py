@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import EXPORT_KEYS
+from aep_exports.errors import AepExportsError
 
 if TYPE_CHECKING:
     from aep_exports.ops.download import DownloadSummary
@@ -17,12 +19,20 @@ DEFAULT_DIR = Path("downloads")
 
 def run_download(cli: CliContext, key: str, job_id: int | None, out_dir: Path | None) -> DownloadSummary:
     """Pick the run, list its files and fetch them with a progress display on stderr."""
-    from aep_exports.cli.wiring import open_client, open_state
+    from aep_exports.cli.wiring import load_declared, open_client, open_state
+    from aep_exports.config.problems import did_you_mean
     from aep_exports.ops.download import choose_job, download_run, list_run_files
     from aep_exports.ops.progress import progress_for
 
     settings = cli.settings()
+    _, desired = load_declared(settings)
     state = open_state(settings).read()
+    if key not in desired.exports and key not in state.exports:
+        known = sorted(set(desired.exports) | set(state.exports))
+        raise AepExportsError(
+            f"unknown key {key!r}: no export of that name is declared or in state{did_you_mean(key, known)}",
+            hint="exports: " + (", ".join(known) if known else "none"),
+        )
     chosen = choose_job(state, key, job_id)
     target = out_dir if out_dir is not None else Path(settings.project_dir) / DEFAULT_DIR / key / str(chosen)
     with open_client(settings) as client:
@@ -31,7 +41,7 @@ def run_download(cli: CliContext, key: str, job_id: int | None, out_dir: Path | 
 
 
 @click.command("download")
-@click.argument("key")
+@click.argument("key", shell_complete=EXPORT_KEYS)
 @click.option(
     "--run", "job_id", type=int, metavar="JOB_ID", help="This run's job (default: the latest successful run)."
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import DATASET_KEYS, EXPORT_KEYS, lock_seconds, lock_timeout_option
 from aep_exports.errors import AepExportsError
 
 if TYPE_CHECKING:
@@ -16,13 +18,6 @@ _force = click.option(
     "--force",
     is_flag=True,
     help="Adopt it even if it differs from the declaration (the next plan shows the difference).",
-)
-_lock_timeout = click.option(
-    "--lock-timeout",
-    type=float,
-    default=None,
-    metavar="SECONDS",
-    help="Wait this long for the state lock (default: the lock_timeout setting).",
 )
 
 
@@ -36,7 +31,7 @@ def import_() -> None:
 
 
 def _run(
-    cli: CliContext, resource: str, key: str, ident: str, force: bool, lock_timeout: float | None
+    cli: CliContext, resource: str, key: str, ident: str, force: bool, lock_timeout: timedelta | None
 ) -> None:
     from datetime import UTC, datetime
 
@@ -46,7 +41,7 @@ def _run(
     settings = cli.settings()
     _, desired = load_declared(settings)
     backend = open_state(settings)
-    timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
+    timeout = lock_seconds(lock_timeout, settings.lock_timeout)
     now = datetime.now(UTC)
     with open_client(settings) as client:
         if resource == "dataset":
@@ -91,22 +86,24 @@ def _report(result: ImportResult) -> None:
 
 
 @import_.command("dataset")
-@click.argument("key")
+@click.argument("key", shell_complete=DATASET_KEYS)
 @click.argument("dataset_id", metavar="ID")
 @_force
-@_lock_timeout
+@lock_timeout_option
 @click.pass_obj
-def dataset(cli: CliContext, key: str, dataset_id: str, force: bool, lock_timeout: float | None) -> None:
+def dataset(
+    cli: CliContext, key: str, dataset_id: str, force: bool, lock_timeout: timedelta | None
+) -> None:
     """Adopt dataset ID as the dataset declared under KEY."""
     _run(cli, "dataset", key, dataset_id, force, lock_timeout)
 
 
 @import_.command("export")
-@click.argument("key")
+@click.argument("key", shell_complete=EXPORT_KEYS)
 @click.argument("job_id", metavar="JOB_ID")
 @_force
-@_lock_timeout
+@lock_timeout_option
 @click.pass_obj
-def export(cli: CliContext, key: str, job_id: str, force: bool, lock_timeout: float | None) -> None:
+def export(cli: CliContext, key: str, job_id: str, force: bool, lock_timeout: timedelta | None) -> None:
     """Adopt export job JOB_ID as a run of the export declared under KEY (its dataset must be in state)."""
     _run(cli, "export", key, job_id, force, lock_timeout)

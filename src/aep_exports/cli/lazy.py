@@ -7,6 +7,26 @@ from typing import Any
 
 import click
 
+ENV_PREFIX = "AEP_EXPORTS"
+"""Every option can be given in the environment as ``AEP_EXPORTS_<COMMAND>_<OPTION>``."""
+
+
+def name_envvars(command: click.Command, prefix: str) -> None:
+    """Give each option of ``command`` (and of its subcommands) the variable ``PREFIX_OPTION``.
+
+    click's ``auto_envvar_prefix`` names variables after the Python parameter (``fmt``,
+    ``now_text``); naming them after the long flag (``--format`` → ``…_FORMAT``) is what a
+    user can guess from ``--help``. Options with an explicit ``envvar`` keep it.
+    """
+    for param in command.params:
+        if isinstance(param, click.Option) and param.envvar is None and param.allow_from_autoenv:
+            flags = [opt for opt in param.opts if opt.startswith("--")]
+            if flags:
+                param.envvar = f"{prefix}_{max(flags, key=len)[2:].replace('-', '_').upper()}"
+    if isinstance(command, click.Group) and not isinstance(command, LazyGroup):
+        for name, sub in command.commands.items():
+            name_envvars(sub, f"{prefix}_{name.replace('-', '_').upper()}")
+
 
 class LazyGroup(click.Group):
     """Subcommands given as ``{"name": "package.module:attribute"}``, imported on first use."""
@@ -24,6 +44,8 @@ class LazyGroup(click.Group):
             command = getattr(importlib.import_module(module_name), attr)
             if not isinstance(command, click.Command):
                 raise TypeError(f"{module_name}:{attr} is not a click command")
+            prefix = ctx.auto_envvar_prefix or ENV_PREFIX
+            name_envvars(command, f"{prefix}_{cmd_name.replace('-', '_').upper()}")
             return command
         return super().get_command(ctx, cmd_name)
 

@@ -1,18 +1,24 @@
-"""The ``aep-exports`` root command and the one place errors become messages and exit codes."""
+"""The ``aep-exports`` root command: global flags, debug logging, and the exit-code contract.
+
+Our errors are ``click.ClickException`` subclasses, so click prints and exits for them; the root
+group only adds what click does not: usage errors exit 64 (click's 2 is our "changes pending"),
+Ctrl-C exits 130, and ``--debug`` shows the traceback of an error.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from aep_exports import __version__
 from aep_exports.cli.context import CliContext
-from aep_exports.cli.lazy import LazyGroup
-from aep_exports.errors import AepExportsError, ExitCode
+from aep_exports.cli.lazy import ENV_PREFIX, LazyGroup
+from aep_exports.errors import AepExportsError, ExitCode, Interrupted
 
 COMMANDS = {
     "validate": "aep_exports.cli.validate_cmd:validate",
@@ -31,18 +37,84 @@ COMMANDS = {
 }
 
 
+class RootGroup(LazyGroup):
+    """Maps click's usage errors to exit 64 and Ctrl-C to exit 130; shows tracebacks with --debug."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            _as_usage(exc)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            _as_usage(exc)
+            raise
+        except AepExportsError:
+            if isinstance(ctx.obj, CliContext) and ctx.obj.debug:
+                traceback.print_exc()
+            raise
+        except click.Abort as exc:
+            # click turns Ctrl-C at a prompt into Abort; a declined confirmation stays exit 1.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                raise Interrupted() from None
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+
+def _as_usage(exc: click.UsageError) -> None:
+    exc.exit_code = ExitCode.USAGE  # type: ignore[misc]  # click's 2 means "changes pending" here
+
+
+_debug_handler: logging.Handler | None = None
+
+
+def install_debug_logging() -> None:
+    """Log every logger at DEBUG to stderr through one handler that redacts secrets and URL user info.
+
+    The filter sits on the handler, not on a logger: a logger's filter does not apply to records of
+    its children (``httpcore.http11``, ``aep_exports.client.requester``), a handler's applies to all.
+    """
+    global _debug_handler
+    from aep_exports.client.observe import RedactingFilter
+
+    root = logging.getLogger()
+    if _debug_handler is not None:
+        root.removeHandler(_debug_handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    _debug_handler = handler
+
+
 @click.group(
-    cls=LazyGroup,
+    "aep-exports",
+    cls=RootGroup,
     lazy_subcommands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 100,
+        "auto_envvar_prefix": ENV_PREFIX,
+    },
 )
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               default=".", show_default=True, envvar="AEP_EXPORTS_PROJECT",
               help="Project directory holding aep-exports.yaml and exports/.")
-@click.option("--sandbox", help="Sandbox to work on (overrides AEP_SANDBOX_NAME and the settings file).")
-@click.option("--platform", "platform_", metavar="local|URL",
-              help="Platform to talk to: 'local' (the embedded emulator) or a base URL.")
-@click.option("--debug", is_flag=True, help="Log one line per request and show tracebacks.")
+@click.option("--sandbox", allow_from_autoenv=False,
+              help="Sandbox to work on (overrides AEP_SANDBOX_NAME and the settings file).")
+@click.option("--platform", "platform_", metavar="local|URL", allow_from_autoenv=False,
+              help="Platform to talk to: 'local' (the embedded emulator) or a base URL "
+                   "(overrides AEP_PLATFORM).")
+@click.option("--debug", is_flag=True,
+              help="Log one line per request (secrets redacted) and show tracebacks.")
 @click.version_option(__version__, prog_name="aep-exports")
 @click.pass_context
 def cli(
@@ -56,45 +128,20 @@ def cli(
     embedded emulator of the platform.
 
     \b
-    Exit codes: 0 ok · 1 error · 2 changes pending · 3 drift · 64 usage error.
+    Exit codes: 0 ok · 1 error · 2 changes pending · 3 drift · 64 usage error · 130 interrupted.
+    Every option can also be set in the environment: AEP_EXPORTS_<COMMAND>_<OPTION>
+    (e.g. AEP_EXPORTS_APPLY_WAIT=1); AEP_EXPORTS_LOCK_TIMEOUT and AEP_EXPORTS_NOW apply to
+    every command that has the option.
     """
     if debug:
-        logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+        install_debug_logging()
     ctx.obj = CliContext(project_dir=project_dir, sandbox=sandbox, platform=platform_, debug=debug)
 
 
-def _report(error: AepExportsError) -> None:
-    click.echo(f"Error: {error.message}", err=True)
-    if error.hint:
-        click.echo(f"Hint: {error.hint}", err=True)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the CLI and map every outcome to an exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    try:
-        result = cli.main(args=argv, prog_name="aep-exports", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(ExitCode.ERROR)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitCode.USAGE if isinstance(exc, click.UsageError) else ExitCode.ERROR)
-    except AepExportsError as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        _report(exc)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    sys.exit(result if isinstance(result, int) else ExitCode.OK)
+    """Console entry point: click's standalone mode prints errors and exits with their codes."""
+    cli.main(args=argv, prog_name="aep-exports")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import ALL_KEYS, EXPORT_KEYS, lock_seconds, lock_timeout_option, now_option
 from aep_exports.errors import ExitCode, PlanError
 
 if TYPE_CHECKING:
@@ -19,13 +21,6 @@ if TYPE_CHECKING:
 FORMATS = click.Choice(["text", "json", "markdown"])
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
-_now_option = click.option(
-    "--now",
-    "now_text",
-    metavar="RFC3339",
-    envvar=None,
-    help="Plan as if it were this instant (also AEP_EXPORTS_NOW).",
-)
 
 
 @dataclass
@@ -34,7 +29,15 @@ class _Made:
     written: bool
 
 
-def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write: bool, command: str) -> _Made:
+def _make(
+    cli: CliContext,
+    options: PlanOptions,
+    now_text: datetime | None,
+    *,
+    write: bool,
+    command: str,
+    lock_timeout: timedelta | None = None,
+) -> _Made:
     from aep_exports.apply.console import console_for
     from aep_exports.apply.pipeline import plan_now
     from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
@@ -47,7 +50,16 @@ def _make(cli: CliContext, options: PlanOptions, now_text: str | None, *, write:
     with open_client(settings) as client:
         now = agree_on_now(settings, client, now_from(now_text))
         planned = plan_now(
-            settings, client, backend, desired, now, options, write=write, command=command, console=console
+            settings,
+            client,
+            backend,
+            desired,
+            now,
+            options,
+            write=write,
+            command=command,
+            console=console,
+            lock_timeout=lock_seconds(lock_timeout, settings.lock_timeout),
         )
     return _Made(planned.plan, planned.written)
 
@@ -69,15 +81,17 @@ def _raise_errors(plan: Plan) -> None:
 
 
 @click.command("refresh")
-@_now_option
+@now_option("Refresh")
+@lock_timeout_option
 @click.pass_obj
-def refresh(cli: CliContext, now_text: str | None) -> None:
+def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta | None) -> None:
     """Read the platform and record finished runs in state; change nothing else."""
     from aep_exports.plan.model import PlanOptions
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
 
-    made = _make(cli, PlanOptions(refresh_only=True), now_text, write=True, command="refresh")
+    options = PlanOptions(refresh_only=True)
+    made = _make(cli, options, now_text, write=True, command="refresh", lock_timeout=lock_timeout)
     text = render_plan_text(made.plan, colour=use_colour(), show_infos=False)
     lines = [line for line in text.rstrip("\n").splitlines() if not line.startswith("Refresh only")]
     while lines and not lines[-1].strip():
@@ -92,13 +106,19 @@ def refresh(cli: CliContext, now_text: str | None) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0 when none).")
 @click.option("--refresh-only", is_flag=True, help="Only refresh: record finished runs, plan no actions.")
 @click.option(
-    "--target", "targets", multiple=True, metavar="KEY", help="Plan only this resource (repeatable)."
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KEY",
+    shell_complete=ALL_KEYS,
+    help="Plan only this resource (repeatable).",
 )
 @click.option(
     "--run",
     "runs",
     multiple=True,
     metavar="KEY",
+    shell_complete=EXPORT_KEYS,
     help="Run this export now, even if not due or manual (repeatable).",
 )
 @click.option(
@@ -122,7 +142,7 @@ def refresh(cli: CliContext, now_text: str | None) -> None:
     help="Save the plan as JSON for `apply FILE`.",
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@_now_option
+@now_option("Plan")
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -135,7 +155,7 @@ def plan(
     forget: tuple[str, ...],
     out: Path | None,
     fmt: str,
-    now_text: str | None,
+    now_text: datetime | None,
 ) -> None:
     """Show what apply would do now (or save it with -o)."""
     from aep_exports.plan.model import PlanOptions
@@ -173,9 +193,9 @@ def plan(
 
 @click.command("drift")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@_now_option
+@now_option("Check")
 @click.pass_context
-def drift(ctx: click.Context, fmt: str, now_text: str | None) -> None:
+def drift(ctx: click.Context, fmt: str, now_text: datetime | None) -> None:
     """Compare the platform with the declarations and state; exit 3 on out-of-band changes.
 
     \b

@@ -125,6 +125,9 @@ def serve(
     **fault_flags: Any,
 ) -> None:
     """Run the local platform as an HTTP server (Ctrl-C stops it; its data stays under --data)."""
+    from aep_exports.extras import require_extra
+
+    require_extra("local", "the local platform")
     import uvicorn
 
     from aep_exports.platform.app import create_app

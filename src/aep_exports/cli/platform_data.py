@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aep_exports.extras import require_extra
 from aep_exports.platform.credentials import DEV_ORG_ID
 
 DEFAULT_DATA_DIR = Path(".aep-exports/local-platform")
@@ -40,6 +41,7 @@ def load(file: Path, data_dir: Path, org: str, sandbox: str) -> None:
     mergePolicy. The whole file is checked first: any bad line is reported with its line
     number and nothing is loaded.
     """
+    require_extra("local", "the local platform's profile store")
     from aep_exports.platform.store import ProfileStore, StoreError
 
     try:
@@ -79,6 +81,7 @@ def seed(profiles: int, seed_value: int, data_dir: Path, org: str, sandbox: str)
     the AAM and ups namespaces (including the segment and merge policy ids of Adobe's
     export example) and a few empty profiles.
     """
+    require_extra("local", "the local platform's profile store")
     from aep_exports.platform.store import ProfileStore, StoreError
 
     try:

@@ -1,4 +1,4 @@
-"""``aep-exports state``: inspect and edit the state document (``list``, ``show``, ``rm``).
+"""``aep-exports state``: inspect and edit the state (``list``, ``show``, ``rm``, ``push``, ``pull``).
 
 Nothing here talks to the platform: ``state rm`` only makes aep-exports forget a resource.
 A KEY is a dataset or export key, or an address ``dataset.KEY`` / ``export.KEY`` when a
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import ALL_KEYS, lock_seconds, lock_timeout_option
 from aep_exports.cli.state_sync_cmd import pull, push
 from aep_exports.cli.wiring import known_org
 from aep_exports.errors import StateError, UsageError
@@ -70,10 +71,11 @@ def _find(doc: StateDocument, address: str) -> tuple[Resource, str, DatasetRecor
 
 @click.group(commands=[push, pull])
 def state() -> None:
-    """Inspect or edit the state document (list, show, rm).
+    """Inspect or edit the state document (list, show, rm, push, pull).
 
     The state records what aep-exports created and ran: dataset ids, each export's
     watermark and run history, and write-ahead records of requests in flight.
+    `push` and `pull` copy it between the local file and a PostgreSQL database.
     """
 
 
@@ -131,7 +133,7 @@ def _list_json(doc: StateDocument, backend: StateBackend) -> dict[str, Any]:
 
 
 @state.command()
-@click.argument("key")
+@click.argument("key", shell_complete=ALL_KEYS)
 @_FORMAT
 @click.pass_context
 def show(ctx: click.Context, key: str, output_format: str) -> None:
@@ -142,7 +144,9 @@ def show(ctx: click.Context, key: str, output_format: str) -> None:
     data = record.model_dump(mode="json")
     intents = [i.model_dump(mode="json") for i in doc.intents.values() if i.key == key and i.resource == kind]
     if output_format == "json":
-        click.echo(json.dumps({"kind": kind, "key": key, **data, "intents": intents}, indent=2))
+        from aep_exports.render.machine import versioned
+
+        click.echo(json.dumps(versioned({"kind": kind, "key": key, **data, "intents": intents}), indent=2))
         return
     click.echo(f"{kind} {key}" + ("  (orphaned: no longer declared)" if data.get("orphaned") else ""))
     if kind == "dataset":
@@ -174,20 +178,18 @@ def _interactive() -> bool:
 
 
 @state.command()
-@click.argument("key")
+@click.argument("key", shell_complete=ALL_KEYS)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
-              help="Seconds to wait for the state lock (default: the lock_timeout setting).")
+@lock_timeout_option
 @click.pass_context
-def rm(ctx: click.Context, key: str, yes: bool, lock_timeout: float | None) -> None:
+def rm(ctx: click.Context, key: str, yes: bool, lock_timeout: timedelta | None) -> None:
     """Remove KEY from the state without touching the platform.
 
     The dataset or the export's jobs stay on the platform; aep-exports simply forgets
     them (`import` adopts them again). Its write-ahead records go too.
     """
     backend, settings = _backend(ctx)
-    timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
-    with backend.lock(timeout=timeout, command="state rm"):
+    with backend.lock(timeout=lock_seconds(lock_timeout, settings.lock_timeout), command="state rm"):
         doc = backend.read()
         kind, key, record = _find(doc, key)
         if not yes:

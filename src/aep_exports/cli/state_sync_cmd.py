@@ -7,12 +7,14 @@ one written after the copy's source, unless ``--force``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import lock_seconds, lock_timeout_option
 from aep_exports.errors import StateError, UsageError
 
 if TYPE_CHECKING:
@@ -27,8 +29,6 @@ _DIR = click.option("--dir", "directory", type=click.Path(file_okay=False, path_
                          "directory, else .aep-exports/state).")
 _FORCE = click.option("--force", is_flag=True,
                       help="Replace the destination even if it holds another state or newer changes.")
-_LOCK = click.option("--lock-timeout", type=float, default=None, metavar="SECONDS",
-                     help="How long to wait for the state locks (default: lock_timeout of the settings).")
 
 
 def _backends(cli: CliContext, url: str | None,
@@ -70,12 +70,12 @@ def _report(verb: str, result: Transfer, source: StateBackend, destination: Stat
 
 
 def _run(ctx: click.Context, push: bool, url: str | None, directory: Path | None, force: bool,
-         lock_timeout: float | None) -> None:
+         lock_timeout: timedelta | None) -> None:
     from aep_exports.state.sync import transfer_state
 
     local, remote, settings = _backends(ctx.obj, url, directory)
     source, destination = (local, remote) if push else (remote, local)
-    timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
+    timeout = lock_seconds(lock_timeout, settings.lock_timeout)
     result = transfer_state(source, destination, force=force, lock_timeout=timeout,
                             command="state push" if push else "state pull")
     _report("Pushed" if push else "Pulled", result, source, destination)
@@ -85,10 +85,10 @@ def _run(ctx: click.Context, push: bool, url: str | None, directory: Path | None
 @_URL
 @_DIR
 @_FORCE
-@_LOCK
+@lock_timeout_option
 @click.pass_context
 def push(ctx: click.Context, url: str | None, directory: Path | None, force: bool,
-         lock_timeout: float | None) -> None:
+         lock_timeout: timedelta | None) -> None:
     """Copy the local state file into the PostgreSQL database."""
     _run(ctx, True, url, directory, force, lock_timeout)
 
@@ -97,9 +97,9 @@ def push(ctx: click.Context, url: str | None, directory: Path | None, force: boo
 @_URL
 @_DIR
 @_FORCE
-@_LOCK
+@lock_timeout_option
 @click.pass_context
 def pull(ctx: click.Context, url: str | None, directory: Path | None, force: bool,
-         lock_timeout: float | None) -> None:
+         lock_timeout: timedelta | None) -> None:
     """Copy the state in the PostgreSQL database into the local state file."""
     _run(ctx, False, url, directory, force, lock_timeout)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import ALL_KEYS, now_option
 from aep_exports.errors import AepExportsError
 
 if TYPE_CHECKING:
@@ -14,10 +16,10 @@ if TYPE_CHECKING:
 
 
 def status_report(
-    cli: CliContext, keys: tuple[str, ...], now_text: str | None, *, live: bool
+    cli: CliContext, keys: tuple[str, ...], now_text: datetime | None, *, live: bool
 ) -> StatusReport:
     """Status from state (and, with ``live``, from the platform read now; state is never written)."""
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
     from aep_exports.ops.status import compute_status
@@ -46,11 +48,9 @@ def status_report(
 
 
 @click.command("status")
-@click.argument("keys", nargs=-1, metavar="[KEY]...")
+@click.argument("keys", nargs=-1, metavar="[KEY]...", shell_complete=ALL_KEYS)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--now", "now_text", metavar="RFC3339", help="Report as if it were this instant (also AEP_EXPORTS_NOW)."
-)
+@now_option("Report")
 @click.option(
     "--refresh",
     "live",
@@ -58,7 +58,7 @@ def status_report(
     help="Read the platform first (unfinished jobs' current status); state is not written.",
 )
 @click.pass_obj
-def status(cli: CliContext, keys: tuple[str, ...], fmt: str, now_text: str | None, live: bool) -> None:
+def status(cli: CliContext, keys: tuple[str, ...], fmt: str, now_text: datetime | None, live: bool) -> None:
     """Show each export's last run, next slot, watermark lag and health.
 
     \b

@@ -39,6 +39,7 @@ def validate(ctx: click.Context, output_format: str) -> None:
     file:line:column: field: message). Nothing is read from or sent to the platform.
     """
     from aep_exports.config.loader import load_declarations, summary
+    from aep_exports.render.machine import versioned
 
     context: CliContext = ctx.obj
     try:
@@ -47,11 +48,11 @@ def validate(ctx: click.Context, output_format: str) -> None:
     except ConfigError as error:
         if output_format != "json":
             raise
-        click.echo(json.dumps({"valid": False, "problems": _problems_of(error)}, indent=2))
+        click.echo(json.dumps(versioned({"valid": False, "problems": _problems_of(error)}), indent=2))
         ctx.exit(ExitCode.ERROR)
     counts = summary(declarations)
     if output_format == "json":
-        click.echo(json.dumps({"valid": True, "problems": [], **counts}, indent=2))
+        click.echo(json.dumps(versioned({"valid": True, "problems": [], **counts}), indent=2))
         return
     click.echo(
         f"OK: {_plural(counts['datasets'], 'dataset')}, {_plural(counts['exports'], 'export')} "

@@ -23,6 +23,8 @@ NOW_ENV = "AEP_EXPORTS_NOW"
 LOCAL_PLATFORM_DIR = Path(".aep-exports") / "local-platform"
 # The in-process transport ignores the host; a recognisable one reads well in --debug lines.
 LOCAL_BASE_URL = "http://local-platform.aep-exports"
+# Schedules and windows add days to "now"; far beyond any real use, that arithmetic overflows.
+LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def local_data_dir(settings: Settings) -> Path:
@@ -84,6 +86,9 @@ def open_client(settings: Settings, *, app: Any = None) -> PlatformClient:
 
     if settings.is_local:
         if app is None:
+            from aep_exports.extras import require_extra
+
+            require_extra("local", "the local platform (platform: local)")
             from aep_exports.platform.app import create_app
 
             data_dir = local_data_dir(settings)
@@ -122,21 +127,23 @@ def load_declared(settings: Settings) -> tuple[Declarations, Desired]:
 
 
 def parse_now(text: str, *, source: str = "--now") -> datetime:
-    """An RFC 3339 instant (``Z`` or an offset; a bare date-time is UTC) as aware UTC."""
-    value = text.strip()
+    """An RFC 3339 instant with a time zone (the YAML's own rule), as aware UTC; UsageError otherwise."""
+    from aep_exports.config.values import parse_rfc3339
+
     try:
-        moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+        moment = parse_rfc3339(text)
     except ValueError as exc:
-        raise UsageError(
-            f"{source}: {text!r} is not an RFC 3339 instant (e.g. 2024-05-01T03:00:00Z)"
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        raise UsageError(f"{source}: {exc}") from None
+    if moment >= LATEST_NOW:
+        raise UsageError(f"{source}: {text!r} is too far in the future (give an instant before "
+                         f"{LATEST_NOW.year})")
     return moment.astimezone(UTC)
 
 
-def now_from(option: str | None) -> datetime | None:
+def now_from(option: datetime | str | None) -> datetime | None:
     """The injected clock: ``--now``, else ``AEP_EXPORTS_NOW``, else None (use the platform's/real time)."""
+    if isinstance(option, datetime):
+        return option
     if option:
         return parse_now(option)
     env = os.environ.get(NOW_ENV, "").strip()

@@ -34,6 +34,14 @@ def _next_href(answer: dict[str, Any]) -> str | None:
     return None
 
 
+def query_param(href: Any, name: str) -> str | None:
+    """The first value of query parameter ``name`` in the link ``href`` (decoded), or None."""
+    if not isinstance(href, str):
+        return None
+    values = parse_qs(urlsplit(href).query).get(name)
+    return values[0] if values and values[0] else None
+
+
 def next_page_params(answer: Any) -> dict[str, str] | None:
     """``start``/``offset``/``page`` of the next page, from the answer's next link; None on the last page."""
     if not isinstance(answer, dict):

@@ -7,6 +7,8 @@ import threading
 import weakref
 from dataclasses import dataclass, fields
 
+from aep_exports.redact import redact_url_credentials
+
 logger = logging.getLogger("aep_exports.client")
 
 REDACTED = "***"
@@ -51,14 +53,14 @@ class Counters:
 
 
 class Redactor:
-    """Replaces every known credential (configured secrets and issued tokens) by ``***``."""
+    """Replaces every known credential (configured secrets and issued tokens) and URL user info by ``***``."""
 
     def __init__(self, secrets: list[str] | None = None) -> None:
         self._secrets: set[str] = set()
         for secret in secrets or []:
             self.add(secret)
         _LIVE_REDACTORS.add(self)
-        _install_log_filter()
+        _install_logger_filters()
 
     def add(self, secret: str) -> None:
         if secret and len(secret) >= _MIN_SECRET_LEN:
@@ -68,40 +70,64 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        return text
+        return redact_url_credentials(text)
 
 
-# Every live client's redactor also cleans what httpx/httpcore log (URLs at INFO, traces at DEBUG),
-# since `--debug` may turn on the root logger.
+# Every live client's redactor, so that a log handler can clean what httpx/httpcore log too.
 _LIVE_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
-_FILTERED_LOGGERS = ("aep_exports.client", "httpx", "httpcore")
+# For a program that embeds the client with its own logging set-up: a logger's filter sees only the
+# records of that very logger (not of its children), so every logger the HTTP stack logs on is named.
+CLIENT_LOGGERS = (
+    "aep_exports.client",
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
 _install_lock = threading.Lock()
 _installed = False
 
 
-class _RedactingFilter(logging.Filter):
+class RedactingFilter(logging.Filter):
+    """A handler filter: every record's message, exception and stack text loses the credentials of
+    every live client and any URL user info. Put it on a handler (``--debug`` does): a logger's
+    filter does not see the records of its child loggers."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         redactors = list(_LIVE_REDACTORS)
-        if not redactors:
-            return True
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
-        cleaned = message
+        cleaned = redact_url_credentials(message)
         for redactor in redactors:
             cleaned = redactor(cleaned)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text, redactors)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info, redactors)
         return True
 
+    @staticmethod
+    def _clean(text: str, redactors: list[Redactor]) -> str:
+        text = redact_url_credentials(text)
+        for redactor in redactors:
+            text = redactor(text)
+        return text
 
-def _install_log_filter() -> None:
+
+def _install_logger_filters() -> None:
     global _installed
     with _install_lock:
         if _installed:
             return
-        shared = _RedactingFilter()
-        for name in _FILTERED_LOGGERS:
+        shared = RedactingFilter()
+        for name in CLIENT_LOGGERS:
             logging.getLogger(name).addFilter(shared)
         _installed = True

@@ -6,10 +6,10 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 
 from aep_exports.errors import ApiError
 
+from .jsonshapes import query_param
 from .models import ExportJob
 from .ops_base import UPS, OpsBase, seg
 from .requester import Call
@@ -21,10 +21,7 @@ MAX_PAGES = 100_000
 
 def next_offset(link_next: Any) -> str | None:
     """The cursor of ``link.next`` (``.../export/jobs/?limit=2&offset=<cursor>``); None on the last page."""
-    if not isinstance(link_next, str) or "offset=" not in link_next:
-        return None
-    cursor = unquote(link_next.split("offset=", 1)[1].split("&", 1)[0])
-    return cursor or None
+    return query_param(link_next, "offset")
 
 
 def _aware(value: datetime) -> datetime:

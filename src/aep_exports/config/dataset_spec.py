@@ -7,7 +7,7 @@ from typing import Any, Final, Literal
 from pydantic import Field, StrictBool
 
 from aep_exports.config.strict import StrictModel
-from aep_exports.config.values import NonEmptyText, TagName, TagValue
+from aep_exports.config.values import FreeText, NonEmptyText, TagName, TagValue
 
 PROFILE_UNION_SCHEMA: Final = "https://ns.adobe.com/xdm/context/profile__union"
 XED_CONTENT_TYPE: Final = "application/vnd.adobe.xed+json;version=1"
@@ -32,7 +32,7 @@ class DatasetSpec(StrictModel):
     """A dataset to create and keep: an export target in the data lake."""
 
     name: NonEmptyText = Field(description="The dataset's name on the platform.")
-    description: str | None = Field(default=None, max_length=4096)
+    description: FreeText | None = None
     tags: dict[TagName, list[TagValue]] = Field(
         default_factory=dict, description="Catalog tags, {name: [values]}."
     )

@@ -30,6 +30,7 @@ from aep_exports.config.values import (
     SCHEDULE_KEYWORDS,
     Duration,
     FieldList,
+    FreeText,
     Identifier,
     NonEmptyText,
     Schedule,
@@ -198,7 +199,7 @@ DatasetRef = Annotated[
 class ExportSpec(StrictModel):
     """One recurring (or manual) profile export into a dataset."""
 
-    description: str | None = Field(default=None, max_length=4096)
+    description: FreeText | None = None
     dataset: DatasetRef = Field(description="Key of a declared dataset, or the id of an existing one.")
     schedule: Schedule
     incremental: StrictBool = Field(

@@ -28,6 +28,7 @@ from aep_exports.config.declarations import (
     SkippedFile,
     SourceLocation,
 )
+from aep_exports.config.durations import format_duration
 from aep_exports.config.export_spec import (
     PROFILE_SCHEMA_NAME,
     SEGMENT_STATUSES,
@@ -42,7 +43,7 @@ from aep_exports.config.export_spec import (
     QualificationTime,
     SegmentFilter,
 )
-from aep_exports.config.values import MANUAL, SCHEDULE_KEYWORDS, format_duration, format_timestamp
+from aep_exports.config.values import MANUAL, SCHEDULE_KEYWORDS, format_timestamp
 
 __all__ = [
     "MANUAL",

@@ -25,9 +25,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from aep_exports import __version__
 from aep_exports.config.problems import InvalidConfigError, NodePath, Problem, format_path, short_repr
 from aep_exports.config.validation import to_problem
+from aep_exports.config.values import Seconds, SecondsOrZero, check_single_line
 from aep_exports.config.yaml_loader import YamlDocument, load_yaml_file
+from aep_exports.redact import has_password, redact_url_credentials
 
 SETTINGS_FILE = "aep-exports.yaml"
 DEFAULT_STATE = ".aep-exports/state/"
@@ -62,24 +65,68 @@ _SECRET_ENV = {
 _SETTINGS_HINT = "Run `aep-exports schema settings` for the settings format; secrets go in the environment."
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s]*)?$")
 _SANDBOX = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# libpq's key=value form starts with a keyword and '=' (``host=db dbname=exports``).
+_DSN_START = re.compile(r"^\s*[A-Za-z_]+\s*=")
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_location(location: str) -> bool:
+    """True when a ``state`` value names a PostgreSQL database (a URL or a key=value string)."""
+    return location.strip().lower().startswith(DATABASE_SCHEMES) or bool(_DSN_START.match(location))
+
+
+def _url_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable http(s) base URL, with any user info masked; None when it is."""
+    if "@" in value.split("?", 1)[0] and "://" in value:
+        return (
+            f"{short_repr(redact_url_credentials(value))} holds user info (user:password@); "
+            "credentials go in the environment (AEP_CLIENT_ID/AEP_CLIENT_SECRET), never in a URL"
+        )
+    if _URL.match(value):
+        return None
+    return f"{short_repr(redact_url_credentials(value))} is not an http(s) URL"
 
 
 def _check_platform(value: str) -> str:
     if value == LOCAL:
         return value
-    if _URL.match(value):
+    problem = _url_problem(value)
+    if problem is None:
         return value.rstrip("/")
-    raise PydanticCustomError(
-        "platform",
-        "{value} is neither 'local' nor an http(s) base URL such as 'https://platform.adobe.io'",
-        {"value": short_repr(value)},
-    )
+    if problem.endswith("is not an http(s) URL"):
+        problem = problem.replace(
+            "is not an http(s) URL",
+            "is neither 'local' nor an http(s) base URL such as 'https://platform.adobe.io'",
+        )
+    raise PydanticCustomError("platform", "{problem}", {"problem": problem})
 
 
 def _check_url(value: str) -> str:
-    if _URL.match(value):
+    problem = _url_problem(value)
+    if problem is None:
         return value.rstrip("/")
-    raise PydanticCustomError("url", "{value} is not an http(s) URL", {"value": short_repr(value)})
+    raise PydanticCustomError("url", "{problem}", {"problem": problem})
+
+
+def _check_required_version(value: str) -> str:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        wanted = SpecifierSet(value)
+    except InvalidSpecifier:
+        raise PydanticCustomError(
+            "version",
+            "{value} is not a version constraint (e.g. '>=0.2,<0.3' or '~=0.2.1')",
+            {"value": short_repr(value)},
+        ) from None
+    if __version__ not in wanted:
+        raise PydanticCustomError(
+            "version",
+            "this project requires aep-exports {wanted}, but this is aep-exports {version}: "
+            "install a matching version (pip install 'aep-exports{wanted}')",
+            {"wanted": str(wanted), "version": __version__},
+        )
+    return value
 
 
 def _check_sandbox(value: str) -> str:
@@ -107,6 +154,12 @@ SandboxName = Annotated[
     str, AfterValidator(_check_sandbox), WithJsonSchema({"type": "string", "pattern": _SANDBOX.pattern})
 ]
 HttpUrl = Annotated[str, AfterValidator(_check_url), WithJsonSchema({"type": "string", "format": "uri"})]
+OneLine = Annotated[str, AfterValidator(check_single_line)]
+VersionConstraint = Annotated[
+    str,
+    AfterValidator(_check_required_version),
+    WithJsonSchema({"type": "string", "examples": [">=0.1.0,<0.2", "~=0.1.0"]}),
+]
 Scopes = Annotated[
     tuple[str, ...],
     BeforeValidator(_split_scopes),
@@ -119,25 +172,31 @@ class SettingsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    required_version: VersionConstraint | None = Field(
+        default=None,
+        description="Versions of aep-exports this project works with (PEP 440, e.g. '>=0.1.0,<0.2'); "
+        "every command refuses to run under another version.",
+    )
     platform: PlatformName = Field(default=LOCAL, description="'local' (embedded emulator) or a base URL.")
     sandbox: SandboxName = "prod"
-    org: str | None = Field(
+    org: OneLine | None = Field(
         default=None, min_length=1, description="IMS organisation id (…@AdobeOrg); local uses its dev org."
     )
-    state: str = Field(
+    state: OneLine = Field(
         default=DEFAULT_STATE,
         min_length=1,
-        description="Where state lives: a directory (relative to the project) or a URL.",
+        description="Where state lives: a directory (relative to the project), or a PostgreSQL URL or "
+        "key=value connection string without a password (AEP_STATE_URL or a password file holds it).",
     )
     parallelism: StrictInt = Field(default=8, ge=1, le=64, description="Concurrent platform requests.")
-    request_timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP request.")
-    deadline: float = Field(
-        default=600.0, gt=0, description="Seconds one operation may take, retries included."
+    request_timeout: Seconds = Field(default=30.0, description="Per HTTP request: '30s', or seconds.")
+    deadline: Seconds = Field(default=600.0, description="One operation, retries included: '10m' or seconds.")
+    lock_timeout: SecondsOrZero = Field(
+        default=0.0, description="How long to wait for the state lock: '2m', or seconds (0: fail at once)."
     )
-    lock_timeout: float = Field(
-        default=0.0, ge=0, description="Seconds to wait for the state lock (0: fail)."
+    client_id: OneLine | None = Field(
+        default=None, min_length=1, description="OAuth client id (not a secret)."
     )
-    client_id: str | None = Field(default=None, min_length=1, description="OAuth client id (not a secret).")
     scopes: Scopes = Field(default=(), description="OAuth scopes, list or comma string.")
     ims_url: HttpUrl = DEFAULT_IMS_URL
 
@@ -167,8 +226,8 @@ class Settings(SettingsFile):
 
     @property
     def state_is_url(self) -> bool:
-        """True when ``state`` names a remote backend (e.g. ``postgresql://...``)."""
-        return "://" in self.state and not self.state.startswith("file://")
+        """True when ``state`` names a database (``postgresql://…`` or ``host=… dbname=…``)."""
+        return is_database_location(self.state)
 
     @property
     def state_dir(self) -> Path | None:
@@ -179,9 +238,9 @@ class Settings(SettingsFile):
 
     @property
     def state_location(self) -> str:
-        """The state URL as given, or the absolute state directory."""
+        """The state URL (any password masked), or the absolute state directory."""
         directory = self.state_dir
-        return self.state if directory is None else str(directory)
+        return redact_url_credentials(self.state, keep_user=True) if directory is None else str(directory)
 
     def public_view(self) -> dict[str, Any]:
         """Settings for display: secrets shown only as set/unset."""
@@ -241,6 +300,16 @@ def _read_settings_file(project_dir: Path) -> tuple[dict[str, Any], list[Problem
     if not isinstance(data, dict):
         return {}, [document.problem((), "the settings file must be a mapping of setting: value")]
     secrets = list(_secret_problems(document, data, ()))
+    state = data.get("state")
+    if isinstance(state, str) and has_password(state):
+        secrets.append(
+            document.problem(
+                ("state",),
+                "a database password is never read from aep-exports.yaml: remove it from this URL and "
+                "set the whole URL in AEP_STATE_URL in the environment, or keep the password in a "
+                "password file (~/.pgpass, or the file PGPASSFILE names)",
+            )
+        )
     if secrets:
         return {}, secrets
     try:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from aep_exports.config.problems import short_repr
+from aep_exports.config.durations import PATTERN as DURATION_PATTERN
+from aep_exports.config.durations import DurationError, parse_duration
+from aep_exports.config.problems import did_you_mean, short_repr
 
 KEY_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
 KEY_MAX_LENGTH = 64
@@ -22,10 +24,6 @@ DATASET_ID_PATTERN = r"^[0-9a-fA-F]{24}$"
 SCHEDULE_KEYWORDS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0"}
 MANUAL = "manual"
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
-_DURATION_PART = re.compile(r"(\d+)([smhd])")
-_DURATION = re.compile(r"^(?:\d+[smhd])+$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _TAG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$")
 _TAG_VALUE = re.compile(r"^[\w .:/@+=,-]{1,256}$")
@@ -61,23 +59,42 @@ Key = Annotated[
 
 # --- timestamps and durations -------------------------------------------------------------------
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""Earlier instants are refused: the API counts time in milliseconds since 1970."""
+TIMESTAMP_EXAMPLES = "'2024-05-01T00:00:00Z' or '2024-05-01T02:00:00+02:00'"
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """The project's one timestamp parser: RFC 3339 with an explicit offset (``Z`` or ``±hh:mm``).
+
+    Returns an aware datetime (offset kept); raises ValueError with a message for the user. A
+    missing time zone is an error, never read as local time or UTC.
+    """
+    value = text.strip() if isinstance(text, str) else text
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError(
+            f"{short_repr(text)} is not an RFC 3339 timestamp with a time zone (e.g. {TIMESTAMP_EXAMPLES})"
+        )
+    normal = value.replace("z", "Z").replace("t", "T")
+    try:
+        moment = datetime.fromisoformat(_trim_fraction(normal))
+        too_early = moment < EARLIEST
+    except (ValueError, OverflowError):
+        raise ValueError(f"{short_repr(text)} is not a real date and time") from None
+    if too_early:
+        raise ValueError(f"{short_repr(text)} is before {EARLIEST.year}: the platform counts time from 1970")
+    return moment
+
 
 def parse_timestamp(value: Any) -> datetime:
-    """RFC 3339 with an explicit offset (``Z`` or ``±hh:mm``) → aware datetime."""
+    """Pydantic form of :func:`parse_rfc3339` (an aware datetime passes as it is)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value
-    if not isinstance(value, str) or not _RFC3339.match(value):
-        raise _error(
-            "timestamp",
-            "{value} is not an RFC 3339 timestamp with a time zone "
-            "(e.g. '2024-05-01T00:00:00Z' or '2024-05-01T02:00:00+02:00')",
-            value=short_repr(value),
-        )
-    text = value.replace("z", "Z").replace("t", "T")
     try:
-        return datetime.fromisoformat(_trim_fraction(text))
-    except ValueError:
-        raise _error("timestamp", "{value} is not a real date and time", value=short_repr(value)) from None
+        return parse_rfc3339(value)
+    except ValueError as exc:
+        raise _error("timestamp", "{detail}", detail=str(exc)) from None
 
 
 def _trim_fraction(text: str) -> str:
@@ -97,47 +114,83 @@ Timestamp = Annotated[
 ]
 
 
-def parse_duration(value: Any) -> timedelta:
-    """``90s``, ``30m``, ``2h``, ``1d``, ``1h30m`` → timedelta (> 0)."""
-    if isinstance(value, str) and _DURATION.match(value.strip()):
-        total = timedelta()
-        for amount, unit in _DURATION_PART.findall(value):
-            total += timedelta(**{_UNITS[unit]: int(amount)})
-        if total > timedelta(0):
-            return total
-    raise _error(
-        "duration", "{value} is not a duration like '30m', '2h', '1d' or '1h30m'", value=short_repr(value)
-    )
+def _duration_validator(*, allow_zero: bool) -> Any:
+    def check(value: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            value = value.total_seconds()
+        try:
+            return parse_duration(value, allow_zero=allow_zero)
+        except DurationError as exc:
+            raise _error("duration", "{detail}", detail=str(exc)) from None
 
+    return check
+
+
+_DURATION_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": DURATION_PATTERN, "examples": ["30s", "30m", "1h30m", "1.5h", "1d"]},
+        {"type": "number", "minimum": 0, "description": "seconds"},
+    ]
+}
 
 Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    WithJsonSchema({"type": "string", "pattern": r"^([0-9]+[smhd])+$", "examples": ["30m", "2h", "1d"]}),
+    timedelta, BeforeValidator(_duration_validator(allow_zero=False)), WithJsonSchema(_DURATION_SCHEMA)
 ]
+"""A positive duration (``timeout``)."""
 
 
-def format_duration(value: timedelta) -> str:
-    """Inverse of parse_duration, largest units first (``5400s`` → ``1h30m``)."""
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts) or "0s"
+def _seconds(*, allow_zero: bool) -> Any:
+    check = _duration_validator(allow_zero=allow_zero)
+    return lambda value: check(value).total_seconds()
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds(allow_zero=False)), WithJsonSchema(_DURATION_SCHEMA)]
+"""A positive duration held as seconds (settings read as floats: ``request_timeout``, ``deadline``)."""
+SecondsOrZero = Annotated[float, BeforeValidator(_seconds(allow_zero=True)), WithJsonSchema(_DURATION_SCHEMA)]
+"""A duration of 0 or more, as seconds (``lock_timeout: 0`` fails at once)."""
 
 
 # --- schedules -----------------------------------------------------------------------------------
 
+MAX_YEARS_BETWEEN_SLOTS = 10
+"""A cron with no slot within this many years is refused (``0 0 31 2 *``); the planner searches as far."""
+CRON_FIELDS = (
+    ("minute", "0-59"),
+    ("hour", "0-23"),
+    ("day-of-month", "1-31"),
+    ("month", "1-12 or JAN-DEC"),
+    ("day-of-week", "0-6 or SUN-SAT"),
+)
+
 
 @functools.lru_cache(maxsize=1024)
-def _is_cron(text: str) -> bool:
-    """Five fields that croniter accepts (it also takes 6-7 fields with seconds/years: we do not)."""
-    from croniter import croniter  # imported here: only validation needs it
+def cron_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable 5-field cron expression, naming the field; None when it is."""
+    from croniter import croniter  # imported here: only validation and planning need it
 
-    if len(text.split(" ")) != 5 or text.startswith("@"):
-        return False
+    fields = text.split(" ")
+    if len(fields) != 5:
+        return (
+            f"a cron expression has 5 fields (minute hour day-of-month month day-of-week, e.g. "
+            f"'0 6 * * *'), this one has {len(fields)}; or use 'manual', '@hourly', '@daily', '@weekly'"
+        )
+    for index, (name, allowed) in enumerate(CRON_FIELDS):
+        alone = " ".join(field if i == index else "*" for i, field in enumerate(fields))
+        if not _croniter_accepts(alone):
+            return f"the {name} field {fields[index]!r} is not valid (allowed: {allowed}, '*', lists, steps)"
+    if not _croniter_accepts(text):
+        return "croniter does not accept this cron expression"
+    try:
+        croniter(text, EARLIEST, max_years_between_matches=MAX_YEARS_BETWEEN_SLOTS).get_next(datetime)
+    except Exception:  # CroniterBadDateError: no date matches (e.g. 31 February)
+        years = MAX_YEARS_BETWEEN_SLOTS
+        return f"no date matches it within {years} years (like 31 February): it would never run"
+    return None
+
+
+def _croniter_accepts(text: str) -> bool:
+    from croniter import croniter
+
     try:
         return bool(croniter.is_valid(text))
     except Exception:  # croniter raises assorted types on odd input
@@ -149,14 +202,17 @@ def check_schedule(value: str) -> str:
     text = " ".join(value.split())
     if text in SCHEDULE_KEYWORDS or text == MANUAL:
         return text
-    if _is_cron(text):
+    if " " not in text:  # a keyword, misspelt (a cron expression has spaces)
+        raise _error(
+            "schedule",
+            "{value} is not a schedule: use 'manual', '@hourly', '@daily', '@weekly' or 5 cron fields{hint}",
+            value=short_repr(value),
+            hint=did_you_mean(text.lower(), [*SCHEDULE_KEYWORDS, MANUAL]),
+        )
+    problem = cron_problem(text)
+    if problem is None:
         return text
-    raise _error(
-        "schedule",
-        "{value} is not a schedule: use 'manual', '@hourly', '@daily', '@weekly' "
-        "or 5 cron fields in UTC (minute hour day-of-month month day-of-week, e.g. '0 6 * * *')",
-        value=short_repr(value),
-    )
+    raise _error("schedule", "{value} is not a schedule: {problem}", value=short_repr(value), problem=problem)
 
 
 Schedule = Annotated[
@@ -229,7 +285,35 @@ Identifier = Annotated[
     str, AfterValidator(check_identifier), WithJsonSchema({"type": "string", "pattern": _IDENTIFIER.pattern})
 ]
 
-NonEmptyText = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_character(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: str) -> str:
+        found = pattern.search(value)
+        if found:
+            raise _error(
+                "control_character",
+                "{value} holds the control character U+{code}: {what}",
+                value=short_repr(value),
+                code=f"{ord(found.group()):04X}",
+                what=what,
+            )
+        return value
+
+    return check
+
+
+check_single_line = _control_character(_CONTROL, "names and ids are plain text on one line")
+check_free_text = _control_character(_CONTROL_BUT_LINES, "only line breaks and tabs are allowed in free text")
+
+NonEmptyText = Annotated[
+    str, StringConstraints(min_length=1, max_length=1024), AfterValidator(check_single_line)
+]
+"""A name sent to the platform: one line of printable text."""
+FreeText = Annotated[str, StringConstraints(max_length=4096), AfterValidator(check_free_text)]
+"""A description: printable text, line breaks and tabs allowed."""
 
 
 # --- tags ---------------------------------------------------------------------------------------------

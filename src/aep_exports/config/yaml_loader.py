@@ -245,7 +245,7 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
     except _LimitError as exc:
         return document, [Problem(file, exc.line + 1, exc.column + 1, "", exc.message)]
     except yaml.MarkedYAMLError as exc:
-        return document, [_syntax_problem(exc, file)]
+        return document, [_syntax_problem(exc, file, text)]
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:  # e.g. unreadable characters
         return document, [Problem(file, 1, 1, "", f"not valid YAML: {_first_line(str(exc))}")]
     if root is None:
@@ -280,10 +280,14 @@ def load_yaml_file(path: Path, file: str) -> tuple[YamlDocument, list[Problem]]:
     return parse_yaml(text, file)
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     what = " ".join(part for part in (exc.context, exc.problem) if part)
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+        return Problem(file, line, column, "", "YAML syntax error: a tab character here; YAML indents "
+                       "with spaces only (replace the tab with spaces)")
     if "maximum nesting depth" in what:
         return Problem(file, line, column, "", f"nesting deeper than {MAX_DEPTH} levels")
     if "expected a single document" in what:

@@ -171,13 +171,13 @@ def _without_window(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_instant(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
+    """The job's RFC 3339 ``fromIngestTimestamp`` in UTC (the project's one parser), else None."""
+    from aep_exports.config.values import parse_rfc3339
+
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_rfc3339(text).astimezone(UTC) if isinstance(text, str) else None
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def import_export(

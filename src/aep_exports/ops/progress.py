@@ -134,10 +134,7 @@ class NoProgress:
 
 def progress_for(stream: IO[str] | None = None) -> Progress:
     """Rich on a terminal (and not ``TERM=dumb``), plain lines otherwise."""
-    import os
+    from aep_exports.render.style import is_interactive
 
     stream = stream or sys.stderr
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty() and os.environ.get("TERM") != "dumb":
-        return RichProgress()
-    return PlainProgress(stream)
+    return RichProgress() if is_interactive(stream) else PlainProgress(stream)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aep_exports.plan.schedule import is_due, is_manual, next_slot
+from aep_exports.config.durations import format_duration
+from aep_exports.plan.schedule import ScheduleError, is_due, is_manual, next_slot
 from aep_exports.plan.windows import format_instant
 from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, RunRecord, StateDocument
 
@@ -198,9 +199,15 @@ def export_status(
     success = record.last_succeeded() if record is not None else None
     schedule = want.schedule if want is not None else None
     enabled = want.enabled if want is not None else False
-    due = is_due(schedule, now, _latest_slot(record)) if enabled else None
-    upcoming = next_slot(schedule, now) if enabled else None
+    try:
+        due = is_due(schedule, now, _latest_slot(record)) if enabled else None
+        upcoming = next_slot(schedule, now) if enabled else None
+        unplaceable = None
+    except ScheduleError as exc:  # report this export's schedule, keep the others' status
+        due, upcoming, unplaceable = None, None, str(exc)
     health, reason = _health(want, last, due, now)
+    if unplaceable is not None:
+        reason = f"{unplaceable}; {reason}"
     if want is None:
         reason = "no longer declared (orphaned in state); " + reason
     elif not want.enabled:
@@ -309,16 +316,8 @@ def compute_status(
 
 
 def format_span(delta: timedelta) -> str:
-    """``2d3h``, ``45m``, ``12s``: the two largest units of a duration."""
-    seconds = int(max(delta.total_seconds(), 0))
-    parts: list[str] = []
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-        if len(parts) == 2:
-            break
-    return "".join(parts) or "0s"
+    """``2d3h``, ``45m``, ``12s``: the two largest units of a duration (the grammar of ``timeout``)."""
+    return format_duration(timedelta(seconds=int(max(delta.total_seconds(), 0))), parts=2)
 
 
 def as_json(report: StatusReport) -> dict[str, Any]:

@@ -55,6 +55,7 @@ class _Action(BaseModel):
     symbol: ClassVar[str]
     verb: ClassVar[str]
     noun: ClassVar[str]
+    plural: ClassVar[str] = ""  # when not the noun plus "s"
     label: ClassVar[str]
     order: ClassVar[tuple[int, int]]
 
@@ -67,6 +68,12 @@ class _Action(BaseModel):
         """Unique within a plan; used for ordering and dependencies."""
         kind: str = getattr(self, "kind")  # noqa: B009 - every subclass defines it
         return f"{kind}:{self.key}"
+
+    @classmethod
+    def count_text(cls, n: int) -> str:
+        """How a plan summary counts ``n`` of these: ``1 dataset to create``, ``3 exports to run``."""
+        noun = cls.noun if n == 1 else (cls.plural or cls.noun + "s")
+        return f"{n} {noun} to {cls.verb}"
 
 
 class CreateDataset(_Action):
@@ -180,6 +187,7 @@ class Forget(_Action):
     """Drop ``key`` from state without touching the platform (explicit --forget)."""
 
     symbol, verb, noun, label, order = "-", "forget", "state entry", "forget", (2, 0)
+    plural = "state entries"
 
     kind: Literal["forget"] = "forget"
     resource: Resource

@@ -6,6 +6,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
+from aep_exports.config.durations import format_duration
 from aep_exports.plan.actions import (
     CancelJob,
     FieldChange,
@@ -92,7 +93,7 @@ def _timeouts(
                 slot=run.slot,
                 started=started,
                 reason=f"unfinished ({run.status}) since {format_instant(started)}, "
-                f"longer than its timeout ({want.timeout})",
+                f"longer than its timeout ({format_duration(want.timeout)})",
             )
             sink.action(action)
             cancels.append(action.action_id)

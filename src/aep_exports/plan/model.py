@@ -125,7 +125,7 @@ class Plan(_Frozen):
         counts: dict[type, int] = {}
         for action in self.actions:
             counts[type(action)] = counts.get(type(action), 0) + 1
-        parts = [_count(counts[kind], kind.noun, kind.verb) for kind in ACTION_TYPES if kind in counts]
+        parts = [kind.count_text(counts[kind]) for kind in ACTION_TYPES if kind in counts]
         return "Plan: " + ", ".join(parts) + "."
 
     def to_json(self) -> str:
@@ -138,8 +138,6 @@ class Plan(_Frozen):
         return cls.model_validate(data)
 
 
-def _count(n: int, noun: str, verb: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'} to {verb}"
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from aep_exports.plan.desired import Desired, DesiredExport
 from aep_exports.plan.exports import plan_declared_export, plan_removed_export
 from aep_exports.plan.live import LiveSnapshot
 from aep_exports.plan.model import DriftFinding, Plan, PlanMessage, PlanOptions, RefreshOutcome
-from aep_exports.plan.schedule import as_utc
+from aep_exports.plan.schedule import ScheduleError, as_utc
 from aep_exports.plan.sink import PlanSink
 from aep_exports.state.model import StateDocument
 
@@ -204,14 +204,17 @@ def _plan_resources(
                 dataset_id = state.datasets[export.dataset_key].id
             else:
                 dataset_key = export.dataset_key  # blocked by an error elsewhere; keep the reference
-        plan_declared_export(
-            sink,
-            export,
-            record,
-            now,
-            options,
-            dataset_id=dataset_id,
-            dataset_key=dataset_key,
-            dataset_after=after,
-        )
+        try:
+            plan_declared_export(
+                sink,
+                export,
+                record,
+                now,
+                options,
+                dataset_id=dataset_id,
+                dataset_key=dataset_key,
+                dataset_after=after,
+            )
+        except ScheduleError as exc:  # this export cannot be planned; the others still are
+            sink.error(PlanMessage(key=key, location=export.location, message=f"export {key}: {exc}"))
     _foreign_jobs(sink, desired, state, live, scope)

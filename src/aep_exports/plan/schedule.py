@@ -2,6 +2,10 @@
 
 A *slot* is an instant the schedule names (``0 3 * * *`` → every day at 03:00 UTC). An export is
 due for the latest slot at or before ``now``; missed slots collapse into that one.
+
+A schedule croniter cannot place (no matching date, a date past the calendar's end) raises
+:class:`ScheduleError`, never croniter's own errors: the planner turns it into a plan error for
+that one export, and the other exports are planned as usual.
 """
 
 from __future__ import annotations
@@ -11,7 +15,14 @@ from functools import lru_cache
 
 from croniter import croniter
 
+from aep_exports.config.values import MAX_YEARS_BETWEEN_SLOTS
+from aep_exports.errors import PlanError
+
 MANUAL = "manual"
+
+
+class ScheduleError(PlanError):
+    """No slot can be computed for a schedule at the given time."""
 
 # croniter's get_prev is strictly-before its base; nudging the base past ``now`` makes it "at or before".
 _EPSILON = timedelta(microseconds=1)
@@ -34,14 +45,24 @@ def as_utc(moment: datetime) -> datetime:
 
 @lru_cache(maxsize=4096)
 def _latest(expression: str, now: datetime) -> datetime:
-    slot = croniter(expression, now + _EPSILON).get_prev(datetime)
-    assert isinstance(slot, datetime)
-    return as_utc(slot)
+    return _slot(expression, now + _EPSILON, backwards=True)
 
 
 @lru_cache(maxsize=4096)
 def _next(expression: str, after: datetime) -> datetime:
-    slot = croniter(expression, after).get_next(datetime)
+    return _slot(expression, after, backwards=False)
+
+
+def _slot(expression: str, base: datetime, *, backwards: bool) -> datetime:
+    try:
+        cron = croniter(expression, base, max_years_between_matches=MAX_YEARS_BETWEEN_SLOTS)
+        slot = cron.get_prev(datetime) if backwards else cron.get_next(datetime)
+    except (ValueError, OverflowError, KeyError, TypeError) as exc:  # croniter's errors are ValueErrors
+        direction = "at or before" if backwards else "after"
+        raise ScheduleError(
+            f"schedule {expression!r} has no slot {direction} {base.isoformat().replace('+00:00', 'Z')} "
+            f"within {MAX_YEARS_BETWEEN_SLOTS} years ({type(exc).__name__})"
+        ) from None
     assert isinstance(slot, datetime)
     return as_utc(slot)
 

@@ -6,6 +6,7 @@ import json
 
 from aep_exports.plan.drift import drift_report
 from aep_exports.plan.model import Plan
+from aep_exports.render.machine import versioned
 
 
 def render_plan_json(plan: Plan) -> str:
@@ -16,7 +17,7 @@ def render_plan_json(plan: Plan) -> str:
 def render_drift_json(plan: Plan) -> str:
     """``{"status", "exit_code", "out_of_band", "pending", "info"}``."""
     report = drift_report(plan)
-    data = {
+    data = versioned({
         "status": report.status,
         "exit_code": report.exit_code,
         "sandbox": plan.sandbox,
@@ -30,5 +31,5 @@ def render_drift_json(plan: Plan) -> str:
             )
         },
         "errors": [e.text() for e in plan.errors],
-    }
+    })
     return json.dumps(data, indent=2) + "\n"

@@ -111,4 +111,6 @@ def render_status_text(report: StatusReport, *, colour: bool = False) -> str:
 
 def render_status_json(report: StatusReport) -> str:
     """The report as indented JSON."""
-    return json.dumps(as_json(report), indent=2) + "\n"
+    from aep_exports.render.machine import versioned
+
+    return json.dumps(versioned(as_json(report)), indent=2) + "\n"

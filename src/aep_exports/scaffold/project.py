@@ -37,8 +37,26 @@ def _schema(name: str) -> Callable[[], str]:
     return build
 
 
+def pinned_version(version: str) -> str:
+    """The ``required_version`` ``init`` writes: this version up to the next minor (``>=0.1.0,<0.2``).
+
+    Before 1.0 a minor version may break compatibility, after it a major one (semantic versioning).
+    """
+    from packaging.version import Version
+
+    parsed = Version(version)
+    upper = f"{parsed.major}.{parsed.minor + 1}" if parsed.major == 0 else f"{parsed.major + 1}"
+    return f">={parsed.base_version},<{upper}"
+
+
+def _settings() -> str:
+    from aep_exports import __version__
+
+    return template_text("settings.yaml").replace("{required_version}", pinned_version(__version__))
+
+
 PROJECT_FILES: dict[str, Callable[[], str]] = {
-    "aep-exports.yaml": _template("settings.yaml"),
+    "aep-exports.yaml": _settings,
     "exports/example.yaml": _template("example.yaml"),
     ".gitignore": _template("gitignore"),
     WORKFLOW_PATH: _template("workflow.yml"),

@@ -71,21 +71,23 @@ class StateBackend(Protocol):
         ...
 
 
-def _is_database_url(location: str) -> bool:
-    return "://" in location and location.split("://", 1)[0].lower() in {"postgresql", "postgres"}
-
-
 def backend_for(location: str | Path | None, project_dir: Path, org: str, sandbox: str) -> StateBackend:
-    """The backend for a ``state`` setting: a directory (relative to ``project_dir``) or a database URL."""
+    """The backend for a ``state`` setting: a directory (relative to ``project_dir``) or a database.
+
+    A database is a ``postgresql://`` URL or a libpq ``key=value`` string (``host=db dbname=x``).
+    """
+    from aep_exports.config.settings import is_database_location
+
     text = str(location) if location else DEFAULT_STATE_DIR
-    if _is_database_url(text):
+    if is_database_location(text):
         from aep_exports.state.postgres import PostgresStateBackend  # psycopg only when asked for
 
         return PostgresStateBackend(text, org, sandbox)
     text = text.removeprefix("file://")
     if "://" in text:
         scheme = text.split("://", 1)[0]
-        raise StateError(f"unsupported state location scheme {scheme!r}: use a directory path")
+        raise StateError(f"unsupported state location scheme {scheme!r}: use a directory path, "
+                         "a postgresql:// URL or a 'host=… dbname=…' connection string")
     directory = Path(text).expanduser()
     if not directory.is_absolute():
         directory = Path(project_dir) / directory

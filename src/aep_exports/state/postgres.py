@@ -1,7 +1,9 @@
 """State kept in PostgreSQL, shared by a team and its CI: one row per org and sandbox.
 
-Selected by ``state: postgresql://user@host:5432/db`` in the settings (or ``AEP_STATE_URL``);
-an optional ``?schema=NAME`` query parameter puts the tables in that schema (created if missing).
+Selected by ``state: postgresql://user@host:5432/db`` in the settings (or ``AEP_STATE_URL``), or any
+other connection string libpq reads (``host=db dbname=exports``, several hosts, socket directories);
+an optional ``schema`` parameter (``?schema=NAME``, or ``schema=NAME``) puts the tables in that
+schema (created if missing). The password comes from AEP_STATE_URL, PGPASSWORD or a password file.
 
 - ``aep_exports_state`` holds one row per (org, sandbox): lineage, serial, format version and
   the document as ``jsonb``. Every write is a compare-and-swap on the serial (``UPDATE ... WHERE
@@ -23,20 +25,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from pydantic import ValidationError
 
 from aep_exports import __version__
 from aep_exports.errors import LockError, StateError
+from aep_exports.extras import require_extra
+from aep_exports.redact import redact_url_credentials
 from aep_exports.state.locking import describe_holder
 from aep_exports.state.migrations import migrate
 from aep_exports.state.model import STATE_VERSION, StateDocument
@@ -88,13 +93,9 @@ _UPDATE_CAS = """UPDATE {state}
 
 
 def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise StateError(
-            "the PostgreSQL state backend needs the psycopg package",
-            hint="pip install 'aep-exports[postgres]'",
-        ) from exc
+    require_extra("postgres", "PostgreSQL state")
+    import psycopg
+
     return psycopg
 
 
@@ -108,31 +109,75 @@ def lock_key(org: str, sandbox: str, schema: str | None = None) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_KEYWORD_VALUE = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)*)")
+_NOT_SHOWN = {"password", "sslpassword"}
+
+
+def _split_schema(conninfo: str) -> tuple[str, str | None]:
+    """``(connection string without our own schema parameter, schema)``; libpq refuses the parameter."""
+    text = conninfo.strip()
+    if text.lower().startswith(("postgresql://", "postgres://")):
+        base, mark, query = text.partition("?")
+        if not mark:
+            return text, None
+        pairs = [pair for pair in query.split("&") if pair]
+        schema = next((unquote(p.partition("=")[2]) for p in pairs if p.partition("=")[0] == "schema"), None)
+        rest = "&".join(p for p in pairs if p.partition("=")[0] != "schema")
+        return (f"{base}?{rest}" if rest else base), schema or None
+    # key=value: walk the pairs as libpq does; anything it would not parse is left for it to report.
+    kept, schema, position = [], None, 0
+    while position < len(text):
+        match = _KEYWORD_VALUE.match(text, position)
+        if match is None or match.end() == position:
+            return text, None
+        if match.group(1) == "schema":
+            value = match.group(2)
+            schema = value[1:-1].replace("\\'", "'") if value.startswith("'") else value
+        else:
+            kept.append(match.group(0).strip())
+        position = match.end()
+    return " ".join(kept), schema or None
+
+
 @dataclass(frozen=True)
 class DatabaseLocation:
-    """A parsed state URL: the libpq connection string, the optional schema, and a safe description."""
+    """A state database as libpq reads it: the connection string, the optional schema, a safe description.
 
-    conninfo: str
+    Every form libpq accepts works — URLs (``postgresql://u@h1:5432,h2:5433/db``, ``?host=/run/postgresql``
+    socket directories, ``[::1]``) and ``key=value`` strings — because libpq itself parses them
+    (``psycopg.conninfo``); ``schema`` is our one addition, taken off before libpq sees it.
+    """
+
+    conninfo: str = field(repr=False)
     schema: str | None
     display: str
+    password: str | None = field(default=None, repr=False)
 
     @classmethod
-    def parse(cls, url: str) -> DatabaseLocation:
-        """Split ``?schema=`` off a ``postgresql://`` URL; the description never holds a password."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in {"postgresql", "postgres"}:
-            raise StateError(f"not a PostgreSQL URL (scheme {parts.scheme!r})")
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        schema = next((value for key, value in query if key == "schema"), None) or None
-        rest = urlencode([(key, value) for key, value in query if key != "schema"])
-        conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment))
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
-        user = f"{parts.username}@" if parts.username else ""
-        display = f"postgresql://{user}{host}{port}{parts.path or '/'}"
-        if schema:
-            display += f"?schema={schema}"
-        return cls(conninfo=conninfo, schema=schema, display=display)
+    def parse(cls, location: str) -> DatabaseLocation:
+        """Parse ``location``; StateError (never showing a password) when libpq cannot read it."""
+        _psycopg()
+        from psycopg import ProgrammingError
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        text, schema = _split_schema(location)
+        try:
+            params = conninfo_to_dict(text)
+        except ProgrammingError as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+            # libpq quotes the whole string back (password included): keep only what it says is wrong.
+            detail = redact_url_credentials(re.sub(r'\s*in URI:\s*".*"\s*$', "", detail))
+            raise StateError(
+                f"the state location {redact_url_credentials(location)!r} is not a PostgreSQL connection "
+                f"string libpq can read: {detail}",
+                hint="use postgresql://USER@HOST:PORT/DB (hosts may be a list, or ?host=/socket/dir) or "
+                "'host=HOST dbname=DB user=USER'; set it in AEP_STATE_URL or 'state' in aep-exports.yaml",
+            ) from None
+        password = params.get("password")
+        shown = make_conninfo("", **{k: v for k, v in params.items() if k not in _NOT_SHOWN})
+        display = " ".join(part for part in (shown, f"schema={schema}" if schema else "") if part)
+        return cls(conninfo=make_conninfo("", **params), schema=schema, display=display or "(libpq defaults)",
+                   password=str(password) if password else None)
 
 
 @dataclass
@@ -201,8 +246,9 @@ class PostgresStateBackend:
     def _safe(self, exc: BaseException) -> str:
         """The driver's message without any password that might appear in it."""
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        password = urlsplit(self.location.conninfo).password
-        return text.replace(password, "***") if password else text
+        password = self.location.password
+        text = text.replace(password, "***") if password else text
+        return redact_url_credentials(text)
 
     def _sql(self, template: str) -> Any:
         from psycopg import sql

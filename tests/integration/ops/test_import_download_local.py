@@ -14,9 +14,8 @@ from support.projects import Project
 
 
 def message(result: Result) -> str:
-    """What the user would read: output plus the error main() would print."""
-    error = result.exception
-    return result.output + (f"Error: {error}" if error is not None else "")
+    """What the user reads: the output, errors included (click prints them)."""
+    return result.output
 
 
 def adopt(project: Project) -> tuple[str, int]:

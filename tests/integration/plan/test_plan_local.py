@@ -52,7 +52,7 @@ def test_missing_segment_is_a_plan_error_naming_file_and_line(project):
     assert result.exit_code == 1
     assert (
         "exports/main.yaml:6: export daily: segment '00000000-2c35-4f6d-b4c6-9075c68d2df4' does not exist"
-        in str(result.exception)
+        in result.output
     )
 
 

@@ -161,7 +161,9 @@ def test_description_and_errors_never_show_the_password() -> None:
     url = "postgresql://aep:s3cr3t-pw@127.0.0.1:1/state?schema=team&connect_timeout=1"
     backend = PostgresStateBackend(url, ORG, SANDBOX, connect_timeout=1)
     assert "s3cr3t" not in backend.describe()
-    assert backend.describe().startswith("PostgreSQL state postgresql://aep@127.0.0.1:1/state?schema=team")
+    assert backend.describe().startswith(
+        "PostgreSQL state user=aep connect_timeout=1 dbname=state host=127.0.0.1 port=1 schema=team"
+    )
     with pytest.raises(StateError) as caught:
         backend.read()
     assert "cannot connect to PostgreSQL state" in caught.value.message

@@ -102,7 +102,7 @@ def test_the_holder_is_named_and_a_killed_holder_releases_the_lock(pg_url: str, 
     error = caught.value
     assert error.holder["pid"] == holder.pid and error.holder["command"] == "holder h"
     assert error.holder["host"] == socket.gethostname() and error.holder["since"].endswith("Z")
-    assert error.message.startswith("PostgreSQL state postgresql://postgres@127.0.0.1:5432/test")
+    assert error.message.startswith("PostgreSQL state user=postgres dbname=test host=127.0.0.1 port=5432")
     assert "is locked by pid" in error.message and error.hint and "--lock-timeout" in error.hint
     assert isinstance(error, StateError)
 

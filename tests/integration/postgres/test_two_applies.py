@@ -45,7 +45,7 @@ def test_two_applies_one_wins_the_other_names_it_and_nothing_runs_twice(
     assert sorted(codes) == [0, 1], results
     winner = procs[codes.index(0)]
     loser_err = results[codes.index(1)][1]
-    assert "PostgreSQL state postgresql://postgres@127.0.0.1:5432/test" in loser_err, loser_err
+    assert "PostgreSQL state user=postgres dbname=test host=127.0.0.1 port=5432" in loser_err, loser_err
     assert f"is locked by pid {winner.pid} on host" in loser_err and "running 'apply'" in loser_err, loser_err
 
     state = PostgresStateBackend(pg_url, DEV_ORG_ID, SANDBOX).read()

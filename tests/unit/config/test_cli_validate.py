@@ -68,6 +68,7 @@ def test_validate_json_on_failure_prints_json_and_exits_1(tmp_path: Path) -> Non
     code, out, err, _ = run(["validate", "--format", "json"], tmp_path)
     assert code == 1 and err == ""
     assert json.loads(out) == {
+        "format_version": 1,
         "valid": False,
         "problems": [
             {

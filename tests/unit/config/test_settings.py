@@ -132,5 +132,5 @@ def test_settings_problems_are_all_reported(project: Path) -> None:
     assert caught.value.problems == [
         "aep-exports.yaml:1:10: sandbox: 'Prod' is not a sandbox name (lowercase letters, digits and '-')",
         "aep-exports.yaml:2:1: paralelism: unknown key 'paralelism' (did you mean 'parallelism'?)",
-        "aep-exports.yaml:3:18: request_timeout: must be more than 0, got -1",
+        "aep-exports.yaml:3:18: request_timeout: -1 is negative: a duration is 0 or more",
     ]

@@ -188,7 +188,7 @@ def test_text_view(project: Path) -> None:
 
 def test_unknown_key_is_an_error(project: Path) -> None:
     result = status(project, "nope")
-    assert result.exit_code != 0 and "no export or dataset named 'nope'" in str(result.exception)
+    assert result.exit_code == 1 and "Error: no export or dataset named 'nope'" in result.output
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,10 @@
-"""Catalog list queries and byte ranges, as pure functions."""
+"""Catalog list queries as pure functions (byte ranges: Starlette's FileResponse, end-to-end tests)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from aep_exports.platform.backend.data_access import parse_range
 from aep_exports.platform.backend.listing import select
-from aep_exports.platform.errors import PlatformError
 
 RECORDS: list[tuple[str, dict[str, Any]]] = [
     (
@@ -40,20 +36,3 @@ def test_filters() -> None:
     assert _ids(property="created>=98", orderBy="asc:name") == ["id0", "id1", "id2"]
     assert _ids(property="name!=n0", limit="100") == ["id5", "id4", "id3", "id2", "id1"]
     assert _ids(tags="t:x", orderBy="asc:name") == ["id1", "id3", "id5"]
-
-
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [("bytes=0-3", (0, 3)), ("bytes=5-", (5, 9)), ("bytes=-4", (6, 9)), ("bytes=2-100", (2, 9))],
-)
-def test_ranges(header: str, expected: tuple[int, int]) -> None:
-    assert parse_range(header, 10) == expected
-
-
-@pytest.mark.parametrize(
-    "header", ["bytes=10-", "bytes=5-2", "items=0-1", "bytes=0-1,3-4", "bytes=-0", "bytes=a-b"]
-)
-def test_unsatisfiable_ranges(header: str) -> None:
-    with pytest.raises(PlatformError) as caught:
-        parse_range(header, 10)
-    assert caught.value.status == 416 and caught.value.headers["Content-Range"] == "bytes */10"

@@ -11,9 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from aep_exports import __version__
 from aep_exports.cli.main import cli
 from aep_exports.config.settings import load_settings
 from aep_exports.scaffold import PROJECT_FILES, scaffold_project, template_text
+from aep_exports.scaffold.project import pinned_version
 
 EXPECTED = ["aep-exports.yaml", "exports/example.yaml", ".gitignore", ".github/workflows/aep-exports.yml",
             "schemas/exports.schema.json", "schemas/settings.schema.json"]
@@ -71,8 +73,12 @@ def test_init_refuses_a_file_as_directory(tmp_path: Path) -> None:
 
 
 def test_settings_template_is_the_local_platform_and_documents_every_adobe_setting() -> None:
-    text = template_text("settings.yaml")
-    assert yaml.safe_load(text) == {"platform": "local", "sandbox": "prod"}
+    text = PROJECT_FILES["aep-exports.yaml"]()  # the template with this version pinned
+    assert yaml.safe_load(text) == {
+        "required_version": pinned_version(__version__),
+        "platform": "local",
+        "sandbox": "prod",
+    }
     for variable in ("AEP_CLIENT_ID", "AEP_CLIENT_SECRET", "AEP_SCOPES", "AEP_ORG_ID", "AEP_SANDBOX_NAME",
                      "AEP_IMS_URL", "AEP_STATE_URL"):
         assert variable in text, variable
@@ -81,7 +87,7 @@ def test_settings_template_is_the_local_platform_and_documents_every_adobe_setti
 def test_commented_settings_are_valid_once_uncommented(tmp_path: Path) -> None:
     """The commented keys are real settings with valid example values, not prose that has drifted."""
     lines = []
-    for line in template_text("settings.yaml").splitlines():
+    for line in PROJECT_FILES["aep-exports.yaml"]().splitlines():
         match = re.match(r"^# ([a-z_]+): (\S.*?)(\s+#.*)?$", line)
         lines.append(f"{match.group(1)}: {match.group(2)}" if match else line)
     uncommented = "\n".join(lines)

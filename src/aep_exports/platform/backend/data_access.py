@@ -8,7 +8,7 @@ from typing import Any
 
 from aep_exports.platform.backend.listing import Query, int_param
 from aep_exports.platform.backend.scope import Caller
-from aep_exports.platform.errors import PlatformError, not_found, problem
+from aep_exports.platform.errors import not_found
 from aep_exports.platform.persistence import Database, loads
 
 EXPORT_BASE = "data/foundation/export"
@@ -20,35 +20,6 @@ class FilePart:
 
     path: Path
     length: int
-
-
-def parse_range(header: str, length: int) -> tuple[int, int]:
-    """``bytes=a-b`` / ``bytes=a-`` / ``bytes=-n`` → inclusive (first, last); 416 when unsatisfiable."""
-    unit, _, spec = header.partition("=")
-    first_text, dash, last_text = spec.strip().partition("-")
-    try:
-        if unit.strip().lower() != "bytes" or not dash or "," in spec:
-            raise ValueError
-        if not first_text:
-            suffix = int(last_text)
-            first, last = max(0, length - suffix), length - 1
-            if suffix <= 0:
-                raise ValueError
-        else:
-            first = int(first_text)
-            last = int(last_text) if last_text else length - 1
-    except ValueError:
-        raise _unsatisfiable(header, length) from None
-    last = min(last, length - 1)
-    if first < 0 or first > last:
-        raise _unsatisfiable(header, length)
-    return first, last
-
-
-def _unsatisfiable(header: str, length: int) -> PlatformError:
-    error = problem(416, "Range Not Satisfiable", f"Range {header!r} cannot be served from {length} bytes.")
-    error.headers["Content-Range"] = f"bytes */{length}"
-    return error
 
 
 class DataAccessBackend:

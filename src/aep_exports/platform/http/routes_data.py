@@ -1,31 +1,20 @@
-"""Data Access routes under ``/data/foundation/export``: batch files, file listings, bytes with ranges."""
+"""Data Access routes under ``/data/foundation/export``: batch files, file listings, bytes with ranges.
+
+File bytes are served by Starlette's ``FileResponse``, which implements HTTP ranges (206, suffix
+ranges, ``If-Range``, 416 with ``Content-Range: bytes */size``) rather than code of our own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
 
-from aep_exports.platform.backend.data_access import parse_range
 from aep_exports.platform.http.deps import CallerDep, PlatformDep, QueryDep, json_response
 
 router = APIRouter(prefix="/data/foundation/export", tags=["Data Access"])
-CHUNK = 256 * 1024
-
-
-def _read(path: Path, first: int, last: int) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        handle.seek(first)
-        remaining = last - first + 1
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
 
 
 @router.get("/batches/{batch_id}/files")
@@ -48,17 +37,8 @@ def get_file(
     platform: PlatformDep,
     caller: CallerDep,
     path: Annotated[str | None, Query(description="A file name from the listing: download it")] = None,
-    range_: Annotated[str | None, Header(alias="Range")] = None,
-) -> JSONResponse | StreamingResponse:
+) -> JSONResponse | FileResponse:
     if path is None:
         return json_response(platform.data_access.file_listing(caller, file_id, str(request.base_url)))
     part = platform.data_access.file_part(caller, file_id, path)
-    headers = {"Accept-Ranges": "bytes", "Content-Disposition": f'attachment; filename="{Path(path).name}"'}
-    if range_ and part.length:
-        first, last = parse_range(range_, part.length)
-        headers.update(
-            {"Content-Range": f"bytes {first}-{last}/{part.length}", "Content-Length": str(last - first + 1)}
-        )
-        return StreamingResponse(_read(part.path, first, last), 206, headers, "application/octet-stream")
-    headers["Content-Length"] = str(part.length)
-    return StreamingResponse(_read(part.path, 0, part.length - 1), 200, headers, "application/octet-stream")
+    return FileResponse(part.path, media_type="application/octet-stream", filename=Path(path).name)

@@ -1,0 +1,132 @@
+"""Parameter types and options shared by the commands: one duration type, one instant type.
+
+Every duration option (``--lock-timeout``, ``--wait-timeout``, …) uses :data:`DURATION`, the
+grammar of ``config/durations.py`` that YAML keys use too; every ``--now`` uses :data:`INSTANT`,
+the project's one RFC 3339 parser. A bad value is a usage error (exit 64) naming the option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import click
+from click.shell_completion import CompletionItem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DurationType(click.ParamType):  # type: ignore[type-arg]  # generic only since click 8.2
+    """``30s``, ``2m``, ``1h30m``, ``1.5h``, ``250ms``, ``1d`` or seconds → ``timedelta``."""
+
+    name = "duration"
+
+    def __init__(self, *, allow_zero: bool = True) -> None:
+        self.allow_zero = allow_zero
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        from aep_exports.config.durations import DurationError, parse_duration
+
+        try:
+            return parse_duration(value, allow_zero=self.allow_zero)
+        except DurationError as exc:
+            self.fail(str(exc), param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "DURATION"
+
+
+class InstantType(click.ParamType):  # type: ignore[type-arg]
+    """An RFC 3339 instant with a time zone → aware ``datetime`` in UTC."""
+
+    name = "instant"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        from aep_exports.cli.wiring import parse_now
+        from aep_exports.errors import UsageError
+
+        try:
+            return parse_now(str(value))
+        except UsageError as exc:
+            self.fail(exc.message, param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "RFC3339"
+
+
+DURATION = DurationType()
+POSITIVE_DURATION = DurationType(allow_zero=False)
+INSTANT = InstantType()
+
+LOCK_TIMEOUT_ENV = "AEP_EXPORTS_LOCK_TIMEOUT"
+NOW_ENV = "AEP_EXPORTS_NOW"
+
+
+def lock_timeout_option(func: F) -> F:
+    """``--lock-timeout DURATION`` of every command that writes state."""
+    return click.option(
+        "--lock-timeout",
+        "lock_timeout",
+        type=DURATION,
+        default=None,
+        envvar=LOCK_TIMEOUT_ENV,
+        help="How long to wait for the state lock, e.g. 30s or 2m (default: the lock_timeout setting; "
+        f"also {LOCK_TIMEOUT_ENV}).",
+    )(func)
+
+
+def lock_seconds(option: timedelta | None, setting: float) -> float:
+    """The lock timeout in seconds: the option when given, else the setting."""
+    return setting if option is None else option.total_seconds()
+
+
+def now_option(verb: str) -> Callable[[F], F]:
+    """``--now RFC3339``: act as if it were that instant (also ``AEP_EXPORTS_NOW``)."""
+    return click.option(
+        "--now",
+        "now_text",
+        type=INSTANT,
+        envvar=NOW_ENV,
+        help=f"{verb} as if it were this instant, with a time zone (e.g. 2024-05-01T03:00:00Z; "
+        f"also {NOW_ENV}).",
+    )
+
+
+# --- shell completion of declared keys ----------------------------------------------------------
+
+
+def complete_keys(kinds: tuple[str, ...] = ("exports", "datasets")) -> Callable[..., list[CompletionItem]]:
+    """A completion callback offering the keys declared under ``exports/`` (never raises)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        from pathlib import Path
+
+        root = ctx.find_root()
+        project = Path(root.params.get("project_dir") or ".")
+        keys: set[str] = set()
+        try:
+            from aep_exports.config.loader import declaration_files
+            from aep_exports.config.yaml_loader import load_yaml_file
+
+            for path in declaration_files(project):
+                document, _ = load_yaml_file(path, path.name)
+                data = document.data if isinstance(document.data, dict) else {}
+                for kind in kinds:
+                    section = data.get(kind)
+                    if isinstance(section, dict):
+                        keys.update(map(str, section))
+        except Exception:  # completion must never print a traceback into the user's shell
+            return []
+        return [CompletionItem(key) for key in sorted(keys) if key.startswith(incomplete)]
+
+    return complete
+
+
+EXPORT_KEYS = complete_keys(("exports",))
+DATASET_KEYS = complete_keys(("datasets",))
+ALL_KEYS = complete_keys()
