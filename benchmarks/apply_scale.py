@@ -18,7 +18,7 @@ competing with the apply for the interpreter) while the apply is timed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import os
 import sys
 import tempfile
 import time
@@ -36,15 +36,6 @@ APPLY_AT = "2024-05-01T04:00:00Z"
 REFRESH_AT = "2024-05-01T05:10:00Z"
 PLAN_AT = "2024-05-01T05:30:00Z"
 HISTORY_AT = "2024-04-24T00:00:00Z"  # a week before: long before the last refresh
-
-
-def _load(name: str, path: Path):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def api_requests(url: str) -> tuple[int, int]:
@@ -112,6 +103,10 @@ def set_clock(url: str, instant: str) -> None:
     httpx.post(f"{url}/local/clock", json={"set": instant}, timeout=300).raise_for_status()
 
 
+def put_faults(url: str, **faults: Any) -> None:
+    httpx.put(f"{url}/local/faults", json=faults, timeout=10).raise_for_status()
+
+
 def add_history(server: Any, url: str, dataset_id: str, count: int) -> None:
     """``count`` jobs created at HISTORY_AT by another client, through the backend (no HTTP)."""
     from aep_exports.platform.backend.scope import Caller
@@ -138,24 +133,27 @@ def main() -> None:
     parser.add_argument("--exports", type=int, default=500)
     parser.add_argument("--history", type=int, default=20_000)
     args = parser.parse_args()
-    helpers = _load("apply_project", ROOT / "tests/integration/apply/apply_project.py")
-    harness = _load("tests_conftest", ROOT / "tests/conftest.py")
+    sys.path.insert(0, str(ROOT / "tests"))  # the test support: the platform server, projects
     from aep_exports.cli.main import cli
+    from support.declarations import exports_yaml
+    from support.invariants import platform_jobs
+    from support.platform import start_platform_server
+    from support.projects import Project, server_credentials
 
     work = Path(tempfile.mkdtemp(prefix="apply-scale-"))
-    server, stop = harness.start_platform_server(work / "platform", job_duration_s=0)
+    server, stop = start_platform_server(work / "platform", job_duration_s=0)
     url = server.url
     try:
-        helpers.prepare_server(url)
-        project = helpers.write_project(work / "project", url, helpers.exports_yaml(args.exports))
-        env = {k: v for k, v in helpers.server_env(url).items() if k.startswith("AEP_")}
+        env = server_credentials(url)
+        os.environ.update(env)
+        project = Project(work / "project", platform=url).write(exports_yaml(args.exports)).seed()
         runner = CliRunner()
 
         def invoke(*cli_args: str, now: str) -> Any:
             set_clock(url, now)
-            return runner.invoke(cli, ["--project", str(project), *cli_args, "--now", now], env=env)
+            return runner.invoke(cli, ["--project", str(project.root), *cli_args, "--now", now], env=env)
 
-        helpers.put_faults(url, latency_ms=LATENCY_MS, rate_limit=RATE)
+        put_faults(url, latency_ms=LATENCY_MS, rate_limit=RATE)
         # The jobs end an hour later (platform clock), so that their 500 exports do not run in this
         # process while the apply is timed; the refresh at REFRESH_AT finds them finished.
         httpx.put(f"{url}/local/settings", json={"job_duration_s": 3600}, timeout=10).raise_for_status()
@@ -168,7 +166,7 @@ def main() -> None:
         assert result.exit_code == 0, result.output[-3000:]
         wall = ended - started
         requests, limited = api_requests(url)
-        jobs = helpers.platform_jobs(url, server.headers("dev"))
+        jobs = platform_jobs(url, server.headers("dev"))
         # One job per export is right; job records do not show which export a job is for (no fields).
         duplicates = max(0, len(jobs) - args.exports)
         bound = requests / RATE
@@ -179,7 +177,7 @@ def main() -> None:
         )
         print(f"  time split: {phases.split(started, ended)}")
 
-        helpers.put_faults(url, latency_ms=LATENCY_MS)
+        put_faults(url, latency_ms=LATENCY_MS)
         httpx.put(f"{url}/local/settings", json={"job_duration_s": 0}, timeout=10).raise_for_status()
         dataset_id = jobs[0]["destination"]["datasetId"]
         refreshed = invoke("refresh", now=REFRESH_AT)  # records the 500 outcomes: the state is warm

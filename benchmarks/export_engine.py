@@ -1,7 +1,7 @@
 """Export engine benchmark: a seeded store of N profiles, one export with every kind of filter.
 
 Prints the seed time, the export's wall time, profiles/s, peak RSS, and the speed ratio of
-the engine against the plain-Python reference implementation (tests/unit/engine/reference.py)
+the engine against the plain-Python reference implementation (tests/support/engine_reference.py)
 on a smaller store measured in the same run.
 
     .venv/bin/python benchmarks/export_engine.py                      # 1,000,000 profiles, ref on 50,000
@@ -21,21 +21,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "unit" / "engine"))
-
-from reference import ReferenceStore, reference_export  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the reference lives with the tests
 
 from aep_exports.platform.engine import run_export  # noqa: E402
+from aep_exports.platform.seeddata.catalog import AAM_SEGMENT_ID, SEED_POLICY_ID, UPS_SEGMENT_ID  # noqa: E402
 from aep_exports.platform.store import ProfileStore  # noqa: E402
+from support.engine_reference import ReferenceStore, reference_export  # noqa: E402
 
 REQUEST: dict[str, Any] = {
     "fields": "personalEmail.address,person.name.firstName,loyalty.tier",
-    "mergePolicy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
+    "mergePolicy": {"id": SEED_POLICY_ID, "version": 1},
     "filter": {
         "segments": [
-            {"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4", "segmentNs": "AAM"},
+            {"segmentId": AAM_SEGMENT_ID, "segmentNs": "AAM"},
             {
-                "segmentId": "1rfe8422-334d-12f4-3sd4-12cf6g990g51",
+                "segmentId": UPS_SEGMENT_ID,
                 "segmentNs": "ups",
                 "status": ["realized", "existing", "exited"],
             },

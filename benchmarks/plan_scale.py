@@ -18,11 +18,10 @@ from typing import Any
 
 from aep_exports.plan.actions import digest_of
 from aep_exports.plan.desired import Desired, DesiredExport, desired_dataset
-from aep_exports.plan.exports import export_spec_for_state
 from aep_exports.plan.live import LiveSnapshot
 from aep_exports.plan.planner import make_plan
 from aep_exports.plan.schedule import latest_slot
-from aep_exports.state.model import DatasetRecord, ExportRecord, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, ExportRecord, RunRecord, StateDocument
 
 SCHEDULES = ("@hourly", "0 3 * * *", "0 */6 * * *", "15 * * * *")
 STEP = {
@@ -34,19 +33,13 @@ STEP = {
 NOW = datetime(2024, 6, 1, 3, 30, tzinfo=UTC)
 
 
-def _builder(key: str) -> Any:
-    def build(dataset_id: str, since: datetime | None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "fields": "identities.id,personalEmail.address",
-            "filter": {"segments": [{"segmentId": f"seg-{key}"}]},
-            "destination": {"datasetId": dataset_id},
-            "schema": {"name": "_xdm.context.profile"},
-        }
-        if since is not None:
-            body["filter"]["fromIngestTimestamp"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return body
-
-    return build
+def _request(key: str) -> dict[str, Any]:
+    return {
+        "fields": "identities.id,personalEmail.address",
+        "filter": {"segments": [{"segmentId": f"seg-{key}"}]},
+        "destination": {"datasetId": ""},
+        "schema": {"name": "_xdm.context.profile"},
+    }
 
 
 def build_inputs(
@@ -67,7 +60,7 @@ def build_inputs(
         want = DesiredExport(
             key=key,
             schedule=schedule,
-            build_body=_builder(key),
+            request_template=_request(key),
             spec=spec,
             spec_digest=digest_of(spec),
             dataset_key=f"ds-{i % 20}",
@@ -109,8 +102,7 @@ def build_inputs(
             runs[-1] = runs[-1].model_copy(update={"status": "PROCESSING"})
         recorded = spec if i % 97 else {**spec, "n": -1}
         doc.exports[key] = ExportRecord.model_construct(
-            spec=export_spec_for_state(want, want.build_body(f"id-ds-{i % 20}", None))
-            | {"declaration": recorded},
+            spec=AppliedExport(declaration=recorded, request=want.build_body(f"id-ds-{i % 20}", None)),
             watermark=runs[-1].window_to,
             runs=runs,
             orphaned=False,

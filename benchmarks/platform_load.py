@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from aep_exports.platform.seeddata.catalog import AAM_SEGMENT_ID
+
 JOBS = "/data/core/ups/export/jobs"
 
 
@@ -112,7 +114,7 @@ def prepare(url: str, jobs: int) -> tuple[dict[str, str], list[int]]:
             "fields": "identities.id,personalEmail.address",
             "destination": {"datasetId": dataset_id},
             "schema": {"name": "_xdm.context.profile"},
-            "filter": {"segments": [{"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4"}]},
+            "filter": {"segments": [{"segmentId": AAM_SEGMENT_ID}]},
         }
         ids = [client.post(JOBS, json=body).json()["id"] for _ in range(jobs)]
     return headers, ids

@@ -103,6 +103,10 @@ class ApplyError(AepExportsError):
     """Some actions of an apply failed; the rest ran."""
 
 
+class ImportRefusedError(AepExportsError):
+    """``import`` cannot adopt the resource: not declared, not on the platform, or already managed."""
+
+
 class ApiError(AepExportsError):
     """A platform call failed. Carries the request line and the platform's error, never credentials."""
 
@@ -161,6 +165,10 @@ class ServerError(ApiError):
 
 class TransportError(ApiError):
     """The platform could not be reached (connection refused, DNS, TLS, timeout before sending)."""
+
+
+class RunNotStarted(ApiError):
+    """An export run's job could not be created, or whether it was is still unknown."""
 
 
 class AmbiguousWriteError(ApiError):

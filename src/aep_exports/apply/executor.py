@@ -12,29 +12,31 @@ import concurrent.futures
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, assert_never
 
 from aep_exports.apply import handlers
 from aep_exports.apply.console import Console
 from aep_exports.apply.ledger import Ledger
 from aep_exports.apply.runs import RunStarted, start_run
 from aep_exports.errors import AepExportsError
+from aep_exports.plan.actions import (
+    ACTION_TYPES,
+    CancelJob,
+    CreateDataset,
+    DeleteDataset,
+    Forget,
+    ReplaceDataset,
+    RunExport,
+    UpdateDataset,
+)
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
-    from aep_exports.plan.actions import RunExport
     from aep_exports.plan.model import Action, Plan
 
 Outcome = Literal["done", "failed", "skipped"]
-_VERBS = {
-    "create_dataset": "create dataset",
-    "update_dataset": "update dataset",
-    "replace_dataset": "replace dataset",
-    "delete_dataset": "delete dataset",
-    "run_export": "run export",
-    "cancel_job": "cancel job of",
-    "forget": "forget",
-}
+# What a result line says before the key, per kind (from each action class: ``label``).
+_LABELS = {kind.model_fields["kind"].default: kind.label for kind in ACTION_TYPES}
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,15 @@ class ActionResult:
     message: str
     job_id: int | None = None
 
+    @classmethod
+    def of(cls, action: Action, outcome: Outcome, message: str, job_id: int | None = None) -> ActionResult:
+        """The result of ``action``."""
+        return cls(action.action_id, action.kind, action.key, outcome, message, job_id)
+
     def line(self) -> str:
         """One summary line."""
         mark = {"done": "✓", "failed": "✗", "skipped": "-"}[self.outcome]
-        return f"{mark} {_VERBS.get(self.kind, self.kind)} {self.key}: {self.message}"
+        return f"{mark} {_LABELS.get(self.kind, self.kind)} {self.key}: {self.message}"
 
 
 @dataclass
@@ -90,7 +97,6 @@ class Executor:
     clock: Callable[[], datetime]
     console: Console
     parallelism: int = 8
-    sandbox: str | None = None
     ids: handlers.DatasetIds = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,39 +112,37 @@ class Executor:
             outcome: Outcome = "done"
         except AepExportsError as exc:
             message, outcome = str(exc), "failed"
-        result = ActionResult(action.action_id, action.kind, action.key, outcome, message, job_id)
+        result = ActionResult.of(action, outcome, message, job_id)
         self.console.line(result.line())
         return result
 
     def _dispatch(self, action: Action) -> tuple[str, int | None]:
-        kind, s = action.kind, self.sandbox
-        if action.kind == "run_export":
-            started = self._run(action)
-            return f"started {started.describe()}", started.job_id
-        if action.kind == "create_dataset":
-            return handlers.create_dataset(
-                self.ledger, self.client, action, self.ids, self.clock, sandbox=s
-            ), None
-        if action.kind == "update_dataset":
-            return handlers.update_dataset(self.ledger, self.client, action, self.clock, sandbox=s), None
-        if action.kind == "replace_dataset":
-            return handlers.replace_dataset(
-                self.ledger, self.client, action, self.ids, self.clock, sandbox=s
-            ), None
-        if action.kind == "delete_dataset":
-            return handlers.delete_dataset(self.ledger, self.client, action, self.clock, sandbox=s), None
-        if action.kind == "cancel_job":
-            return handlers.cancel_job(self.ledger, self.client, action, self.clock, sandbox=s), None
-        if action.kind == "forget":
-            return handlers.forget(self.ledger, action, self.clock), None
-        raise AssertionError(f"unknown action kind {kind}")  # pragma: no cover
+        ledger, client, clock = self.ledger, self.client, self.clock
+        match action:
+            case RunExport():
+                started = self._run(action)
+                return f"started {started.describe()}", started.job_id
+            case CreateDataset():
+                return handlers.create_dataset(ledger, client, action, self.ids, clock), None
+            case UpdateDataset():
+                return handlers.update_dataset(ledger, client, action, clock), None
+            case ReplaceDataset():
+                return handlers.replace_dataset(ledger, client, action, self.ids, clock), None
+            case DeleteDataset():
+                return handlers.delete_dataset(ledger, client, action, clock), None
+            case CancelJob():
+                return handlers.cancel_job(ledger, client, action, clock), None
+            case Forget():
+                return handlers.forget(ledger, action), None
+            case _:
+                assert_never(action)
 
     def _run(self, action: RunExport) -> RunStarted:
         try:
             body = action.resolved_body(self.ids.snapshot())
         except KeyError as exc:
             raise AepExportsError(f"the id of dataset {action.dataset_key} is unknown ({exc})") from None
-        return start_run(self.ledger, self.client, action, body, self.clock, sandbox=self.sandbox)
+        return start_run(self.ledger, self.client, action, body, self.clock)
 
     def execute(self, actions: tuple[Action, ...] | list[Action]) -> ApplyReport:
         """Run ``actions`` respecting their ``after`` lists; never raises for an action's failure."""
@@ -193,10 +197,7 @@ class Executor:
             if child in finished:
                 continue
             finished.add(child)
-            action = by_id[child]
-            result = ActionResult(
-                child, action.kind, action.key, "skipped", f"skipped: {failed} did not succeed"
-            )
+            result = ActionResult.of(by_id[child], "skipped", f"skipped: {failed} did not succeed")
             report.results.append(result)
             self.console.line(result.line())
             stack.extend(dependents[child])
@@ -210,8 +211,7 @@ def execute_plan(
     console: Console,
     *,
     parallelism: int = 8,
-    sandbox: str | None = None,
 ) -> ApplyReport:
     """Carry out every action of ``plan``; see :class:`Executor`."""
-    executor = Executor(ledger, client, clock, console, parallelism=parallelism, sandbox=sandbox)
+    executor = Executor(ledger, client, clock, console, parallelism=parallelism)
     return executor.execute(plan.actions)

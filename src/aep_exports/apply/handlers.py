@@ -1,20 +1,22 @@
-"""One function per plan action kind (runs are in :mod:`aep_exports.apply.runs`).
+"""One function per plan action kind that changes a dataset or a job (runs are in :mod:`apply.runs`).
 
 Each writes its intent, sends its request(s), then records the result and resolves the intent in one
-commit; each returns a short description for the summary and raises ``ApiError`` when it failed.
+commit, and returns a short description for the summary. A request the platform refused (a definite
+error: it changed nothing) resolves the intent with the error and raises; a request whose answer was
+lost (``AmbiguousWriteError``) leaves the intent open for recovery to settle, and raises.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.apply.ledger import Ledger
 from aep_exports.errors import AmbiguousWriteError, ApiError, NotFoundError
-from aep_exports.state.model import DatasetRecord, Intent, RunStatus, StateDocument
+from aep_exports.state.model import Intent, RunStatus, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -49,15 +51,14 @@ class DatasetIds:
 def _intent(
     ledger: Ledger,
     clock: Clock,
-    kind: str,
-    key: str,
+    action: CreateDataset | UpdateDataset | ReplaceDataset | DeleteDataset | CancelJob,
     body: dict[str, Any],
     result: dict[str, Any] | None = None,
 ) -> Intent:
     intent = Intent(
-        kind=kind,
-        resource="dataset" if kind.endswith("dataset") else "export",
-        key=key,
+        kind=action.kind,
+        resource=action.resource,
+        key=action.key,
         request_body=body,
         started_at=clock(),
         result=dict(result or {}),
@@ -66,52 +67,58 @@ def _intent(
     return intent
 
 
-def create_dataset(
-    ledger: Ledger,
-    client: PlatformClient,
-    action: CreateDataset,
-    ids: DatasetIds,
-    clock: Clock,
-    *,
-    sandbox: str | None = None,
-) -> str:
-    """POST the dataset, record its id under the key."""
-    intent = _intent(ledger, clock, "create_dataset", action.key, action.body, {"spec": action.spec})
+@contextlib.contextmanager
+def _refusal_resolves(
+    ledger: Ledger, intent: Intent, clock: Clock, on_refusal: Callable[[StateDocument], None] | None = None
+) -> Iterator[None]:
+    """A definite error resolves ``intent`` with it (after ``on_refusal``); a lost answer keeps it open."""
     try:
-        dataset_id = client.create_dataset(action.body, sandbox=sandbox)
+        yield
     except AmbiguousWriteError:
-        raise  # the intent stays open: recovery looks for the dataset by name before creating another
+        raise  # recovery settles it: it looks on the platform for what the request may have done
     except ApiError as exc:
         why = str(exc)
-        ledger.commit(lambda doc: doc.resolve_intent(intent.id, at=clock(), result={"error": why}))
+
+        def refused(doc: StateDocument) -> None:
+            if on_refusal is not None:
+                on_refusal(doc)
+            doc.resolve_intent(intent.id, at=clock(), result={"error": why})
+
+        ledger.commit(refused)
         raise
-    _record_dataset(ledger, intent, action.key, dataset_id, action.spec, clock)
+
+
+def create_dataset(
+    ledger: Ledger, client: PlatformClient, action: CreateDataset, ids: DatasetIds, clock: Clock
+) -> str:
+    """POST the dataset, record its id under the key."""
+    intent = _intent(ledger, clock, action, action.body, {"spec": action.spec.model_dump(mode="json")})
+    with _refusal_resolves(ledger, intent, clock):
+        dataset_id = client.create_dataset(action.body)
+    _record_dataset(ledger, intent, action, dataset_id, clock)
     ids.set(action.key, dataset_id)
     return f"created dataset {dataset_id}"
 
 
 def _record_dataset(
-    ledger: Ledger, intent: Intent, key: str, dataset_id: str, spec: dict[str, Any], clock: Clock
+    ledger: Ledger, intent: Intent, action: CreateDataset | ReplaceDataset, dataset_id: str, clock: Clock
 ) -> None:
     def record(doc: StateDocument) -> None:
         now = clock()
-        doc.datasets[key] = DatasetRecord(id=dataset_id, spec=spec, created_at=now)
+        doc.record_dataset(action.key, dataset_id, action.spec, created_at=now)
         doc.resolve_intent(intent.id, at=now, result={"dataset_id": dataset_id})
 
     ledger.commit(record)
 
 
-def update_dataset(
-    ledger: Ledger, client: PlatformClient, action: UpdateDataset, clock: Clock, *, sandbox: str | None = None
-) -> str:
+def update_dataset(ledger: Ledger, client: PlatformClient, action: UpdateDataset, clock: Clock) -> str:
     """PATCH name/description/tags, record the spec applied."""
-    intent = _intent(ledger, clock, "update_dataset", action.key, action.patch)
-    client.patch_dataset(action.dataset_id, action.patch, sandbox=sandbox)
+    intent = _intent(ledger, clock, action, action.patch, {"dataset_id": action.dataset_id})
+    with _refusal_resolves(ledger, intent, clock):
+        client.patch_dataset(action.dataset_id, action.patch)
 
     def record(doc: StateDocument) -> None:
-        current = doc.datasets.get(action.key)
-        if current is not None:
-            current.spec = dict(action.spec)
+        doc.record_dataset_spec(action.key, action.spec)
         doc.resolve_intent(intent.id, at=clock(), result={"dataset_id": action.dataset_id})
 
     ledger.commit(record)
@@ -119,89 +126,84 @@ def update_dataset(
 
 
 def replace_dataset(
-    ledger: Ledger,
-    client: PlatformClient,
-    action: ReplaceDataset,
-    ids: DatasetIds,
-    clock: Clock,
-    *,
-    sandbox: str | None = None,
+    ledger: Ledger, client: PlatformClient, action: ReplaceDataset, ids: DatasetIds, clock: Clock
 ) -> str:
     """DELETE the old dataset (already gone is fine), POST the new one, record the new id."""
+    old = action.old_dataset_id
     intent = _intent(
         ledger,
         clock,
-        "replace_dataset",
-        action.key,
+        action,
         action.body,
-        {"spec": action.spec, "old_dataset_id": action.old_dataset_id},
+        {"spec": action.spec.model_dump(mode="json"), "old_dataset_id": old},
     )
-    with contextlib.suppress(NotFoundError):
-        client.delete_dataset(action.old_dataset_id, sandbox=sandbox)
-    dataset_id = client.create_dataset(action.body, sandbox=sandbox)
-    _record_dataset(ledger, intent, action.key, dataset_id, action.spec, clock)
+    with _refusal_resolves(ledger, intent, clock), contextlib.suppress(NotFoundError):
+        client.delete_dataset(old)  # already gone is fine: the replacement is still wanted
+
+    def old_is_gone(doc: StateDocument) -> None:
+        doc.drop_dataset(action.key, old)
+
+    # The old dataset is deleted now: if the new one is refused, state must not keep the old id.
+    with _refusal_resolves(ledger, intent, clock, on_refusal=old_is_gone):
+        dataset_id = client.create_dataset(action.body)
+    _record_dataset(ledger, intent, action, dataset_id, clock)
     ids.set(action.key, dataset_id)
-    return f"replaced dataset {action.old_dataset_id} with {dataset_id}"
+    return f"replaced dataset {old} with {dataset_id}"
 
 
-def delete_dataset(
-    ledger: Ledger, client: PlatformClient, action: DeleteDataset, clock: Clock, *, sandbox: str | None = None
-) -> str:
+def delete_dataset(ledger: Ledger, client: PlatformClient, action: DeleteDataset, clock: Clock) -> str:
     """DELETE the dataset (already gone is fine) and drop it from state."""
-    intent = _intent(ledger, clock, "delete_dataset", action.key, {}, {"dataset_id": action.dataset_id})
-    try:
-        client.delete_dataset(action.dataset_id, sandbox=sandbox)
-        how = f"deleted dataset {action.dataset_id}"
-    except NotFoundError:
-        how = f"dataset {action.dataset_id} was already gone"
+    intent = _intent(ledger, clock, action, {}, {"dataset_id": action.dataset_id})
+    with _refusal_resolves(ledger, intent, clock):
+        try:
+            client.delete_dataset(action.dataset_id)
+            how = f"deleted dataset {action.dataset_id}"
+        except NotFoundError:
+            how = f"dataset {action.dataset_id} was already gone"
 
     def record(doc: StateDocument) -> None:
-        current = doc.datasets.get(action.key)
-        if current is not None and current.id == action.dataset_id:
-            del doc.datasets[action.key]
+        doc.drop_dataset(action.key, action.dataset_id)
         doc.resolve_intent(intent.id, at=clock(), result={"dataset_id": action.dataset_id, "deleted": True})
 
     ledger.commit(record)
     return how
 
 
-def cancel_job(
-    ledger: Ledger, client: PlatformClient, action: CancelJob, clock: Clock, *, sandbox: str | None = None
-) -> str:
+def cancel_job(ledger: Ledger, client: PlatformClient, action: CancelJob, clock: Clock) -> str:
     """DELETE the job, then record what it reads back as (cancelling is asynchronous on the platform)."""
-    intent = _intent(ledger, clock, "cancel_job", action.key, {}, {"job_id": action.job_id})
-    status: str | None = None
-    try:
-        client.cancel_export_job(action.job_id, sandbox=sandbox)
-        job = client.get_export_job(action.job_id, sandbox=sandbox)
-        status = job.status.upper()
-    except NotFoundError:
-        status = RunStatus.MISSING
+    intent = _intent(ledger, clock, action, {}, {"job_id": action.job_id, "cause": action.cause})
+    gone = False
+    with _refusal_resolves(ledger, intent, clock):
+        try:
+            client.cancel_export_job(action.job_id)
+        except NotFoundError:
+            gone = True
+    status = RunStatus.MISSING if gone else read_back(client, action.job_id)
 
     def record(doc: StateDocument) -> None:
         now = clock()
         export = doc.exports.get(action.key)
-        run = export.find_run(job_id=action.job_id) if export is not None else None
-        if run is not None:
-            run.cancelled_by_tool = True
-            run.note = f"cancelled by aep-exports ({action.cause})"
-            if status in (RunStatus.CANCELLED, RunStatus.MISSING):
-                run.status, run.finished = status, now
-        doc.resolve_intent(intent.id, at=now, result={"job_id": action.job_id, "status": status})
+        if export is not None:
+            export.record_cancel(action.job_id, cause=action.cause, read_back=status, now=now)
+        word = status.value if status is not None else None
+        doc.resolve_intent(intent.id, at=now, result={"job_id": action.job_id, "status": word})
 
     ledger.commit(record)
-    return f"cancelled job {action.job_id} ({action.cause}); it reads back {status}"
+    reads = f"it reads back {status}" if status is not None else "reading it back failed"
+    return f"cancelled job {action.job_id} ({action.cause}); {reads}"
 
 
-def forget(ledger: Ledger, action: Forget, clock: Clock) -> str:
+def read_back(client: PlatformClient, job_id: int) -> RunStatus | None:
+    """How a job reads after a cancel (None when the read failed: the next refresh reads it again)."""
+    try:
+        return RunStatus(client.get_export_job(job_id).status.upper())
+    except NotFoundError:
+        return RunStatus.MISSING
+    except ApiError:
+        return None
+
+
+def forget(ledger: Ledger, action: Forget) -> str:
     """Drop the key from state (and its open intents); the platform is not touched."""
-
-    def record(doc: StateDocument) -> None:
-        table: dict[str, Any] = doc.exports if action.resource == "export" else doc.datasets
-        table.pop(action.key, None)
-        for intent in list(doc.intents.values()):
-            if intent.key == action.key and intent.resource == action.resource:
-                del doc.intents[intent.id]
-
-    ledger.commit(record)
+    ledger.commit(lambda doc: doc.forget(action.resource, action.key))
     return f"forgot {action.resource} {action.key} (the platform keeps it)"

@@ -25,15 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from aep_exports.plan.live import CLOCK_SKEW
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
     from aep_exports.client.models import ExportJob
 
-# Clocks of the tool and the platform are not exact: look this far before an intent started.
-LOOKBACK_MARGIN = timedelta(minutes=10)
 DEFAULT_SEGMENT_NS = "ups"
 DEFAULT_STATUS = frozenset({"realized", "existing"})
 
@@ -175,11 +175,9 @@ def job_matches(job: ExportJob, body: dict[str, Any]) -> bool:
     return identity_matches(request_identity(body), job_identity(job))
 
 
-def list_jobs_since(
-    client: PlatformClient, since: datetime, *, sandbox: str | None = None
-) -> list[ExportJob]:
-    """Jobs created at or after ``since`` (minus the margin), newest first; stops paging there."""
-    return client.list_export_jobs(since=since - LOOKBACK_MARGIN, sandbox=sandbox)
+def list_jobs_since(client: PlatformClient, since: datetime) -> list[ExportJob]:
+    """Jobs created at or after ``since`` (minus the clock skew), newest first; stops paging there."""
+    return client.list_export_jobs(since=since - CLOCK_SKEW)
 
 
 def matching_jobs(

@@ -27,7 +27,6 @@ class ApplyOptions:
     parallelism: int = 8
     wait: bool = False
     wait_timeout: float | None = None
-    sandbox: str | None = None
 
 
 @dataclass
@@ -89,9 +88,7 @@ def apply_plan(
 ) -> ApplyOutcome:
     """Execute ``plan`` (state written before and after every request); with ``wait``, follow its runs."""
     options = options or ApplyOptions()
-    report = execute_plan(
-        plan, ledger, client, clock, console, parallelism=options.parallelism, sandbox=options.sandbox
-    )
+    report = execute_plan(plan, ledger, client, clock, console, parallelism=options.parallelism)
     outcome = ApplyOutcome(report)
     if options.wait and report.started_jobs:
         waited = wait_for_runs(
@@ -101,7 +98,6 @@ def apply_plan(
             console,
             job_ids=report.started_jobs,
             timeout=options.wait_timeout,
-            sandbox=options.sandbox,
         )
         outcome.waited = waited
         for done in waited.outcomes:

@@ -35,16 +35,6 @@ class WaitResult:
     timed_out: bool = False
 
 
-def unfinished_job_ids(doc: StateDocument) -> list[int]:
-    """Job ids of every run still unfinished in state."""
-    return sorted(
-        run.job_id
-        for record in doc.exports.values()
-        for run in record.runs
-        if run.unfinished and run.job_id is not None
-    )
-
-
 def _status_counts(doc: StateDocument, job_ids: set[int]) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for record in doc.exports.values():
@@ -64,16 +54,15 @@ def wait_for_runs(
     timeout: float | None = None,
     first_poll: float = 0.2,
     max_poll: float = 5.0,
-    sandbox: str | None = None,
 ) -> WaitResult:
     """Poll until every followed run finished (or ``timeout`` seconds passed); record outcomes on arrival."""
-    followed = set(job_ids if job_ids is not None else ledger.read(unfinished_job_ids))
+    followed = set(job_ids if job_ids is not None else ledger.read(StateDocument.unfinished_job_ids))
     result = WaitResult()
     started = time.monotonic()
     interval = first_poll
     pending = set(followed)
     while pending:
-        answers = client.get_export_jobs(sorted(pending), sandbox=sandbox)
+        answers = client.get_export_jobs(sorted(pending))
         jobs: dict[int, LiveJob] = {}
         missing: set[int] = set()
         for job_id, got in answers.items():

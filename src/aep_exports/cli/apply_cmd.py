@@ -129,7 +129,7 @@ def apply(
         clock = clock_from(now)
         if saved is not None:
             ledger = Ledger(backend)
-            ensure_fresh(saved, ledger.doc, desired)
+            ensure_fresh(saved, ledger.doc, desired.digest)
             plan = saved
             recover_intents(ledger, client, clock, console=console)
         else:

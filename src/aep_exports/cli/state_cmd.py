@@ -16,26 +16,17 @@ import click
 
 from aep_exports.cli.context import CliContext
 from aep_exports.cli.params import ALL_KEYS, lock_seconds, lock_timeout_option
+from aep_exports.cli.state_sync_cmd import pull, push
+from aep_exports.cli.wiring import known_org
 from aep_exports.errors import StateError, UsageError
 
 if TYPE_CHECKING:
     from aep_exports.config.settings import Settings
     from aep_exports.state.backend import StateBackend
-    from aep_exports.state.model import DatasetRecord, ExportRecord, RunRecord, StateDocument
+    from aep_exports.state.model import DatasetRecord, ExportRecord, Resource, RunRecord, StateDocument
 
 _FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                        show_default=True, help="Text for people, JSON for tools.")
-
-
-def resolve_org(settings: Settings) -> str | None:
-    """The org whose state to use: the configured one, or the local platform's dev org."""
-    if settings.org:
-        return settings.org
-    if settings.is_local:
-        from aep_exports.platform.credentials import DEV_ORG_ID  # a constants-only module
-
-        return DEV_ORG_ID
-    return None
 
 
 def _backend(ctx: click.Context) -> tuple[StateBackend, Settings]:
@@ -43,7 +34,7 @@ def _backend(ctx: click.Context) -> tuple[StateBackend, Settings]:
 
     context: CliContext = ctx.obj
     settings = context.settings()
-    return open_backend(settings, org=resolve_org(settings)), settings
+    return open_backend(settings, org=known_org(settings)), settings
 
 
 def _iso(value: datetime | None) -> str:
@@ -57,12 +48,12 @@ def _run_summary(run: RunRecord | None) -> str:
     return f"{run.status} ({job}, slot {_iso(run.slot)})"
 
 
-def _find(doc: StateDocument, address: str) -> tuple[str, str, DatasetRecord | ExportRecord]:
+def _find(doc: StateDocument, address: str) -> tuple[Resource, str, DatasetRecord | ExportRecord]:
     """(kind, key, record) for ``KEY``, ``dataset.KEY`` or ``export.KEY``."""
     kind, _, key = address.partition(".") if "." in address else ("", "", address)
     if kind not in ("", "dataset", "export"):
         raise UsageError(f"{address!r} is not a state address: use KEY, dataset.KEY or export.KEY")
-    found: list[tuple[str, str, DatasetRecord | ExportRecord]] = []
+    found: list[tuple[Resource, str, DatasetRecord | ExportRecord]] = []
     if kind in ("", "dataset") and key in doc.datasets:
         found.append(("dataset", key, doc.datasets[key]))
     if kind in ("", "export") and key in doc.exports:
@@ -78,7 +69,7 @@ def _find(doc: StateDocument, address: str) -> tuple[str, str, DatasetRecord | E
     return found[0]
 
 
-@click.group()
+@click.group(commands=[push, pull])
 def state() -> None:
     """Inspect or edit the state document (list, show, rm, push, pull).
 
@@ -207,13 +198,7 @@ def rm(ctx: click.Context, key: str, yes: bool, lock_timeout: timedelta | None) 
                                  hint="pass --yes")
             click.confirm(f"Remove {kind} {key!r} from the state? The platform is not changed.", abort=True)
         before = doc.serial
-        if kind == "dataset":
-            del doc.datasets[key]
-        else:
-            del doc.exports[key]
-        dropped = [i for i, intent in doc.intents.items() if intent.key == key and intent.resource == kind]
-        for intent_id in dropped:
-            del doc.intents[intent_id]
+        doc.forget(kind, key)
         backend.write(doc, expected_serial=before)
     click.echo(f"Removed {kind} {key} from the state (serial {before} -> {doc.serial}); "
                "the platform was not changed.")
@@ -232,10 +217,3 @@ def _warn_after_rm(record: DatasetRecord | ExportRecord) -> None:
         job = f"job {run.job_id}" if run.job_id is not None else "a job that may have been created"
         click.echo(f"Warning: {job} of slot {_iso(run.slot)} was unfinished; it is no longer tracked.",
                    err=True)
-
-
-# `state push` / `state pull` (copies to and from PostgreSQL state) live in their own module.
-from aep_exports.cli.state_sync_cmd import pull, push  # noqa: E402
-
-state.add_command(push)
-state.add_command(pull)

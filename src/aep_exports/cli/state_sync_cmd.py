@@ -34,13 +34,13 @@ _FORCE = click.option("--force", is_flag=True,
 def _backends(cli: CliContext, url: str | None,
               directory: Path | None) -> tuple[StateBackend, StateBackend, Settings]:
     """(file backend, database backend, settings) for the project's org and sandbox."""
-    from aep_exports.cli.state_cmd import resolve_org
+    from aep_exports.cli.wiring import known_org
     from aep_exports.config.settings import DEFAULT_STATE
     from aep_exports.state.file_backend import FileStateBackend
     from aep_exports.state.postgres import PostgresStateBackend
 
     settings = cli.settings()
-    org = resolve_org(settings)
+    org = known_org(settings)
     if not org:
         raise StateError("no org id is configured, so state cannot be located",
                          hint="set 'org' in aep-exports.yaml or AEP_ORG_ID")

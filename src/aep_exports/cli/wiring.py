@@ -32,14 +32,22 @@ def local_data_dir(settings: Settings) -> Path:
     return Path(settings.project_dir) / LOCAL_PLATFORM_DIR
 
 
-def resolve_org(settings: Settings) -> str:
-    """The IMS org: the settings', else the local platform's dev org; an error for Adobe without one."""
+def known_org(settings: Settings) -> str | None:
+    """The IMS org: the settings', else the local platform's dev org; None for Adobe without one."""
     if settings.org:
         return settings.org
     if settings.is_local:
-        from aep_exports.platform.credentials import DEV_ORG_ID
+        from aep_exports.platform.credentials import DEV_ORG_ID  # a constants-only module
 
         return DEV_ORG_ID
+    return None
+
+
+def resolve_org(settings: Settings) -> str:
+    """:func:`known_org`, or a ConfigError when there is none."""
+    org = known_org(settings)
+    if org:
+        return org
     raise ConfigError(
         ["no org id is configured for the platform"],
         hint="Set 'org' in aep-exports.yaml or the AEP_ORG_ID environment variable.",
@@ -151,16 +159,8 @@ def agree_on_now(settings: Settings, client: PlatformClient, now: datetime | Non
     """
     if not settings.is_local:
         return now or datetime.now(UTC)
-
-    async def move(aio: Any) -> Any:
-        if now is not None:
-            return await aio._json("POST", "/local/clock", sandbox=None, body={"set": now.isoformat()})
-        return await aio._json("GET", "/local/clock", sandbox=None)
-
-    answer = client.call(move)
+    admin = client.local_admin
     if now is not None:
+        admin.set_clock(now)
         return now
-    reported = answer.get("now") if isinstance(answer, dict) else None
-    return (
-        parse_now(reported, source="local platform clock") if isinstance(reported, str) else datetime.now(UTC)
-    )
+    return admin.clock()

@@ -1,8 +1,13 @@
-"""The async core: one httpx client, one limiter and one token cache shared by every call."""
+"""The async core: one httpx client, one limiter and one token cache shared by every call.
+
+A client works in one sandbox (its config's); :meth:`AsyncPlatformClient.for_sandbox` gives a view
+bound to another one that shares everything else (connections, limiter, tokens, counters).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,7 +33,10 @@ K = TypeVar("K")
 
 
 class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
-    """Every platform operation as a coroutine. ``app``: an ASGI app served in-process (also for IMS)."""
+    """Every platform operation as a coroutine, in ``sandbox`` (default: the config's).
+
+    ``app``: an ASGI app served in-process (also for IMS).
+    """
 
     def __init__(
         self,
@@ -39,6 +47,8 @@ class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
         backoff: Backoff | None = None,
     ) -> None:
         self.config = config
+        self.sandbox = config.sandbox
+        self._owner = True
         if transport is None and app is not None:
             transport = httpx.ASGITransport(app=app)
         limits = httpx.Limits(
@@ -61,10 +71,21 @@ class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
         )
 
     def __repr__(self) -> str:
-        return f"AsyncPlatformClient(base_url={self.config.base_url!r}, org_id={self.config.org_id!r})"
+        return (
+            f"AsyncPlatformClient(base_url={self.config.base_url!r}, org_id={self.config.org_id!r}, "
+            f"sandbox={self.sandbox!r})"
+        )
+
+    def for_sandbox(self, name: str) -> AsyncPlatformClient:
+        """A view of this client working in sandbox ``name``; closing it closes nothing."""
+        view = copy.copy(self)
+        view.sandbox = name
+        view._owner = False
+        return view
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owner:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncPlatformClient:
         return self
@@ -73,6 +94,10 @@ class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+    async def access_token(self) -> str:
+        """The bearer token this client's calls carry now (fetched when none is cached). Never show it."""
+        return await self._req.tokens.token()
 
     def stats(self) -> ClientStats:
         """Counters since creation (or the last ``reset_stats``)."""
@@ -98,14 +123,12 @@ class AsyncPlatformClient(CatalogOps, JobOps, ReferenceOps, DataAccessOps):
         results = await asyncio.gather(*(one(key) for key in unique))
         return dict(zip(unique, results, strict=True))
 
-    async def get_export_jobs(
-        self, job_ids: Iterable[int], *, sandbox: str | None = None
-    ) -> dict[int, ExportJob | ApiError]:
-        """Jobs by id; a job that cannot be parsed is left out (and in ``record_problems()``)."""
-        found = await self.gather_each(job_ids, lambda job_id: self.get_export_job(job_id, sandbox=sandbox))
+    async def get_export_jobs(self, job_ids: Iterable[int]) -> dict[int, ExportJob | ApiError]:
+        """Each job by id, concurrently; a failed read is the ``ApiError`` value, a job that cannot be
+        parsed is left out (and in ``record_problems()``)."""
+        found = await self.gather_each(job_ids, self.get_export_job)
         return {key: value for key, value in found.items() if not isinstance(value, UnreadableRecordError)}
 
-    async def get_datasets(
-        self, dataset_ids: Iterable[str], *, sandbox: str | None = None
-    ) -> dict[str, Dataset | ApiError]:
-        return await self.gather_each(dataset_ids, lambda ds_id: self.get_dataset(ds_id, sandbox=sandbox))
+    async def get_datasets(self, dataset_ids: Iterable[str]) -> dict[str, Dataset | ApiError]:
+        """Each dataset by id, concurrently; a failed read is the ``ApiError`` value."""
+        return await self.gather_each(dataset_ids, self.get_dataset)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DEFAULT_BASE_URL = "https://platform.adobe.io"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 IMS_TOKEN_PATH = "/ims/token/v3"
 

@@ -1,4 +1,4 @@
-"""Shared plumbing of the operation groups: one JSON call through the requester."""
+"""Shared plumbing of the operation groups: one JSON call through the requester, in the bound sandbox."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ M = TypeVar("M", bound=BaseModel)
 class OpsBase:
     _req: Requester
     _problems: RecordProblems
+    sandbox: str
 
     def record_problems(self, *, clear: bool = False) -> tuple[RecordProblem, ...]:
         """Every record this client skipped or read only in part, oldest first (``clear``: forget them)."""
@@ -49,12 +50,11 @@ class OpsBase:
         method: str,
         path: str,
         *,
-        sandbox: str | None,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         content_type: str = "application/json",
     ) -> Any:
         reply = await self._req.call(
-            Call(method, path, sandbox=sandbox, params=params, json_body=body, content_type=content_type)
+            Call(method, path, sandbox=self.sandbox, params=params, json_body=body, content_type=content_type)
         )
         return reply.json()

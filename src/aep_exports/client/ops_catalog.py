@@ -20,18 +20,18 @@ def _malformed(method: str, path: str, what: str) -> ApiError:
 
 
 class CatalogOps(OpsBase):
-    async def create_dataset(self, body: Mapping[str, Any], *, sandbox: str | None = None) -> str:
+    async def create_dataset(self, body: Mapping[str, Any]) -> str:
         """POST /dataSets; returns the new dataset id (from ``["@/dataSets/<id>"]``)."""
         path = f"{CATALOG}/dataSets"
-        answer = await self._json("POST", path, sandbox=sandbox, body=dict(body))
+        answer = await self._json("POST", path, body=dict(body))
         ids = parse_dataset_refs(answer)
         if not ids:
             raise _malformed("POST", path, "no dataset reference")
         return ids[0]
 
-    async def get_dataset(self, dataset_id: str, *, sandbox: str | None = None) -> Dataset:
+    async def get_dataset(self, dataset_id: str) -> Dataset:
         path = f"{CATALOG}/dataSets/{seg(dataset_id)}"
-        answer = await self._json("GET", path, sandbox=sandbox)
+        answer = await self._json("GET", path)
         pairs = parse_keyed(answer)
         for key, obj in pairs:
             if key == dataset_id:
@@ -50,7 +50,6 @@ class CatalogOps(OpsBase):
         order_by: str | None = None,
         page_size: int = DATASET_PAGE_MAX,
         limit: int | None = None,
-        sandbox: str | None = None,
     ) -> list[Dataset]:
         """Every dataset matching the filters, paging with start/limit (page size ≤ 100)."""
         size = max(1, min(page_size, DATASET_PAGE_MAX))
@@ -66,7 +65,7 @@ class CatalogOps(OpsBase):
         start = 0
         for _ in range(MAX_PAGES):
             answer = await self._json(
-                "GET", f"{CATALOG}/dataSets", sandbox=sandbox, params={**base, "start": start, "limit": size}
+                "GET", f"{CATALOG}/dataSets", params={**base, "start": start, "limit": size}
             )
             pairs = parse_keyed(answer)
             fresh = [(k, v) for k, v in pairs if k not in seen]
@@ -80,42 +79,41 @@ class CatalogOps(OpsBase):
         return out
 
     async def patch_dataset(
-        self, dataset_id: str, changes: Mapping[str, Any], *, sandbox: str | None = None
+        self, dataset_id: str, changes: Mapping[str, Any]
     ) -> None:
         """PATCH /dataSets/{id} with partial JSON (top-level fields replaced)."""
         await self._json(
-            "PATCH", f"{CATALOG}/dataSets/{seg(dataset_id)}", sandbox=sandbox, body=dict(changes)
+            "PATCH", f"{CATALOG}/dataSets/{seg(dataset_id)}", body=dict(changes)
         )
 
     async def patch_dataset_ops(
-        self, dataset_id: str, operations: list[dict[str, Any]], *, sandbox: str | None = None
+        self, dataset_id: str, operations: list[dict[str, Any]]
     ) -> None:
         """PATCH /dataSets/{id} with RFC 6902 JSON-Patch operations."""
         await self._json(
             "PATCH",
             f"{CATALOG}/dataSets/{seg(dataset_id)}",
-            sandbox=sandbox,
             body=list(operations),
             content_type="application/json-patch+json",
         )
 
-    async def delete_dataset(self, dataset_id: str, *, sandbox: str | None = None) -> None:
-        await self._json("DELETE", f"{CATALOG}/dataSets/{seg(dataset_id)}", sandbox=sandbox)
+    async def delete_dataset(self, dataset_id: str) -> None:
+        await self._json("DELETE", f"{CATALOG}/dataSets/{seg(dataset_id)}")
 
     async def list_batches(
-        self, dataset_id: str | None = None, *, limit: int = 100, sandbox: str | None = None
+        self, dataset_id: str | None = None, *, limit: int = 100
     ) -> list[Batch]:
         """GET /batches?dataSet=<id> (one page of up to ``limit``)."""
         params: dict[str, Any] = {"limit": limit}
         if dataset_id is not None:
             params["dataSet"] = dataset_id
-        answer = await self._json("GET", f"{CATALOG}/batches", sandbox=sandbox, params=params)
+        answer = await self._json("GET", f"{CATALOG}/batches", params=params)
         items = [{**obj, "id": obj.get("id", key)} for key, obj in parse_keyed(answer)]
         return self._read_all(Batch, items, kind="batch")
 
-    async def get_batch(self, batch_id: str, *, sandbox: str | None = None) -> Batch:
+    async def get_batch(self, batch_id: str) -> Batch:
         path = f"{CATALOG}/batches/{seg(batch_id)}"
-        answer = await self._json("GET", path, sandbox=sandbox)
+        answer = await self._json("GET", path)
         if isinstance(answer, dict) and answer.get("id") == batch_id:
             return Batch.model_validate(answer)
         for key, obj in parse_keyed(answer):

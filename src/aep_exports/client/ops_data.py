@@ -30,11 +30,11 @@ class DownloadResult:
 
 
 class DataAccessOps(OpsBase):
-    async def _list_data(self, path: str, sandbox: str | None) -> list[dict[str, Any]]:
+    async def _list_data(self, path: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         params: dict[str, Any] = {"limit": 100}
         for _ in range(MAX_PAGES):
-            answer = await self._json("GET", path, sandbox=sandbox, params=params)
+            answer = await self._json("GET", path, params=params)
             items = items_of(answer)
             out.extend(items)
             following = next_page_params(answer)
@@ -43,14 +43,14 @@ class DataAccessOps(OpsBase):
             params = {"limit": 100, **following}
         return out
 
-    async def list_batch_files(self, batch_id: str, *, sandbox: str | None = None) -> list[BatchFile]:
+    async def list_batch_files(self, batch_id: str) -> list[BatchFile]:
         """GET /export/batches/{id}/files: the dataset files of a batch."""
-        items = await self._list_data(f"{EXPORT}/batches/{seg(batch_id)}/files", sandbox)
+        items = await self._list_data(f"{EXPORT}/batches/{seg(batch_id)}/files")
         return self._read_all(BatchFile, items, kind="batch file", essential=("dataSetFileId",))
 
-    async def list_file_entries(self, file_id: str, *, sandbox: str | None = None) -> list[FileEntry]:
+    async def list_file_entries(self, file_id: str) -> list[FileEntry]:
         """GET /export/files/{id}: the physical files (name, length) of one dataset file."""
-        items = await self._list_data(f"{EXPORT}/files/{seg(file_id)}", sandbox)
+        items = await self._list_data(f"{EXPORT}/files/{seg(file_id)}")
         return self._read_all(FileEntry, items, kind="file", essential=("name",))
 
     async def download_file(
@@ -60,7 +60,6 @@ class DataAccessOps(OpsBase):
         dest: Path,
         *,
         expected_size: int | None = None,
-        sandbox: str | None = None,
     ) -> DownloadResult:
         """Stream ``?path=<name>`` of a dataset file to ``dest``.
 
@@ -85,7 +84,7 @@ class DataAccessOps(OpsBase):
         call = Call(
             "GET",
             f"{EXPORT}/files/{seg(file_id)}",
-            sandbox=sandbox,
+            sandbox=self.sandbox,
             params={"path": name},
             headers_hook=range_header,
             ok_statuses=frozenset({200, 206, 416}),

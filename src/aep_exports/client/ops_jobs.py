@@ -58,7 +58,6 @@ class JobOps(OpsBase):
         self,
         body: Mapping[str, Any],
         *,
-        sandbox: str | None = None,
         profile_instance_id: str | None = None,
         request_id: str | None = None,
     ) -> ExportJob:
@@ -69,7 +68,7 @@ class JobOps(OpsBase):
         that echoes it as the job's ``requestId`` lets recovery find the job exactly.
         """
         sent = request_id or uuid4().hex
-        call = Call("POST", JOBS, sandbox=sandbox, json_body=dict(body), request_id=sent)
+        call = Call("POST", JOBS, sandbox=self.sandbox, json_body=dict(body), request_id=sent)
         if profile_instance_id:
             call.headers_hook = lambda: {"x-profile-instance-id": profile_instance_id}
         reply = await self._req.call(call)
@@ -82,10 +81,10 @@ class JobOps(OpsBase):
         job._sent_request_id = sent
         return job
 
-    async def get_export_job(self, job_id: int, *, sandbox: str | None = None) -> ExportJob:
+    async def get_export_job(self, job_id: int) -> ExportJob:
         """GET /export/jobs/{id}; a record that cannot be parsed raises ``UnreadableRecordError``."""
         path = f"{JOBS}/{seg(job_id)}"
-        answer = await self._json("GET", path, sandbox=sandbox)
+        answer = await self._json("GET", path)
         if isinstance(answer, dict) and isinstance(answer.get("records"), list) and answer["records"]:
             answer = answer["records"][0]
         return self._read_job(answer, f"GET {path}")
@@ -105,9 +104,9 @@ class JobOps(OpsBase):
             )
         return job
 
-    async def cancel_export_job(self, job_id: int, *, sandbox: str | None = None) -> None:
+    async def cancel_export_job(self, job_id: int) -> None:
         """DELETE /export/jobs/{id}; 200 or 204, with or without a body, all mean accepted."""
-        await self._req.call(Call("DELETE", f"{JOBS}/{seg(job_id)}", sandbox=sandbox))
+        await self._req.call(Call("DELETE", f"{JOBS}/{seg(job_id)}", sandbox=self.sandbox))
 
     async def iter_export_job_pages(
         self,
@@ -116,7 +115,6 @@ class JobOps(OpsBase):
         page_size: int = DEFAULT_JOB_PAGE,
         since: datetime | None = None,
         stop_when: Callable[[ExportJob], bool] | None = None,
-        sandbox: str | None = None,
     ) -> AsyncGenerator[list[ExportJob], None]:
         """Pages newest first. With ``since`` (or ``stop_when``), the page that reaches an older job
         (or a job matching ``stop_when``) is the last one read, and those jobs are left out."""
@@ -124,7 +122,7 @@ class JobOps(OpsBase):
         offset: str | None = None
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": page_size, "offset": offset, "status": status}
-            answer = await self._json("GET", JOBS, sandbox=sandbox, params=params)
+            answer = await self._json("GET", JOBS, params=params)
             answer = answer if isinstance(answer, dict) else {}
             records = answer.get("records") or []
             jobs = self._read_all(
@@ -155,12 +153,11 @@ class JobOps(OpsBase):
         since: datetime | None = None,
         stop_when: Callable[[ExportJob], bool] | None = None,
         limit: int | None = None,
-        sandbox: str | None = None,
     ) -> list[ExportJob]:
         """Export jobs newest first; see ``iter_export_job_pages`` for ``since``/``stop_when``."""
         out: list[ExportJob] = []
         pages = self.iter_export_job_pages(
-            status=status, page_size=page_size, since=since, stop_when=stop_when, sandbox=sandbox
+            status=status, page_size=page_size, since=since, stop_when=stop_when
         )
         async with aclosing(pages):
             async for page in pages:

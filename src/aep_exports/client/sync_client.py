@@ -1,17 +1,23 @@
 """Synchronous facade: the async client on a private event loop in a background thread.
 
-The CLI and apply call methods synchronously; bulk helpers and ``gather``/``submit`` run many calls
-at once on that loop, still bounded by the one shared limiter.
+The CLI and apply call methods synchronously; the bulk reads and ``submit``/``call`` run many calls
+at once on that loop, still bounded by the one shared limiter. The facade offers the operations
+aep-exports uses; every other operation of :class:`AsyncPlatformClient` is one ``call`` away::
+
+    batch = client.call(lambda aio: aio.get_batch(batch_id))
+
+A client works in the sandbox of its config; ``client.for_sandbox(name)`` is a view bound to another
+sandbox that shares the connections, the limiter and the tokens (like a configured httpx client).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -19,9 +25,9 @@ from aep_exports.errors import ApiError
 
 from .async_client import AsyncPlatformClient
 from .config import ClientConfig
-from .models import Batch, BatchFile, Dataset, ExportJob, FileEntry, MergePolicy, SegmentDefinition
+from .local_admin import LocalAdmin
+from .models import BatchFile, Dataset, ExportJob, FileEntry, MergePolicy, SegmentDefinition
 from .observe import ClientStats
-from .ops_data import DownloadResult
 from .records import RecordProblem
 
 T = TypeVar("T")
@@ -29,7 +35,7 @@ AsyncCall = Callable[[AsyncPlatformClient], Awaitable[T]]
 
 
 class PlatformClient:
-    """Blocking access to every platform operation; every method takes ``sandbox=`` to override."""
+    """Blocking access to the platform operations aep-exports uses, in one sandbox."""
 
     def __init__(self, config: ClientConfig, *, app: Any = None, transport: Any = None) -> None:
         self.config = config
@@ -37,10 +43,34 @@ class PlatformClient:
         self._thread = threading.Thread(target=self._loop.run_forever, name="aep-exports-client", daemon=True)
         self._thread.start()
         self._closed = False
+        self._owner = True
         self.aio = AsyncPlatformClient(config, app=app, transport=transport)
 
     def __repr__(self) -> str:
-        return f"PlatformClient(base_url={self.config.base_url!r}, org_id={self.config.org_id!r})"
+        return (
+            f"PlatformClient(base_url={self.config.base_url!r}, org_id={self.config.org_id!r}, "
+            f"sandbox={self.sandbox!r})"
+        )
+
+    @property
+    def sandbox(self) -> str:
+        """The sandbox every call of this client works in."""
+        return self.aio.sandbox
+
+    def for_sandbox(self, name: str) -> PlatformClient:
+        """A view of this client working in sandbox ``name`` (same connections, limiter and tokens).
+
+        Closing the view closes nothing; close the client it came from.
+        """
+        view = copy.copy(self)
+        view.aio = self.aio.for_sandbox(name)
+        view._owner = False
+        return view
+
+    @property
+    def local_admin(self) -> LocalAdmin:
+        """The local platform's administration routes (clock, seed, faults, stats); Adobe has none."""
+        return LocalAdmin(self)
 
     # ------------------------------------------------------------------ running coroutines
 
@@ -63,18 +93,9 @@ class PlatformClient:
             future.cancel()
             raise
 
-    def gather(self, fns: Iterable[AsyncCall[T]]) -> list[T | ApiError]:
-        """Run many calls concurrently; each result is the value or the ``ApiError`` it raised."""
-        calls = list(fns)
-
-        async def run(aio: AsyncPlatformClient) -> list[T | ApiError]:
-            results = await aio.gather_each(range(len(calls)), lambda i: calls[i](aio))
-            return [results[i] for i in range(len(calls))]
-
-        return self.call(run)
-
     def close(self) -> None:
-        if self._closed:
+        """Close the connections and stop the loop (a ``for_sandbox`` view closes nothing)."""
+        if self._closed or not self._owner:
             return
         try:
             asyncio.run_coroutine_threadsafe(self.aio.aclose(), self._loop).result(timeout=10)
@@ -93,6 +114,7 @@ class PlatformClient:
         self.close()
 
     def stats(self) -> ClientStats:
+        """Counters since creation (or the last ``reset_stats``), shared with every view."""
         return self.aio.stats()
 
     def reset_stats(self) -> None:
@@ -102,19 +124,17 @@ class PlatformClient:
         """Records this client skipped or read only in part (``clear``: forget them)."""
         return self.aio.record_problems(clear=clear)
 
-    # ------------------------------------------------------------------ datasets and batches
+    # ------------------------------------------------------------------ datasets
 
-    def create_dataset(self, body: Mapping[str, Any], *, sandbox: str | None = None) -> str:
-        return self.call(lambda c: c.create_dataset(body, sandbox=sandbox))
+    def create_dataset(self, body: Mapping[str, Any]) -> str:
+        return self.call(lambda c: c.create_dataset(body))
 
-    def get_dataset(self, dataset_id: str, *, sandbox: str | None = None) -> Dataset:
-        return self.call(lambda c: c.get_dataset(dataset_id, sandbox=sandbox))
+    def get_dataset(self, dataset_id: str) -> Dataset:
+        return self.call(lambda c: c.get_dataset(dataset_id))
 
-    def get_datasets(
-        self, dataset_ids: Iterable[str], *, sandbox: str | None = None
-    ) -> dict[str, Dataset | ApiError]:
+    def get_datasets(self, dataset_ids: Iterable[str]) -> dict[str, Dataset | ApiError]:
         ids = list(dataset_ids)
-        return self.call(lambda c: c.get_datasets(ids, sandbox=sandbox))
+        return self.call(lambda c: c.get_datasets(ids))
 
     def list_datasets(
         self,
@@ -125,7 +145,6 @@ class PlatformClient:
         order_by: str | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        sandbox: str | None = None,
     ) -> list[Dataset]:
         return self.call(
             lambda c: c.list_datasets(
@@ -135,30 +154,14 @@ class PlatformClient:
                 order_by=order_by,
                 page_size=page_size,
                 limit=limit,
-                sandbox=sandbox,
             )
         )
 
-    def patch_dataset(
-        self, dataset_id: str, changes: Mapping[str, Any], *, sandbox: str | None = None
-    ) -> None:
-        self.call(lambda c: c.patch_dataset(dataset_id, changes, sandbox=sandbox))
+    def patch_dataset(self, dataset_id: str, changes: Mapping[str, Any]) -> None:
+        self.call(lambda c: c.patch_dataset(dataset_id, changes))
 
-    def patch_dataset_ops(
-        self, dataset_id: str, operations: list[dict[str, Any]], *, sandbox: str | None = None
-    ) -> None:
-        self.call(lambda c: c.patch_dataset_ops(dataset_id, operations, sandbox=sandbox))
-
-    def delete_dataset(self, dataset_id: str, *, sandbox: str | None = None) -> None:
-        self.call(lambda c: c.delete_dataset(dataset_id, sandbox=sandbox))
-
-    def list_batches(
-        self, dataset_id: str | None = None, *, limit: int = 100, sandbox: str | None = None
-    ) -> list[Batch]:
-        return self.call(lambda c: c.list_batches(dataset_id, limit=limit, sandbox=sandbox))
-
-    def get_batch(self, batch_id: str, *, sandbox: str | None = None) -> Batch:
-        return self.call(lambda c: c.get_batch(batch_id, sandbox=sandbox))
+    def delete_dataset(self, dataset_id: str) -> None:
+        self.call(lambda c: c.delete_dataset(dataset_id))
 
     # ------------------------------------------------------------------ export jobs
 
@@ -166,24 +169,19 @@ class PlatformClient:
         self,
         body: Mapping[str, Any],
         *,
-        sandbox: str | None = None,
         profile_instance_id: str | None = None,
         request_id: str | None = None,
     ) -> ExportJob:
         return self.call(
-            lambda c: c.create_export_job(
-                body, sandbox=sandbox, profile_instance_id=profile_instance_id, request_id=request_id
-            )
+            lambda c: c.create_export_job(body, profile_instance_id=profile_instance_id, request_id=request_id)
         )
 
-    def get_export_job(self, job_id: int, *, sandbox: str | None = None) -> ExportJob:
-        return self.call(lambda c: c.get_export_job(job_id, sandbox=sandbox))
+    def get_export_job(self, job_id: int) -> ExportJob:
+        return self.call(lambda c: c.get_export_job(job_id))
 
-    def get_export_jobs(
-        self, job_ids: Iterable[int], *, sandbox: str | None = None
-    ) -> dict[int, ExportJob | ApiError]:
+    def get_export_jobs(self, job_ids: Iterable[int]) -> dict[int, ExportJob | ApiError]:
         ids = list(job_ids)
-        return self.call(lambda c: c.get_export_jobs(ids, sandbox=sandbox))
+        return self.call(lambda c: c.get_export_jobs(ids))
 
     def list_export_jobs(
         self,
@@ -193,56 +191,31 @@ class PlatformClient:
         since: datetime | None = None,
         stop_when: Callable[[ExportJob], bool] | None = None,
         limit: int | None = None,
-        sandbox: str | None = None,
     ) -> list[ExportJob]:
         return self.call(
             lambda c: c.list_export_jobs(
-                status=status,
-                page_size=page_size,
-                since=since,
-                stop_when=stop_when,
-                limit=limit,
-                sandbox=sandbox,
+                status=status, page_size=page_size, since=since, stop_when=stop_when, limit=limit
             )
         )
 
-    def cancel_export_job(self, job_id: int, *, sandbox: str | None = None) -> None:
-        self.call(lambda c: c.cancel_export_job(job_id, sandbox=sandbox))
+    def cancel_export_job(self, job_id: int) -> None:
+        self.call(lambda c: c.cancel_export_job(job_id))
 
     # ------------------------------------------------------------------ references
 
-    def list_merge_policies(self, *, sandbox: str | None = None) -> list[MergePolicy]:
-        return self.call(lambda c: c.list_merge_policies(sandbox=sandbox))
+    def list_merge_policies(self) -> list[MergePolicy]:
+        return self.call(lambda c: c.list_merge_policies())
 
-    def get_merge_policy(self, policy_id: str, *, sandbox: str | None = None) -> MergePolicy:
-        return self.call(lambda c: c.get_merge_policy(policy_id, sandbox=sandbox))
-
-    def list_segment_definitions(self, *, sandbox: str | None = None) -> list[SegmentDefinition]:
-        return self.call(lambda c: c.list_segment_definitions(sandbox=sandbox))
-
-    def get_segment_definition(self, segment_id: str, *, sandbox: str | None = None) -> SegmentDefinition:
-        return self.call(lambda c: c.get_segment_definition(segment_id, sandbox=sandbox))
+    def list_segment_definitions(self) -> list[SegmentDefinition]:
+        return self.call(lambda c: c.list_segment_definitions())
 
     # ------------------------------------------------------------------ data access
 
-    def list_batch_files(self, batch_id: str, *, sandbox: str | None = None) -> list[BatchFile]:
-        return self.call(lambda c: c.list_batch_files(batch_id, sandbox=sandbox))
+    def list_batch_files(self, batch_id: str) -> list[BatchFile]:
+        return self.call(lambda c: c.list_batch_files(batch_id))
 
-    def list_file_entries(self, file_id: str, *, sandbox: str | None = None) -> list[FileEntry]:
-        return self.call(lambda c: c.list_file_entries(file_id, sandbox=sandbox))
-
-    def download_file(
-        self,
-        file_id: str,
-        name: str,
-        dest: Path,
-        *,
-        expected_size: int | None = None,
-        sandbox: str | None = None,
-    ) -> DownloadResult:
-        return self.call(
-            lambda c: c.download_file(file_id, name, dest, expected_size=expected_size, sandbox=sandbox)
-        )
+    def list_file_entries(self, file_id: str) -> list[FileEntry]:
+        return self.call(lambda c: c.list_file_entries(file_id))
 
 
 def connect(config: ClientConfig, *, app: Any = None) -> PlatformClient:

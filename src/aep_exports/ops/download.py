@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from aep_exports.errors import AepExportsError, NotFoundError
-from aep_exports.state.model import RunStatus, StateDocument
+from aep_exports.state.model import ACTIVE_JOB_STATUSES, RunStatus, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import AsyncPlatformClient, DownloadResult, PlatformClient
@@ -118,7 +118,7 @@ def list_run_files(client: PlatformClient, key: str, job_id: int, out_dir: Path)
             + (f" ({detail})" if detail else "")
             + ": only a SUCCEEDED run has files to download",
             hint="wait for it (aep-exports apply --wait) or pick another run with --run JOB_ID"
-            if status in ("NEW", "PROCESSING")
+            if status in ACTIVE_JOB_STATUSES
             else "pick a successful run with --run JOB_ID",
         )
     files: list[RemoteFile] = []

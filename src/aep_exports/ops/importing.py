@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.apply.matching import JobIdentity, identity_matches, request_identity, shown_identity
-from aep_exports.errors import AepExportsError, NotFoundError
-from aep_exports.plan.actions import FieldChange, digest_of
+from aep_exports.errors import ImportRefusedError, NotFoundError
+from aep_exports.plan.actions import FieldChange
 from aep_exports.plan.changes import field_changes
 from aep_exports.plan.datasets import declared_changes
-from aep_exports.plan.exports import export_spec_for_state
 from aep_exports.plan.schedule import is_manual, latest_slot
 from aep_exports.plan.windows import format_instant
-from aep_exports.reconcile.refresh import live_dataset
-from aep_exports.state.model import DatasetRecord, RunRecord, RunStatus, StateDocument
+from aep_exports.reconcile.refresh import live_dataset, live_job
+from aep_exports.state.model import AppliedExport, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 # Request keys the platform copies from the body as sent; it fills none of them itself.
 _COPIED_KEYS = ("fields", "mergePolicy", "filter", "additionalFields")
-_FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class ImportResult:
 def _declared_export(desired: Desired, key: str) -> DesiredExport:
     want = desired.exports.get(key)
     if want is None:
-        raise AepExportsError(
+        raise ImportRefusedError(
             f"no export named {key!r} is declared",
             hint="declared exports: " + (", ".join(sorted(desired.exports)) or "none"),
         )
@@ -71,7 +69,7 @@ def import_dataset(
     """Record ``dataset_id`` as the dataset declared as ``key`` (refused on a mismatch unless ``force``)."""
     want = desired.datasets.get(key)
     if want is None:
-        raise AepExportsError(
+        raise ImportRefusedError(
             f"no dataset named {key!r} is declared",
             hint="declared datasets: " + (", ".join(sorted(desired.datasets)) or "none"),
         )
@@ -81,7 +79,7 @@ def import_dataset(
         try:
             dataset = client.get_dataset(dataset_id)
         except NotFoundError:
-            raise AepExportsError(
+            raise ImportRefusedError(
                 f"dataset {dataset_id} was not found in sandbox {doc.sandbox!r}",
                 hint="list datasets in the platform's UI or API and check the id",
             ) from None
@@ -90,9 +88,11 @@ def import_dataset(
         if changes and not force:
             return ImportResult("dataset", key, dataset_id, tuple(changes), adopted=False)
         spec = (
-            want.spec if not changes else {**want.spec, "body": _applied_body(want.body, live_body, changes)}
+            want.spec
+            if not changes
+            else want.spec.model_copy(update={"body": _applied_body(want.body, live_body, changes)})
         )
-        doc.datasets[key] = DatasetRecord(id=dataset_id, spec=spec, created_at=dataset.created_at or now)
+        doc.record_dataset(key, dataset_id, spec, created_at=dataset.created_at or now)
         backend.write(doc, expected_serial=doc.serial)
     detail = f"dataset {key} is now managed as {dataset_id}"
     return ImportResult(
@@ -104,13 +104,13 @@ def _check_dataset_free(doc: StateDocument, key: str, dataset_id: str) -> None:
     existing = doc.datasets.get(key)
     if existing is not None:
         what = "this dataset" if existing.id == dataset_id else f"dataset {existing.id}"
-        raise AepExportsError(
+        raise ImportRefusedError(
             f"dataset {key!r} is already managed: state holds {what} under that key",
             hint=f"to adopt another one, first run: aep-exports state rm dataset.{key}",
         )
     for other, record in doc.datasets.items():
         if record.id == dataset_id:
-            raise AepExportsError(f"dataset {dataset_id} is already managed under key {other!r}")
+            raise ImportRefusedError(f"dataset {dataset_id} is already managed under key {other!r}")
 
 
 def _applied_body(
@@ -232,11 +232,13 @@ def import_export(
         doc = backend.read()
         for other, record in doc.exports.items():
             if record.find_run(job_id=job_id) is not None:
-                raise AepExportsError(f"job {job_id} is already recorded as a run of export {other!r}")
+                raise ImportRefusedError(f"job {job_id} is already recorded as a run of export {other!r}")
         try:
             job = client.get_export_job(job_id)
         except NotFoundError:
-            raise AepExportsError(f"export job {job_id} was not found in sandbox {doc.sandbox!r}") from None
+            raise ImportRefusedError(
+                f"export job {job_id} was not found in sandbox {doc.sandbox!r}"
+            ) from None
         dataset_id = _target_dataset(doc, want, job)
         actual = job_request(job)
         since = (
@@ -248,30 +250,24 @@ def import_export(
         changes = request_changes(declared, actual, incremental=want.incremental)
         if changes and not force:
             return ImportResult("export", key, str(job_id), tuple(changes), adopted=False)
-        run = _run_from_job(job, want, since, now, actual)
         record = doc.ensure_export(key)
+        seen = live_job(job)
         blocking = [r for r in record.unfinished_runs() if r.job_id != job_id]
-        if run.unfinished and blocking:
-            raise AepExportsError(
+        if not seen.finished and blocking:
+            raise ImportRefusedError(
                 f"export {key!r} already has an unfinished run "
                 f"({'job ' + str(blocking[-1].job_id) if blocking[-1].job_id else 'no job yet'})",
                 hint="wait for it to finish (aep-exports refresh), then import again",
             )
-        newest = record.last_run()
-        record.add_run(run)
-        record.runs.sort(key=lambda r: r.created or r.slot)
-        if newest is None or record.last_run() is run:
-            record.spec = (
-                export_spec_for_state(want, actual)
-                if not changes
-                else {"declaration": None, "request": actual}
-            )
-        if (
-            run.succeeded
-            and run.window_to is not None
-            and (record.watermark is None or run.window_to > record.watermark)
-        ):
-            record.watermark = run.window_to
+        slot = _slot_of(want, seen.created or now)
+        run = record.import_run(
+            seen,
+            slot=slot,
+            window_from=since,
+            window_to=max(slot, since) if since is not None else slot,
+            spec=AppliedExport(declaration=None if changes else want.spec, request=actual),
+            now=now,
+        )
         backend.write(doc, expected_serial=doc.serial)
     detail = f"job {job_id} ({run.status}, slot {format_instant(run.slot)}) is now a run of {key}"
     return ImportResult(
@@ -285,34 +281,13 @@ def _target_dataset(doc: StateDocument, want: DesiredExport, job: ExportJob) -> 
     dataset_key = want.dataset_key or ""
     record = doc.datasets.get(dataset_key)
     if record is None:
-        raise AepExportsError(
+        raise ImportRefusedError(
             f"export {want.key!r} writes into dataset {dataset_key!r}, which is not in state yet",
             hint=f"import it first: aep-exports import dataset {dataset_key} {job.dataset_id or 'ID'}",
         )
     return record.id
 
 
-def _run_from_job(
-    job: ExportJob, want: DesiredExport, since: datetime | None, now: datetime, actual: dict[str, Any]
-) -> RunRecord:
-    created = job.created_at or now
-    slot = created if is_manual(want.schedule) else (latest_slot(want.schedule, created) or created)
-    status = job.status.upper()
-    note = "imported"
-    if job.is_finished and status not in _FINISHED:
-        note, status = f"imported; platform status {status}", RunStatus.FAILED
-    window_to = max(slot, since) if since is not None else slot
-    return RunRecord(
-        job_id=job.id,
-        slot=slot,
-        window_from=since,
-        window_to=window_to,
-        status=status,
-        created=created,
-        finished=(job.updated_at or now) if job.is_finished else None,
-        batches=list(job.batch_ids),
-        metrics=dict(job.metrics),
-        errors=[e.to_wire() for e in job.errors],
-        request_digest=digest_of(actual),
-        note=note,
-    )
+def _slot_of(want: DesiredExport, created: datetime) -> datetime:
+    """The slot an imported job covers: the scheduled slot at or before its creation (manual: creation)."""
+    return created if is_manual(want.schedule) else (latest_slot(want.schedule, created) or created)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aep_exports.config.durations import format_duration
 from aep_exports.plan.schedule import ScheduleError, is_due, is_manual, next_slot
 from aep_exports.plan.windows import format_instant
-from aep_exports.state.model import ExportRecord, RunRecord, RunStatus, StateDocument
+from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, RunRecord, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.plan.desired import Desired, DesiredExport
@@ -59,7 +59,7 @@ class RunView:
     @property
     def unfinished(self) -> bool:
         """True while the run may still produce (or be) a job."""
-        return self.status in (RunStatus.NEW, RunStatus.PROCESSING, RunStatus.INTENT, RunStatus.UNKNOWN)
+        return self.status in UNFINISHED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _health(
     want: DesiredExport | None, last: RunRecord | None, due: datetime | None, now: datetime
 ) -> tuple[str, str]:
     if last is not None and last.unfinished:
-        started = last.created or last.slot
+        started = last.started
         timeout = want.timeout if want is not None else None
         job = f"job {last.job_id}" if last.job_id is not None else "its run"
         if timeout is not None and now - started > timeout:
@@ -235,8 +235,8 @@ def export_status(
 
 
 def _request_dataset(record: ExportRecord | None) -> str | None:
-    request = record.spec.get("request") if record is not None else None
-    destination = request.get("destination") if isinstance(request, dict) else None
+    request = record.spec.request if record is not None else None
+    destination = request.get("destination") if request is not None else None
     value = destination.get("datasetId") if isinstance(destination, dict) else None
     return value if isinstance(value, str) and not value.startswith("{") else None
 

@@ -3,17 +3,23 @@
 Every action is a frozen model carrying its ``reason`` and everything apply needs to carry it
 out without looking at the declarations again (request bodies are complete; a dataset created in
 the same plan is referenced by key through a placeholder that apply fills in).
+
+What a kind means is said once, on its class: ``symbol`` (as plans show it), ``verb`` and ``noun``
+(the summary: "1 dataset to create"), ``label`` (apply's result lines: "create dataset KEY"),
+``order`` (datasets first, then exports, forgets last) and ``resource`` (what its key names).
+Adding a kind is one class here plus the ``match`` statements mypy then reports as incomplete
+(executor, recovery, renderers).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aep_exports.state.model import request_digest
+from aep_exports.state.model import AppliedDataset, AppliedExport, request_digest
 
 # Stands for the id of a dataset created earlier in the same plan, in a run_export's body.
 DATASET_PLACEHOLDER_PREFIX = "${dataset:"
@@ -40,8 +46,18 @@ class FieldChange(BaseModel):
     after: Any = None
 
 
+Resource = Literal["dataset", "export"]
+
+
 class _Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    symbol: ClassVar[str]
+    verb: ClassVar[str]
+    noun: ClassVar[str]
+    plural: ClassVar[str] = ""  # when not the noun plus "s"
+    label: ClassVar[str]
+    order: ClassVar[tuple[int, int]]
 
     key: str = Field(description="Declaration key of the dataset or export the action is about.")
     reason: str = Field(description="Why the planner chose this action, in words.")
@@ -53,40 +69,58 @@ class _Action(BaseModel):
         kind: str = getattr(self, "kind")  # noqa: B009 - every subclass defines it
         return f"{kind}:{self.key}"
 
+    @classmethod
+    def count_text(cls, n: int) -> str:
+        """How a plan summary counts ``n`` of these: ``1 dataset to create``, ``3 exports to run``."""
+        noun = cls.noun if n == 1 else (cls.plural or cls.noun + "s")
+        return f"{n} {noun} to {cls.verb}"
+
 
 class CreateDataset(_Action):
     """POST /dataSets with ``body``; record the new id under ``key``."""
 
+    symbol, verb, noun, label, order = "+", "create", "dataset", "create dataset", (0, 0)
+    resource: ClassVar[Resource] = "dataset"
+
     kind: Literal["create_dataset"] = "create_dataset"
     body: dict[str, Any]
-    spec: dict[str, Any] = Field(description="The declared spec, to record in state once applied.")
+    spec: AppliedDataset = Field(description="The declared spec, to record in state once applied.")
     spec_digest: str
 
 
 class UpdateDataset(_Action):
     """PATCH /dataSets/{dataset_id} with ``patch`` (only name, description, tags)."""
 
+    symbol, verb, noun, label, order = "~", "update", "dataset", "update dataset", (0, 1)
+    resource: ClassVar[Resource] = "dataset"
+
     kind: Literal["update_dataset"] = "update_dataset"
     dataset_id: str
     patch: dict[str, Any]
     changes: list[FieldChange]
-    spec: dict[str, Any]
+    spec: AppliedDataset
     spec_digest: str
 
 
 class ReplaceDataset(_Action):
     """DELETE the old dataset then POST ``body``: an immutable field (schema, format) changed."""
 
+    symbol, verb, noun, label, order = "-/+", "replace", "dataset", "replace dataset", (0, 2)
+    resource: ClassVar[Resource] = "dataset"
+
     kind: Literal["replace_dataset"] = "replace_dataset"
     old_dataset_id: str
     body: dict[str, Any]
     changes: list[FieldChange]
-    spec: dict[str, Any]
+    spec: AppliedDataset
     spec_digest: str
 
 
 class DeleteDataset(_Action):
     """DELETE /dataSets/{dataset_id} and drop ``key`` from state (orphaned, with --prune)."""
+
+    symbol, verb, noun, label, order = "-", "delete", "dataset", "delete dataset", (0, 3)
+    resource: ClassVar[Resource] = "dataset"
 
     kind: Literal["delete_dataset"] = "delete_dataset"
     dataset_id: str
@@ -98,8 +132,12 @@ class RunExport(_Action):
     When ``dataset_key`` is set, the destination dataset is created earlier in this plan and
     ``request_body.destination.datasetId`` holds ``dataset_placeholder(dataset_key)`` until apply
     substitutes the new id (see :meth:`resolved_body`). ``body_digest`` is the digest of
-    ``request_body`` exactly as planned (placeholder included).
+    ``request_body`` exactly as planned (placeholder included), for reviewers; state records the
+    digest of the body actually sent.
     """
+
+    symbol, verb, noun, label, order = "+", "run", "export", "run export", (1, 1)
+    resource: ClassVar[Resource] = "export"
 
     kind: Literal["run_export"] = "run_export"
     slot: datetime = Field(description="The scheduled instant this run is for (now when forced).")
@@ -111,7 +149,7 @@ class RunExport(_Action):
     dataset_key: str | None = Field(default=None, description="Key of a dataset created in this plan.")
     request_body: dict[str, Any]
     body_digest: str
-    spec: dict[str, Any] = Field(description="The declared export spec, to record in state.")
+    spec: AppliedExport = Field(description="The declared export and the planned request, for state.")
     spec_digest: str
     changes: list[FieldChange] = Field(
         default_factory=list, description="Difference from the last run's request body."
@@ -131,6 +169,9 @@ class RunExport(_Action):
 class CancelJob(_Action):
     """DELETE /export/jobs/{job_id}: the run timed out, or its export was removed."""
 
+    symbol, verb, noun, label, order = "!", "cancel", "job", "cancel job of", (1, 0)
+    resource: ClassVar[Resource] = "export"
+
     kind: Literal["cancel_job"] = "cancel_job"
     job_id: int
     cause: Literal["timeout", "removed"]
@@ -145,8 +186,11 @@ class CancelJob(_Action):
 class Forget(_Action):
     """Drop ``key`` from state without touching the platform (explicit --forget)."""
 
+    symbol, verb, noun, label, order = "-", "forget", "state entry", "forget", (2, 0)
+    plural = "state entries"
+
     kind: Literal["forget"] = "forget"
-    resource: Literal["dataset", "export"]
+    resource: Resource
 
 
 Action = Annotated[
@@ -154,20 +198,11 @@ Action = Annotated[
     Field(discriminator="kind"),
 ]
 
-DATASET_KINDS = ("create_dataset", "update_dataset", "replace_dataset", "delete_dataset")
-_KIND_ORDER = {
-    "create_dataset": 0,
-    "update_dataset": 1,
-    "replace_dataset": 2,
-    "delete_dataset": 3,
-    "cancel_job": 4,
-    "run_export": 5,
-    "forget": 6,
-}
+ACTION_TYPES: tuple[type[_Action], ...] = get_args(get_args(Action)[0])
+"""Every action class, in the order plan summaries count them."""
 
 
 def action_sort_key(action: _Action) -> tuple[int, str, int, str]:
     """Datasets first, then exports by key (cancel before run), forgets last."""
-    kind: str = getattr(action, "kind")  # noqa: B009
-    group = 0 if kind in DATASET_KINDS else (2 if kind == "forget" else 1)
-    return (group, action.key, _KIND_ORDER[kind], action.action_id)
+    stage, rank = action.order
+    return (stage, action.key, rank, action.action_id)

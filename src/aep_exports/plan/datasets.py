@@ -25,12 +25,6 @@ PATCHABLE = ("name", "description", "tags")
 _WHOLE = frozenset({"name", "description"})
 
 
-def applied_body(record: DatasetRecord) -> dict[str, Any]:
-    """The POST body last applied, from the spec state recorded (tolerating a bare body)."""
-    body = record.spec.get("body", record.spec)
-    return dict(body) if isinstance(body, dict) else {}
-
-
 def _tags(body: dict[str, Any]) -> dict[str, Any]:
     tags = body.get("tags")
     return tags if isinstance(tags, dict) else {}
@@ -90,35 +84,33 @@ def plan_declared_dataset(
     record: DatasetRecord | None,
     live: LiveSnapshot,
     options: PlanOptions,
-) -> str | None:
-    """Plan one declared dataset; returns ``"create"``/``"replace"`` when its id changes in this plan."""
+) -> CreateDataset | ReplaceDataset | None:
+    """Plan one declared dataset; returns the action that gives it a new id in this plan, if any."""
     if record is None:
-        sink.action(
-            CreateDataset(
-                key=want.key,
-                reason="declared and not yet created",
-                body=want.body,
-                spec=want.spec,
-                spec_digest=want.spec_digest,
-            )
+        created = CreateDataset(
+            key=want.key,
+            reason="declared and not yet created",
+            body=want.body,
+            spec=want.spec,
+            spec_digest=want.spec_digest,
         )
+        sink.action(created)
         sink.finding(
             DriftFinding(
                 kind="pending", resource="dataset", key=want.key, message="declared but not created yet"
             )
         )
-        return "create"
+        return created
     presence = live.dataset_state(record.id)
     if presence == "missing":
-        sink.action(
-            CreateDataset(
-                key=want.key,
-                body=want.body,
-                spec=want.spec,
-                spec_digest=want.spec_digest,
-                reason=f"dataset {record.id} was deleted outside aep-exports; recreate it",
-            )
+        created = CreateDataset(
+            key=want.key,
+            body=want.body,
+            spec=want.spec,
+            spec_digest=want.spec_digest,
+            reason=f"dataset {record.id} was deleted outside aep-exports; recreate it",
         )
+        sink.action(created)
         sink.finding(
             DriftFinding(
                 kind="out_of_band",
@@ -127,8 +119,8 @@ def plan_declared_dataset(
                 message=f"dataset {record.id} was deleted outside aep-exports",
             )
         )
-        return "create"
-    applied = applied_body(record)
+        return created
+    applied = record.spec.body
     applied_tags = frozenset(_tags(applied))
     pending = declared_changes(want.body, applied, tag_names=applied_tags)
     if presence == "present":
@@ -199,17 +191,16 @@ def plan_declared_dataset(
             )
         )
         return None
-    sink.action(
-        ReplaceDataset(
-            key=want.key,
-            old_dataset_id=record.id,
-            body=want.body,
-            changes=needed,
-            spec=want.spec,
-            spec_digest=want.spec_digest,
-            reason=f"{fields} cannot be changed in place",
-        )
+    replaced = ReplaceDataset(
+        key=want.key,
+        old_dataset_id=record.id,
+        body=want.body,
+        changes=needed,
+        spec=want.spec,
+        spec_digest=want.spec_digest,
+        reason=f"{fields} cannot be changed in place",
     )
+    sink.action(replaced)
     sink.warning(
         PlanMessage(
             key=want.key,
@@ -218,7 +209,7 @@ def plan_declared_dataset(
             "writing into it continue from their watermark",
         )
     )
-    return "replace"
+    return replaced
 
 
 def plan_orphaned_dataset(
@@ -230,7 +221,7 @@ def plan_orphaned_dataset(
     in_use_ids: frozenset[str],
 ) -> None:
     """A dataset in state but no longer declared: keep (warn), --prune deletes, --forget drops from state."""
-    protected = bool(record.spec.get("protect"))
+    protected = record.spec.protect
     if key in options.forget:
         sink.action(
             Forget(

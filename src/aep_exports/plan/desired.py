@@ -6,18 +6,20 @@ the benchmark build these records directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.plan.actions import digest_of
+from aep_exports.plan.windows import format_instant
+from aep_exports.state.model import AppliedDataset
 
 if TYPE_CHECKING:
     from aep_exports.config.declarations import Declarations
 
-BodyBuilder = Callable[[str, datetime | None], dict[str, Any]]
-"""``(destination dataset id, fromIngestTimestamp or None) -> POST /export/jobs body``."""
+# Where a key the template lacks goes, so that a built body reads like a declared one.
+_BEFORE_FILTER = ("additionalFields", "destination", "schema")
+_BEFORE_WINDOW = ("emptyProfiles",)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class DesiredDataset:
 
     key: str
     body: dict[str, Any]
-    spec: dict[str, Any]
+    spec: AppliedDataset
     spec_digest: str
     protect: bool = False
     location: str | None = None
@@ -38,7 +40,7 @@ class DesiredExport:
 
     key: str
     schedule: str | None  # cron, @hourly/@daily/@weekly, or None/'manual'
-    build_body: BodyBuilder
+    request_template: dict[str, Any]  # the POST /export/jobs body as declared (any destination id)
     spec: dict[str, Any]
     spec_digest: str
     dataset_key: str | None = None  # a declared dataset's key ...
@@ -51,6 +53,33 @@ class DesiredExport:
     location: str | None = None
     locations: dict[str, str] = field(default_factory=dict)  # field path -> file:line
 
+    def build_body(self, dataset_id: str, since: datetime | None) -> dict[str, Any]:
+        """The body of one run: the template writing into ``dataset_id``, from ``since`` when given.
+
+        ``since`` (an incremental run's window start) replaces ``filter.fromIngestTimestamp``.
+        """
+        template = self.request_template
+        destination = {**template.get("destination", {}), "datasetId": dataset_id}
+        body = _with(template, "destination", destination, before=())
+        if since is not None:
+            window = _with(template.get("filter", {}), "fromIngestTimestamp", format_instant(since),
+                           before=_BEFORE_WINDOW)
+            body = _with(body, "filter", window, before=_BEFORE_FILTER)
+        return body
+
+
+def _with(mapping: dict[str, Any], key: str, value: Any, *, before: tuple[str, ...]) -> dict[str, Any]:
+    """``mapping`` with ``key`` set: in its place if present, else before the first of ``before``."""
+    if key in mapping:
+        return {k: (value if k == key else v) for k, v in mapping.items()}
+    out: dict[str, Any] = {}
+    for k, v in mapping.items():
+        if k in before and key not in out:
+            out[key] = value
+        out[k] = v
+    out.setdefault(key, value)
+    return out
+
 
 @dataclass(frozen=True)
 class Desired:
@@ -62,17 +91,18 @@ class Desired:
     skipped_files: tuple[str, ...] = ()
 
 
-def _dataset_spec(body: dict[str, Any], protect: bool) -> dict[str, Any]:
-    return {"body": body, "protect": protect}
-
-
 def desired_dataset(
     key: str, body: dict[str, Any], *, protect: bool = False, location: str | None = None
 ) -> DesiredDataset:
     """A DesiredDataset whose recorded spec and digest follow from its body."""
-    spec = _dataset_spec(body, protect)
+    spec = AppliedDataset(body=body, protect=protect)
     return DesiredDataset(
-        key=key, body=body, spec=spec, spec_digest=digest_of(spec), protect=protect, location=location
+        key=key,
+        body=body,
+        spec=spec,
+        spec_digest=digest_of(spec.model_dump(mode="json")),
+        protect=protect,
+        location=location,
     )
 
 
@@ -92,7 +122,7 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
         exports[key] = DesiredExport(
             key=key,
             schedule=spec.cron_expression(),
-            build_body=spec.request_body,
+            request_template=spec.request_body(""),
             spec=dumped,
             spec_digest=digest_of(dumped),
             dataset_key=item.dataset_key,

@@ -21,7 +21,7 @@ from aep_exports.plan.model import DriftFinding, PlanMessage, PlanOptions
 from aep_exports.plan.schedule import is_due, is_manual, next_slot
 from aep_exports.plan.sink import PlanSink
 from aep_exports.plan.windows import format_instant, next_window, watermark_of
-from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, RunRecord, RunStatus
+from aep_exports.state.model import UNFINISHED_STATUSES, AppliedExport, ExportRecord, RunRecord, RunStatus
 
 _SLOT = attrgetter("slot")
 # Changing these in an incremental export changes what earlier windows would have contained.
@@ -32,27 +32,6 @@ WINDOW_PATHS = (
     "additionalFields.eventList.filter.fromIngestTimestamp",
     "additionalFields.eventList.filter.toIngestTimestamp",
 )
-
-
-def recorded_declaration(record: ExportRecord) -> dict[str, Any]:
-    """The declaration last used, from the spec state recorded (tolerating a bare spec)."""
-    spec = record.spec.get("declaration", record.spec)
-    return dict(spec) if isinstance(spec, dict) else {}
-
-
-def recorded_request(record: ExportRecord) -> dict[str, Any] | None:
-    """The request body of the last run, when state recorded it."""
-    body = record.spec.get("request")
-    return dict(body) if isinstance(body, dict) else None
-
-
-def export_spec_for_state(want: DesiredExport, body: dict[str, Any]) -> dict[str, Any]:
-    """What apply records as the export's spec: the declaration and the request body sent."""
-    return {"declaration": want.spec, "request": body}
-
-
-def _run_started(run: RunRecord) -> datetime:
-    return run.created or run.slot
 
 
 def _scan(record: ExportRecord | None) -> tuple[datetime | None, list[RunRecord]]:
@@ -105,7 +84,7 @@ def _timeouts(
     blocking: list[RunRecord] = []
     cancels: list[str] = []
     for run in unfinished:
-        started = _run_started(run)
+        started = run.started
         if run.job_id is not None and want.timeout is not None and now - started > want.timeout:
             action = CancelJob(
                 key=want.key,
@@ -129,7 +108,7 @@ def _describe_block(run: RunRecord) -> str:
             f"its run for slot {format_instant(run.slot)} has an unresolved {run.status.lower()} record; "
             "apply will look for its job first"
         )
-    return f"job {run.job_id} ({run.status}) since {format_instant(_run_started(run))} has not finished"
+    return f"job {run.job_id} ({run.status}) since {format_instant(run.started)} has not finished"
 
 
 def _changes_since_last(
@@ -137,9 +116,9 @@ def _changes_since_last(
 ) -> list[FieldChange]:
     if record is None or not changed:
         return []
-    before = recorded_request(record)
+    before = record.spec.request
     if before is None:
-        return field_changes(recorded_declaration(record), want.spec)
+        return field_changes(record.spec.declared(), want.spec)
     return field_changes(before, body, ignore_paths=WINDOW_PATHS if want.incremental else ())
 
 
@@ -193,7 +172,7 @@ def plan_declared_export(
     key = want.key
     forced = key in options.runs
     # Plain dict equality: both sides are JSON data, and it is much cheaper than hashing 10,000 specs.
-    spec_changed = record is not None and recorded_declaration(record) != want.spec
+    spec_changed = record is not None and record.spec.declared() != want.spec
     last_slot, unfinished = _scan(record)
     blocking: list[RunRecord] = []
     cancels: list[str] = []
@@ -216,7 +195,7 @@ def plan_declared_export(
         if spec_changed and record is not None and record.runs:
             upcoming = next_slot(want.schedule, now)
             when = f"the next run ({format_instant(upcoming)})" if upcoming else "the next run"
-            changes = field_changes(recorded_declaration(record), want.spec)
+            changes = field_changes(record.spec.declared(), want.spec)
             sink.finding(
                 DriftFinding(
                     kind="pending",
@@ -272,7 +251,7 @@ def plan_declared_export(
             dataset_key=dataset_key,
             request_body=body,
             body_digest=digest_of(body),
-            spec=export_spec_for_state(want, body),
+            spec=AppliedExport(declaration=want.spec, request=body),
             spec_digest=want.spec_digest,
             changes=changes,
             after=after,
@@ -296,7 +275,7 @@ def plan_removed_export(sink: PlanSink, key: str, record: ExportRecord, options:
             job_id=run.job_id,
             cause="removed",
             slot=run.slot,
-            started=_run_started(run),
+            started=run.started,
             reason="its export was removed from the declarations",
         )
         sink.action(action)

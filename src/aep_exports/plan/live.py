@@ -7,10 +7,17 @@ The planner never talks to the platform; refresh builds this from the client's w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-UNFINISHED_JOB_STATUSES = frozenset({"NEW", "PROCESSING"})
+from aep_exports.state.status import JobReport
+
+# Clocks of the tool and the platform are not exact: a listing by creation time looks back this far
+# before the instant it means (the last refresh, an intent's start), so a job is never missed.
+CLOCK_SKEW = timedelta(minutes=10)
+
+LiveJob = JobReport
+"""An export job as the platform has it (state's own record of a platform job, see ``JobReport``)."""
 
 
 @dataclass(frozen=True)
@@ -19,25 +26,6 @@ class LiveDataset:
 
     id: str
     body: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LiveJob:
-    """An export job as the platform has it."""
-
-    id: int
-    status: str
-    dataset_id: str | None = None
-    created: datetime | None = None
-    updated: datetime | None = None
-    batches: tuple[str, ...] = ()
-    errors: tuple[dict[str, Any], ...] = ()
-    metrics: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def finished(self) -> bool:
-        """Any status other than NEW/PROCESSING is finished (unknown ones: without success)."""
-        return self.status.upper() not in UNFINISHED_JOB_STATUSES
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from aep_exports.plan.actions import (
+    ACTION_TYPES,
     Action,
     CancelJob,
     CreateDataset,
@@ -121,10 +122,10 @@ class Plan(_Frozen):
         """``Plan: 1 dataset to create, 3 exports to run, 1 job to cancel.`` or the no-change line."""
         if not self.actions:
             return "No changes. The platform matches the declarations."
-        counts = self.counts()
-        parts = [
-            _count(counts.get(kind, 0), noun, verb) for kind, noun, verb in _SUMMARY if counts.get(kind, 0)
-        ]
+        counts: dict[type, int] = {}
+        for action in self.actions:
+            counts[type(action)] = counts.get(type(action), 0) + 1
+        parts = [kind.count_text(counts[kind]) for kind in ACTION_TYPES if kind in counts]
         return "Plan: " + ", ".join(parts) + "."
 
     def to_json(self) -> str:
@@ -137,22 +138,6 @@ class Plan(_Frozen):
         return cls.model_validate(data)
 
 
-_SUMMARY = (
-    ("create_dataset", "dataset", "to create"),
-    ("update_dataset", "dataset", "to update"),
-    ("replace_dataset", "dataset", "to replace"),
-    ("delete_dataset", "dataset", "to delete"),
-    ("run_export", "export", "to run"),
-    ("cancel_job", "job", "to cancel"),
-    ("forget", "state entry", "to forget"),
-)
-
-
-_PLURALS = {"state entry": "state entries"}
-
-
-def _count(n: int, noun: str, verb: str) -> str:
-    return f"{n} {noun if n == 1 else _PLURALS.get(noun, noun + 's')} {verb}"
 
 
 __all__ = [

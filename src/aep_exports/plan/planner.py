@@ -179,9 +179,9 @@ def _plan_resources(
         want = desired.datasets.get(key)
         dataset_record = state.datasets.get(key)
         if want is not None:
-            outcome = plan_declared_dataset(sink, want, dataset_record, live, options)
-            if outcome is not None:
-                renewed[key] = f"{outcome}_dataset:{key}"
+            renewing = plan_declared_dataset(sink, want, dataset_record, live, options)
+            if renewing is not None:
+                renewed[key] = renewing.action_id
         elif dataset_record is not None:
             in_use = frozenset(e.dataset_id for e in desired.exports.values() if e.dataset_id)
             plan_orphaned_dataset(sink, key, dataset_record, live, options, in_use)

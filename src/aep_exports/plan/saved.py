@@ -61,19 +61,10 @@ def load_saved_plan(path: Path) -> Plan:
         raise PlanError(f"plan file {path} is damaged: {where}: {first['msg']}") from exc
 
 
-def _digest_of(declarations: object) -> str:
-    if isinstance(declarations, str):
-        return declarations
-    digest = getattr(declarations, "digest", None)
-    if callable(digest):
-        return str(digest())
-    return str(digest)
-
-
-def check_fresh(plan: Plan, state: StateDocument, declarations: object) -> list[str]:
+def check_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> list[str]:
     """What changed since ``plan`` was made (empty when it may still be applied).
 
-    ``declarations``: the loaded ``Declarations`` (or the planner's ``Desired``, or a digest string).
+    ``declarations_digest``: the digest of the declarations now (``Desired.digest``).
     """
     changes: list[str] = []
     if (plan.org and state.org != plan.org) or (plan.sandbox and state.sandbox != plan.sandbox):
@@ -86,15 +77,14 @@ def check_fresh(plan: Plan, state: StateDocument, declarations: object) -> list[
         changes.append(
             f"the state was written since the plan was made (serial {plan.state_serial} → {state.serial})"
         )
-    digest = _digest_of(declarations)
-    if digest != plan.declarations_digest:
+    if declarations_digest != plan.declarations_digest:
         changes.append("the declarations under exports/ changed since the plan was made")
     return changes
 
 
-def ensure_fresh(plan: Plan, state: StateDocument, declarations: object) -> None:
+def ensure_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> None:
     """Raise StalePlanError listing what changed, when the plan is stale."""
-    changes = check_fresh(plan, state, declarations)
+    changes = check_fresh(plan, state, declarations_digest)
     if changes:
         raise StalePlanError(
             "the saved plan is stale: " + "; ".join(changes),

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aep_exports.errors import ApiError, NotFoundError
-from aep_exports.plan.live import LiveDataset, LiveJob, LiveSnapshot
+from aep_exports.plan.live import CLOCK_SKEW, LiveDataset, LiveJob, LiveSnapshot
 from aep_exports.plan.model import RefreshOutcome
-from aep_exports.state.model import RunStatus, StateDocument
+from aep_exports.state.model import StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from aep_exports.plan.desired import Desired
     from aep_exports.state.backend import StateBackend
 
-# Job listing looks back a little before the last refresh: creation times and clocks are not exact.
-LISTING_MARGIN = timedelta(minutes=5)
 # Without a last refresh, new jobs are listed back to the oldest managed dataset, at most this far.
 COLD_LISTING_LIMIT = timedelta(days=7)
 # A refresh that changed nothing still records itself when the last one is older than this,
@@ -66,7 +64,7 @@ def live_dataset(dataset: Dataset) -> LiveDataset:
 
 
 def live_job(job: ExportJob) -> LiveJob:
-    """A wire job as the planner sees it."""
+    """A wire job as the planner and state see it (the one translation of a client job)."""
     return LiveJob(
         id=job.id,
         status=job.status.upper(),
@@ -83,10 +81,10 @@ def _listing_since(state: StateDocument, now: datetime) -> datetime | None:
     if not state.datasets:
         return None  # no managed dataset: no job can write into one
     if state.last_refresh is not None:
-        return state.last_refresh - LISTING_MARGIN
+        return state.last_refresh - CLOCK_SKEW
     created = [r.created_at for r in state.datasets.values() if r.created_at is not None]
     oldest = min(created) if created else now - COLD_LISTING_LIMIT
-    return max(oldest, now - COLD_LISTING_LIMIT) - LISTING_MARGIN
+    return max(oldest, now - COLD_LISTING_LIMIT) - CLOCK_SKEW
 
 
 def read_live(
@@ -94,27 +92,20 @@ def read_live(
     state: StateDocument,
     desired: Desired | None,
     now: datetime,
-    *,
-    sandbox: str | None = None,
 ) -> LiveSnapshot:
     """Read the platform for a plan: managed datasets, tracked unfinished jobs, new jobs, references."""
     dataset_ids = sorted({r.id for r in state.datasets.values()})
-    tracked = {
-        run.job_id
-        for rec in state.exports.values()
-        for run in rec.runs
-        if run.unfinished and run.job_id is not None
-    }
+    tracked = set(state.unfinished_job_ids())
     jobs: dict[int, LiveJob] = {}
     new_jobs: list[int] = []
     since = _listing_since(state, now)
     if since is not None:
-        for job in client.list_export_jobs(since=since, sandbox=sandbox):
+        for job in client.list_export_jobs(since=since):
             jobs[job.id] = live_job(job)
             new_jobs.append(job.id)
     datasets: dict[str, LiveDataset] = {}
     missing_datasets: set[str] = set()
-    for dataset_id, found in client.get_datasets(dataset_ids, sandbox=sandbox).items():
+    for dataset_id, found in client.get_datasets(dataset_ids).items():
         if isinstance(found, NotFoundError):
             missing_datasets.add(dataset_id)
         elif isinstance(found, ApiError):
@@ -123,14 +114,14 @@ def read_live(
             datasets[dataset_id] = live_dataset(found)
     missing_jobs: set[int] = set()
     to_read = sorted(tracked - set(jobs))
-    for job_id, got in client.get_export_jobs(to_read, sandbox=sandbox).items():
+    for job_id, got in client.get_export_jobs(to_read).items():
         if isinstance(got, NotFoundError):
             missing_jobs.add(job_id)
         elif isinstance(got, ApiError):
             raise got
         else:
             jobs[job_id] = live_job(got)
-    merge_policies, segments = _references(client, desired, sandbox)
+    merge_policies, segments = _references(client, desired)
     return LiveSnapshot(
         read_at=now,
         datasets=datasets,
@@ -144,33 +135,17 @@ def read_live(
 
 
 def _references(
-    client: PlatformClient, desired: Desired | None, sandbox: str | None
+    client: PlatformClient, desired: Desired | None
 ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     if desired is None:
         return None, None
     exports = desired.exports.values()
     policies = segments = None
     if any(e.merge_policy_id for e in exports):
-        policies = frozenset(p.id for p in client.list_merge_policies(sandbox=sandbox))
+        policies = frozenset(p.id for p in client.list_merge_policies())
     if any(e.segment_ids for e in exports):
-        segments = frozenset(s.id for s in client.list_segment_definitions(sandbox=sandbox))
+        segments = frozenset(s.id for s in client.list_segment_definitions())
     return policies, segments
-
-
-def _finish(run: Any, job: LiveJob, now: datetime) -> None:
-    run.status = (
-        job.status
-        if job.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
-        else RunStatus.FAILED
-    )
-    if job.status not in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
-        run.note = f"platform status {job.status}"
-    run.finished = job.updated or now
-    run.batches = list(job.batches)
-    run.metrics = dict(job.metrics)
-    run.errors = [dict(e) for e in job.errors]
-    if run.status == RunStatus.CANCELLED and not run.cancelled_by_tool:
-        run.note = "cancelled outside aep-exports"
 
 
 def record_outcomes(
@@ -185,22 +160,15 @@ def record_outcomes(
             if not run.unfinished or run.job_id is None:
                 continue
             if run.job_id in snapshot.missing_jobs:
-                run.status, run.finished, run.note = RunStatus.MISSING, now, "job not found on the platform"
+                record.mark_missing(run, now)
             else:
                 job = snapshot.jobs.get(run.job_id)
                 if job is None:
                     continue
                 if not job.finished:
-                    if job.status != run.status:
-                        run.status, changed = job.status, True
+                    changed = record.observe(run, job) or changed
                     continue
-                _finish(run, job, now)
-                if (
-                    run.status == RunStatus.SUCCEEDED
-                    and run.window_to is not None
-                    and (record.watermark is None or run.window_to > record.watermark)
-                ):
-                    record.watermark = run.window_to
+                record.finish_run(run, job, now)
             changed = True
             outcomes.append(
                 RefreshOutcome(
@@ -225,26 +193,25 @@ def refresh(
     write: bool = True,
     lock_timeout: float = 0.0,
     command: str = "refresh",
-    sandbox: str | None = None,
 ) -> RefreshResult:
     """Read the platform and record outcomes; with ``write=False`` (drift) state is only updated in memory."""
     if not write:
         doc = backend.read()
-        snapshot = read_live(client, doc, desired, now, sandbox=sandbox)
+        snapshot = read_live(client, doc, desired, now)
         outcomes, _ = record_outcomes(doc, snapshot, now)
         return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
     with backend.lock(timeout=lock_timeout, command=command):
         doc = backend.read()
-        snapshot = read_live(client, doc, desired, now, sandbox=sandbox)
+        snapshot = read_live(client, doc, desired, now)
         outcomes, changed = record_outcomes(doc, snapshot, now)
         stale = doc.last_refresh is None or now - doc.last_refresh > RECORD_REFRESH_AFTER
         written = False
         if changed or (stale and not doc.is_empty):
-            doc.last_refresh = now
+            doc.mark_refreshed(now)
             backend.write(doc, expected_serial=doc.serial)
             written = True
         elif doc.last_refresh is None or now > doc.last_refresh:
             # Not worth a write (and a new serial, which would stale saved plans) of its own, but the
             # refresh did happen: the next write of this document (apply's first intent) records it.
-            doc.last_refresh = now
+            doc.mark_refreshed(now)
         return RefreshResult(doc, snapshot, tuple(outcomes), written=written)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, assert_never
 
 from aep_exports.plan.actions import (
     Action,
@@ -20,15 +20,6 @@ from aep_exports.plan.actions import (
 from aep_exports.plan.changes import leaf_paths
 from aep_exports.plan.windows import format_instant
 
-SYMBOLS = {
-    "create_dataset": "+",
-    "update_dataset": "~",
-    "replace_dataset": "-/+",
-    "delete_dataset": "-",
-    "run_export": "+",
-    "cancel_job": "!",
-    "forget": "-",
-}
 COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red"}
 
 
@@ -41,27 +32,28 @@ def value_text(value: Any) -> str:
 
 def resource_name(action: Action) -> str:
     """``dataset.target`` / ``export.daily``."""
-    if isinstance(action, Forget):
-        return f"{action.resource}.{action.key}"
-    resource = "dataset" if action.kind.endswith("_dataset") else "export"
-    return f"{resource}.{action.key}"
+    return f"{action.resource}.{action.key}"
 
 
 def headline(action: Action) -> str:
     """One line saying what the action does."""
-    if isinstance(action, CreateDataset):
-        return f'create dataset "{action.key}"'
-    if isinstance(action, UpdateDataset):
-        return f'update dataset "{action.key}" ({action.dataset_id}) in place'
-    if isinstance(action, ReplaceDataset):
-        return f'replace dataset "{action.key}" ({action.old_dataset_id}): delete it, then create it'
-    if isinstance(action, DeleteDataset):
-        return f'delete dataset "{action.key}" ({action.dataset_id})'
-    if isinstance(action, RunExport):
-        return f'run export "{action.key}" for slot {format_instant(action.slot)}'
-    if isinstance(action, CancelJob):
-        return f'cancel job {action.job_id} of export "{action.key}" ({action.cause})'
-    return f"forget {resource_name(action)} (state only; the platform is not touched)"
+    match action:
+        case CreateDataset():
+            return f'create dataset "{action.key}"'
+        case UpdateDataset():
+            return f'update dataset "{action.key}" ({action.dataset_id}) in place'
+        case ReplaceDataset():
+            return f'replace dataset "{action.key}" ({action.old_dataset_id}): delete it, then create it'
+        case DeleteDataset():
+            return f'delete dataset "{action.key}" ({action.dataset_id})'
+        case RunExport():
+            return f'run export "{action.key}" for slot {format_instant(action.slot)}'
+        case CancelJob():
+            return f'cancel job {action.job_id} of export "{action.key}" ({action.cause})'
+        case Forget():
+            return f"forget {resource_name(action)} (state only; the platform is not touched)"
+        case _:
+            assert_never(action)
 
 
 def window_text(action: RunExport) -> str:
@@ -83,23 +75,34 @@ def change_lines(changes: Iterable[FieldChange]) -> Iterator[tuple[str, str]]:
 
 def detail_lines(action: Action) -> Iterator[tuple[str, str]]:
     """``(symbol, text)`` lines under an action's headline; symbol "" for plain attributes."""
-    if isinstance(action, ReplaceDataset):
-        yield from change_lines(action.changes)
-    if isinstance(action, CreateDataset | ReplaceDataset):
-        for path, value in leaf_paths(action.body).items():
-            yield "", f"{path} = {value_text(value)}"
-    elif isinstance(action, UpdateDataset):
-        yield from change_lines(action.changes)
-    elif isinstance(action, RunExport):
-        yield "", f"window      = {window_text(action)}"
-        destination = (
-            f"dataset.{action.dataset_key} (its id once created)"
-            if action.dataset_key
-            else str(action.dataset_id)
-        )
-        yield "", f"destination = {destination}"
-        if action.changes:
-            yield "", "changes since the last run:"
+    match action:
+        case CreateDataset():
+            yield from _body_lines(action.body)
+        case ReplaceDataset():
             yield from change_lines(action.changes)
-    elif isinstance(action, CancelJob) and action.started is not None:
-        yield "", f"started     = {format_instant(action.started)}"
+            yield from _body_lines(action.body)
+        case UpdateDataset():
+            yield from change_lines(action.changes)
+        case RunExport():
+            yield "", f"window      = {window_text(action)}"
+            destination = (
+                f"dataset.{action.dataset_key} (its id once created)"
+                if action.dataset_key
+                else str(action.dataset_id)
+            )
+            yield "", f"destination = {destination}"
+            if action.changes:
+                yield "", "changes since the last run:"
+                yield from change_lines(action.changes)
+        case CancelJob():
+            if action.started is not None:
+                yield "", f"started     = {format_instant(action.started)}"
+        case DeleteDataset() | Forget():
+            pass
+        case _:
+            assert_never(action)
+
+
+def _body_lines(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for path, value in leaf_paths(body).items():
+        yield "", f"{path} = {value_text(value)}"

@@ -14,7 +14,6 @@ from aep_exports.plan.drift import drift_report
 from aep_exports.plan.model import DriftFinding, Plan
 from aep_exports.plan.windows import format_instant
 from aep_exports.render.describe import (
-    SYMBOLS,
     change_lines,
     detail_lines,
     headline,
@@ -66,7 +65,7 @@ def _resource_sections(plan: Plan) -> list[str]:
     sections: list[str] = []
     for resource, actions in groupby(plan.actions, key=resource_name):
         group = list(actions)
-        symbols = " ".join(dict.fromkeys(SYMBOLS[a.kind] for a in group))
+        symbols = " ".join(dict.fromkeys(a.symbol for a in group))
         summary = "; ".join(headline(a) for a in group)
         lines = [f"<details><summary><code>{symbols} {resource}</code> — {_escape(summary)}</summary>", ""]
         for action in group:

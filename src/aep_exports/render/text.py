@@ -7,7 +7,7 @@ from itertools import groupby
 from aep_exports.plan.drift import drift_report
 from aep_exports.plan.model import DriftFinding, Plan, PlanMessage
 from aep_exports.plan.windows import format_instant
-from aep_exports.render.describe import COLOURS, SYMBOLS, change_lines, detail_lines, headline, resource_name
+from aep_exports.render.describe import COLOURS, change_lines, detail_lines, headline, resource_name
 from aep_exports.render.style import Painter
 
 _FINDING_SYMBOL = {"out_of_band": "!", "pending": "~", "info": "·"}
@@ -63,7 +63,7 @@ def render_plan_text(plan: Plan, *, colour: bool = False, show_infos: bool = Tru
             group = list(actions)
             out.append(paint(f"  # {resource}: {group[0].reason}", bold=True))
             for action in group:
-                symbol = SYMBOLS[action.kind]
+                symbol = action.symbol
                 if action is not group[0]:
                     out.append(paint(f"  # {action.reason}", dim=True))
                 out.append(f"  {paint(symbol, COLOURS.get(symbol), bold=True)} {headline(action)}")

@@ -52,6 +52,16 @@ class StateBackend(Protocol):
         """
         ...
 
+    def replace(
+        self, doc: StateDocument, *, expected_serial: int, new_serial: int | None = None
+    ) -> str | None:
+        """Like :meth:`write`, but also over a document of another lineage (``state push/pull --force``).
+
+        The serial becomes at least ``new_serial``. Returns where the replaced document was kept,
+        when it was (the file backend renames it aside), else None.
+        """
+        ...
+
     def lock(self, *, timeout: float, command: str) -> AbstractContextManager[None]:
         """The exclusive writer lock; LockError naming the holder after ``timeout`` seconds."""
         ...

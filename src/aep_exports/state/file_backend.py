@@ -192,11 +192,25 @@ class FileStateBackend:
         return self._write(doc, expected_serial=expected_serial, new_serial=expected_serial + 1,
                            check_lineage=True)
 
-    def replace(self, doc: StateDocument, *, expected_serial: int,
-                new_serial: int | None = None) -> StateDocument:
-        """Like :meth:`write`, but may replace a document of another lineage (``state push/pull --force``)."""
-        return self._write(doc, expected_serial=expected_serial,
-                           new_serial=max(expected_serial + 1, new_serial or 0), check_lineage=False)
+    def replace(
+        self, doc: StateDocument, *, expected_serial: int, new_serial: int | None = None
+    ) -> str | None:
+        """Like :meth:`write`, but over a document of another lineage too (``state push/pull --force``).
+
+        A document of another lineage is not lost: it is renamed ``<name>.replaced-<UTC time>`` beside
+        the state first, and that path is returned. Call it holding the lock.
+        """
+        serial, lineage = self._on_disk()
+        aside = None
+        if serial == expected_serial and lineage is not None and lineage != doc.lineage:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+            os.replace(self.path, aside)
+            self._known = None
+            expected_serial = 0
+        self._write(doc, expected_serial=expected_serial,
+                    new_serial=max(expected_serial + 1, new_serial or 0), check_lineage=False)
+        return str(aside) if aside is not None else None
 
     def _write(self, doc: StateDocument, *, expected_serial: int, new_serial: int,
                check_lineage: bool) -> StateDocument:

@@ -5,190 +5,56 @@ One JSON document per (org, sandbox), versioned (``STATE_VERSION``), with:
 - ``lineage`` (uuid4 string, set once when the document is first created) and ``serial``
   (bumped by the backend on every write; compare-and-swap guards against lost updates);
 - ``datasets``: key -> :class:`DatasetRecord` (platform id, the declared spec last applied);
-- ``exports``: key -> :class:`ExportRecord` (the spec last used, the watermark, a bounded run
-  history of :class:`RunRecord`, newest last);
+- ``exports``: key -> :class:`ExportRecord` (what was declared and sent, the watermark, a
+  bounded run history of :class:`RunRecord`, newest last);
 - ``intents``: id -> :class:`Intent`, write-ahead records: an intent is saved *before* a
-  request that creates something, and resolved *after* its outcome is known, so a crash
+  request that changes something, and resolved *after* its outcome is known, so a crash
   at any instant leaves a trace the next command can recover from.
 
-Specs and request bodies are stored as plain JSON dicts so that state does not depend on
-the declaration models. Every datetime is timezone-aware UTC and serialised as RFC 3339.
+Specs and request bodies are plain JSON underneath (:mod:`aep_exports.state.specs`), so that
+state does not depend on the declaration models. Every datetime is timezone-aware UTC and
+serialised as RFC 3339. Callers change the document only through the operations of the document
+and its records (:mod:`aep_exports.state.records`); ``tests/unit/test_layers.py`` checks it.
 
 Stable names used by other packages: ``STATE_VERSION``, ``RunStatus``, ``UNFINISHED_STATUSES``,
-``DEFAULT_RUN_HISTORY``, ``RunRecord``, ``ExportRecord``, ``DatasetRecord``, ``Intent``,
-``StateDocument``, ``utc``, ``request_digest``.
+``TERMINAL_STATUSES``, ``JobReport``, ``DEFAULT_RUN_HISTORY``, ``RunRecord``, ``ExportRecord``,
+``DatasetRecord``, ``AppliedExport``, ``AppliedDataset``, ``Intent``, ``IntentKind``, ``StateDocument``,
+``utc``, ``request_digest``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from aep_exports.state.base import Record, UtcDatetime, request_digest, utc
+from aep_exports.state.records import (
+    DEFAULT_RUN_HISTORY,
+    DatasetRecord,
+    ExportRecord,
+    Intent,
+    IntentKind,
+    RunRecord,
+)
+from aep_exports.state.specs import AppliedDataset, AppliedExport
+from aep_exports.state.status import (
+    ACTIVE_JOB_STATUSES,
+    TERMINAL_STATUSES,
+    UNFINISHED_STATUSES,
+    JobReport,
+    RunStatus,
+)
 
 STATE_VERSION = 1
 """The version this build writes; older documents are migrated on read, newer ones refused."""
 
-DEFAULT_RUN_HISTORY = 50
-"""How many runs an export keeps by default (unfinished runs are never dropped)."""
+Resource = Literal["dataset", "export"]
 
 
-def utc(value: datetime) -> datetime:
-    """The same instant in UTC; refuses naive datetimes, which would be ambiguous in state."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("datetime must be timezone-aware")
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(utc)]
-
-
-def request_digest(body: Any) -> str:
-    """A stable digest of a JSON value (``sha256:<hex>``), independent of key order."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-class RunStatus:
-    """Status words a run can hold: the platform's, plus the tool's own ``INTENT``/``UNKNOWN``/``MISSING``."""
-
-    NEW = "NEW"
-    PROCESSING = "PROCESSING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-    INTENT = "INTENT"  # intent recorded, request not (known to be) sent yet
-    UNKNOWN = "UNKNOWN"  # request sent, outcome unknown (ambiguous write): look for the job
-    MISSING = "MISSING"  # the job was tracked but the platform no longer knows it
-
-
-UNFINISHED_STATUSES = frozenset({RunStatus.NEW, RunStatus.PROCESSING, RunStatus.INTENT, RunStatus.UNKNOWN})
-"""A run in one of these may still produce (or be) a job; anything else is finished."""
-
-
-class _Record(BaseModel):
-    # extra="forbid": a field this build does not know means the file is not what we think it is.
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class RunRecord(_Record):
-    """One run of an export: the job it created (if any), its slot, window and outcome."""
-
-    job_id: int | None = None
-    slot: UtcDatetime
-    window_from: UtcDatetime | None = None
-    window_to: UtcDatetime | None = None
-    status: str = RunStatus.INTENT
-    created: UtcDatetime | None = None
-    finished: UtcDatetime | None = None
-    batches: list[str] = Field(default_factory=list)
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    errors: list[dict[str, Any]] = Field(default_factory=list)
-    request_digest: str = ""
-    intent_id: str = ""
-    cancelled_by_tool: bool = False
-    note: str = ""
-
-    @property
-    def unfinished(self) -> bool:
-        """True while the run may still produce (or be) a job on the platform."""
-        return self.status in UNFINISHED_STATUSES
-
-    @property
-    def succeeded(self) -> bool:
-        """True when the job finished with ``SUCCEEDED``."""
-        return self.status == RunStatus.SUCCEEDED
-
-
-class ExportRecord(_Record):
-    """What state knows about one declared export: the spec last used, watermark and run history."""
-
-    spec: dict[str, Any] = Field(default_factory=dict)
-    watermark: UtcDatetime | None = None
-    runs: list[RunRecord] = Field(default_factory=list)
-    orphaned: bool = False
-
-    def last_run(self) -> RunRecord | None:
-        """The newest run, or None when the export never ran."""
-        return self.runs[-1] if self.runs else None
-
-    def last_succeeded(self) -> RunRecord | None:
-        """The newest run that finished with ``SUCCEEDED``."""
-        for run in reversed(self.runs):
-            if run.succeeded:
-                return run
-        return None
-
-    def unfinished_runs(self) -> list[RunRecord]:
-        """Runs that may still produce (or be) a job, oldest first."""
-        return [run for run in self.runs if run.unfinished]
-
-    def find_run(self, *, job_id: int | None = None, intent_id: str | None = None) -> RunRecord | None:
-        """The newest run with this job id or intent id."""
-        for run in reversed(self.runs):
-            if job_id is not None and run.job_id == job_id:
-                return run
-            if intent_id and run.intent_id == intent_id:
-                return run
-        return None
-
-    def add_run(self, run: RunRecord, *, cap: int = DEFAULT_RUN_HISTORY) -> RunRecord:
-        """Append ``run`` (newest last) and trim the history to ``cap`` runs."""
-        self.runs.append(run)
-        self.trim_runs(cap)
-        return run
-
-    def trim_runs(self, cap: int = DEFAULT_RUN_HISTORY) -> None:
-        """Drop the oldest finished runs beyond ``cap``; unfinished runs and the last success stay."""
-        if cap < 1:
-            raise ValueError("run history cap must be at least 1")
-        excess = len(self.runs) - cap
-        if excess <= 0:
-            return
-        keep_success = self.last_succeeded()
-        kept: list[RunRecord] = []
-        for run in self.runs:
-            droppable = not run.unfinished and run is not keep_success
-            if excess > 0 and droppable:
-                excess -= 1
-                continue
-            kept.append(run)
-        self.runs = kept
-
-
-class DatasetRecord(_Record):
-    """A managed dataset: its platform id and the declared spec last applied."""
-
-    id: str
-    spec: dict[str, Any] = Field(default_factory=dict)
-    created_at: UtcDatetime | None = None
-    orphaned: bool = False
-
-
-IntentKind = Literal["create_dataset", "update_dataset", "replace_dataset", "delete_dataset",
-                     "run_export", "cancel_job"]
-
-
-class Intent(_Record):
-    """A write-ahead record: saved before a request, resolved once its outcome is recorded."""
-
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
-    kind: str
-    resource: Literal["dataset", "export"]
-    key: str
-    slot: UtcDatetime | None = None
-    request_digest: str = ""
-    request_body: dict[str, Any] = Field(default_factory=dict)
-    started_at: UtcDatetime
-    resolved: bool = False
-    resolved_at: UtcDatetime | None = None
-    result: dict[str, Any] = Field(default_factory=dict)
-
-
-class StateDocument(_Record):
+class StateDocument(Record):
     """The whole state of one org and sandbox; ``serial`` and ``lineage`` are managed by the backend."""
 
     version: int = STATE_VERSION
@@ -213,12 +79,67 @@ class StateDocument(_Record):
         """True when nothing has ever been written (serial 0)."""
         return self.serial == 0
 
+    # -- exports ---------------------------------------------------------------------------
+
     def ensure_export(self, key: str) -> ExportRecord:
         """The record of export ``key``, created empty if state does not know it yet."""
         record = self.exports.get(key)
         if record is None:
             record = self.exports[key] = ExportRecord()
         return record
+
+    def tracked_job_ids(self) -> set[int]:
+        """Every job id state knows (such a job can never be adopted for another run)."""
+        return {
+            run.job_id for record in self.exports.values() for run in record.runs if run.job_id is not None
+        }
+
+    def unfinished_job_ids(self) -> list[int]:
+        """Job ids of every unfinished run, sorted."""
+        return sorted(
+            run.job_id
+            for record in self.exports.values()
+            for run in record.runs
+            if run.unfinished and run.job_id is not None
+        )
+
+    def mark_refreshed(self, at: datetime) -> None:
+        """Jobs were listed up to ``at``: the next refresh lists only newer ones."""
+        self.last_refresh = utc(at)
+
+    # -- datasets --------------------------------------------------------------------------
+
+    def record_dataset(
+        self, key: str, dataset_id: str, spec: AppliedDataset, *, created_at: datetime
+    ) -> DatasetRecord:
+        """Dataset ``key`` is ``dataset_id`` on the platform, as declared by ``spec``."""
+        record = self.datasets[key] = DatasetRecord(id=dataset_id, spec=spec, created_at=created_at)
+        return record
+
+    def record_dataset_spec(self, key: str, spec: AppliedDataset) -> None:
+        """Dataset ``key`` was changed in place to ``spec``."""
+        record = self.datasets.get(key)
+        if record is not None:
+            record.spec = spec
+
+    def drop_dataset(self, key: str, dataset_id: str) -> bool:
+        """Dataset ``dataset_id`` is gone: forget it under ``key`` (unless ``key`` names another id now)."""
+        record = self.datasets.get(key)
+        if record is None or record.id != dataset_id:
+            return False
+        del self.datasets[key]
+        return True
+
+    def forget(self, resource: Resource, key: str) -> DatasetRecord | ExportRecord | None:
+        """Drop ``key`` and its intents from state (the platform keeps the resource); returns the record."""
+        table: dict[str, Any] = self.exports if resource == "export" else self.datasets
+        record: DatasetRecord | ExportRecord | None = table.pop(key, None)
+        for intent in list(self.intents.values()):
+            if intent.key == key and intent.resource == resource:
+                del self.intents[intent.id]
+        return record
+
+    # -- write-ahead intents ---------------------------------------------------------------
 
     def open_intents(self) -> list[Intent]:
         """Intents without a recorded result, oldest first: what may have happened without a trace."""
@@ -248,3 +169,25 @@ class StateDocument(_Record):
         # Compact, not indented: a large state (10,000 exports x 50 runs) is half the size and
         # writes 3x faster; `aep-exports state show` and jq are the readable views.
         return self.model_dump_json()
+
+
+__all__ = [
+    "ACTIVE_JOB_STATUSES",
+    "DEFAULT_RUN_HISTORY",
+    "STATE_VERSION",
+    "TERMINAL_STATUSES",
+    "UNFINISHED_STATUSES",
+    "AppliedDataset",
+    "AppliedExport",
+    "DatasetRecord",
+    "ExportRecord",
+    "Intent",
+    "IntentKind",
+    "JobReport",
+    "Resource",
+    "RunRecord",
+    "RunStatus",
+    "StateDocument",
+    "request_digest",
+    "utc",
+]

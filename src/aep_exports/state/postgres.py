@@ -359,10 +359,12 @@ class PostgresStateBackend:
                            check_lineage=True)
 
     def replace(self, doc: StateDocument, *, expected_serial: int,
-                new_serial: int | None = None) -> StateDocument:
-        """Like :meth:`write`, but may replace a document of another lineage (``state push --force``)."""
-        return self._store(doc, expected_serial=expected_serial,
-                           new_serial=max(expected_serial + 1, new_serial or 0), check_lineage=False)
+                new_serial: int | None = None) -> str | None:
+        """Like :meth:`write`, but may replace a document of another lineage (``state push --force``);
+        the row is overwritten, so nothing is kept (returns None)."""
+        self._store(doc, expected_serial=expected_serial,
+                    new_serial=max(expected_serial + 1, new_serial or 0), check_lineage=False)
+        return None
 
     def _store(self, doc: StateDocument, *, expected_serial: int, new_serial: int,
                check_lineage: bool) -> StateDocument:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.errors import StateError
 from aep_exports.state.model import StateDocument
-from aep_exports.state.postgres import PostgresStateBackend
 
 if TYPE_CHECKING:
     from aep_exports.state.backend import StateBackend
@@ -64,25 +61,6 @@ def transfer_state(source: StateBackend, destination: StateBackend, *, force: bo
                     hint="copy it the other way first, or use --force to replace it anyway",
                 )
         copy = doc.model_copy(deep=True)
-        set_aside = None
-        if isinstance(destination, PostgresStateBackend):
-            destination.replace(copy, expected_serial=current.serial, new_serial=doc.serial)
-        else:
-            expected = current.serial
-            if other_lineage:
-                set_aside = _set_aside(destination)
-                expected = 0
-            destination.write(copy, expected_serial=expected)
+        set_aside = destination.replace(copy, expected_serial=current.serial, new_serial=doc.serial)
         return Transfer(doc.lineage, doc.serial, copy.serial, written=True,
                         replaced_lineage=current.lineage if other_lineage else None, set_aside=set_aside)
-
-
-def _set_aside(destination: StateBackend) -> str:
-    """Rename the file of a state being replaced (``--force``) so it is kept, not lost."""
-    path = getattr(destination, "path", None)
-    if path is None:
-        raise StateError(f"cannot replace {destination.describe()}: it has another lineage")
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    aside = path.with_name(f"{path.name}.replaced-{stamp}")
-    os.replace(path, aside)
-    return str(aside)

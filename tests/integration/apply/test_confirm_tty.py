@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
 import select
 import subprocess
 import time
-from pathlib import Path
 
-import httpx
 import pytest
-from apply_project import SANDBOX, cli_args, read_state
-from local_project import seeded_local_project
 
-from aep_exports.cli.wiring import local_data_dir
-from aep_exports.config.settings import ENV_VARS, load_settings
+from aep_exports.config.settings import ENV_VARS
+from support.declarations import exports_yaml
+from support.projects import Project, ProjectFactory
 
 PROMPT = "Do you want to perform these actions? [y/N]:"
 DEADLINE_S = 15.0
@@ -71,9 +67,9 @@ class Terminal:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(make_project: ProjectFactory) -> Project:
     """A project on the embedded local platform (one dataset, one due export), profiles seeded."""
-    return seeded_local_project(tmp_path / "project")
+    return make_project(exports_yaml(1))
 
 
 def terminal_env() -> dict[str, str]:
@@ -83,10 +79,10 @@ def terminal_env() -> dict[str, str]:
     return env
 
 
-def answer_prompt(project: Path, answer: str) -> tuple[int, str]:
+def answer_prompt(project: Project, answer: str) -> tuple[int, str]:
     """Run ``apply`` on a terminal, type ``answer`` at the prompt; the exit code and the whole screen."""
     deadline = time.monotonic() + DEADLINE_S
-    terminal = Terminal(cli_args(project, "apply"), terminal_env())
+    terminal = Terminal(project.command("apply"), terminal_env())
     try:
         before = terminal.read_until(PROMPT, deadline)
         assert '+ create dataset "target"' in before and '+ run export "export000"' in before
@@ -98,44 +94,28 @@ def answer_prompt(project: Path, answer: str) -> tuple[int, str]:
         terminal.close()
 
 
-def platform_datasets(project: Path) -> dict[str, object]:
-    """The datasets on the project's embedded platform, read over its in-process ASGI app."""
-    from aep_exports.platform.app import create_app
-
-    app = create_app(local_data_dir(load_settings(project, {})), in_process=True)
-    try:
-        transport = httpx.ASGITransport(app=app)
-
-        async def read() -> dict[str, object]:
-            async with httpx.AsyncClient(transport=transport, base_url="http://local") as client:
-                answer = await client.get(
-                    "/data/foundation/catalog/dataSets", headers=app.platform.dev_headers(SANDBOX)
-                )
-                answer.raise_for_status()
-                found: dict[str, object] = answer.json()
-                return found
-
-        return asyncio.run(read())
-    finally:
-        app.platform.close()
+def platform_datasets(project: Project) -> dict[str, object]:
+    """The datasets on the project's embedded platform, read through its in-process app."""
+    with project.client() as client:
+        return {dataset.id: dataset for dataset in client.list_datasets()}
 
 
-def test_answering_no_cancels_and_changes_nothing(project: Path) -> None:
+def test_answering_no_cancels_and_changes_nothing(project: Project) -> None:
     code, screen = answer_prompt(project, "no")
     assert code == 1, screen
     assert "Error: apply cancelled; nothing was changed" in screen
     assert "created dataset" not in screen and "started job" not in screen
-    state = read_state(project)
+    state = project.state()
     assert state.serial == 0 and state.datasets == {} and state.exports == {}
     assert platform_datasets(project) == {}
 
 
-def test_answering_yes_carries_out_the_plan(project: Path) -> None:
+def test_answering_yes_carries_out_the_plan(project: Project) -> None:
     code, screen = answer_prompt(project, "yes")
     assert code == 0, screen
     assert "✓ create dataset target: created dataset" in screen
     assert "✓ run export export000: started job" in screen
-    state = read_state(project)
+    state = project.state()
     dataset_id = state.datasets["target"].id
     (run,) = state.exports["export000"].runs
     assert run.job_id is not None

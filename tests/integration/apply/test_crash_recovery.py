@@ -26,23 +26,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from apply_project import (
-    check_invariants,
-    cli_args,
-    exports_yaml,
-    prepare_server,
-    put_faults,
-    read_state,
-    run_cli,
-    server_env,
-    write_project,
-)
-
-from aep_exports.config.settings import load_settings
-from aep_exports.platform.credentials import DEV_ORG_ID
-from aep_exports.state.backend import open_backend
 from aep_exports.state.locking import read_holder
 from aep_exports.state.model import RunStatus
+from support.declarations import exports_yaml
+from support.invariants import check_invariants
 
 KILLS = 20
 MAX_ROUNDS = 60
@@ -77,18 +64,17 @@ def _wait_for(condition, proc: subprocess.Popen[bytes], limit: float = 60.0) -> 
     return False
 
 
-def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, tmp_path):
-    url = platform_server.url
-    prepare_server(url)
-    put_faults(url, latency_ms=LATENCY_MS)
-    project = write_project(tmp_path / "project", url, exports_yaml(EXPORTS))
-    backend = open_backend(load_settings(project, {}), org=DEV_ORG_ID)
+def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, make_project):
+    project = make_project(exports_yaml(EXPORTS), platform=platform_server.url)
+    with project.admin() as admin:
+        admin.set_faults(latency_ms=LATENCY_MS)
+    backend = project.backend()
     state_path, lock_path = Path(backend.path), Path(backend.lock_path)
     rng = random.Random(20240301)
 
     # Calibrate: how long an uninterrupted apply holds the lock (its first, with a dataset to create).
-    args = cli_args(project, "apply", "--auto-approve", "--parallelism", "2", "--now", _stamp(START))
-    calibration = subprocess.Popen(args, env=server_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    args = project.command("apply", "--auto-approve", "--parallelism", "2", "--now", _stamp(START))
+    calibration = subprocess.Popen(args, env=project.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert _wait_for(lambda: read_holder(lock_path).get("pid") == calibration.pid, calibration)
     locked_at = time.monotonic()
     out, err = calibration.communicate(timeout=60)
@@ -102,9 +88,9 @@ def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, tmp
         day += 1
         assert day <= MAX_ROUNDS, f"only {killed} kills landed in {MAX_ROUNDS} rounds"
         now = _stamp(START + timedelta(days=day))
-        args = cli_args(project, "apply", "--auto-approve", "--parallelism", "2", "--now", now)
+        args = project.command("apply", "--auto-approve", "--parallelism", "2", "--now", now)
         left_open = _open_intents(state_path)  # by the previous round's kill: not this apply's doing
-        proc = subprocess.Popen(args, env=server_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(args, env=project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         mode = rng.choice(("locked", "intent"))
         delay = rng.uniform(0.0, 0.9 * locked_span) if mode == "locked" else rng.uniform(0.0, 0.1)
         if mode == "locked":
@@ -121,13 +107,13 @@ def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, tmp
         # The next round's apply (one day later) first resolves what this one left, then carries on.
 
     last_day = _stamp(START + timedelta(days=day))
-    final = run_cli(project, url, "apply", "--auto-approve", "--wait", "--now", last_day)
+    final = project.run("apply", "--auto-approve", "--wait", "--now", last_day)
     assert final.returncode == 0, final.stdout + final.stderr
-    again = run_cli(project, url, "apply", "--auto-approve", "--now", last_day)
+    again = project.run("apply", "--auto-approve", "--now", last_day)
     assert again.returncode == 0 and "Nothing to do" in again.stdout, again.stdout + again.stderr
-    check_invariants(project, url, platform_server.headers("dev"))
+    check_invariants(project, platform_server.headers("dev"))
     last_slot = (START + timedelta(days=day)).replace(hour=3)
-    for key, record in read_state(project).exports.items():
+    for key, record in project.state().exports.items():
         last = record.last_run()
         assert last is not None and last.slot == last_slot and last.status == RunStatus.SUCCEEDED, key
     print(f"rounds {day}, kills {killed}, left an open intent {interrupted}")

@@ -24,24 +24,12 @@ from typing import Any
 
 import httpx
 import pytest
-from apply_project import (
-    cli_args,
-    exports_yaml,
-    platform_jobs,
-    prepare_server,
-    put_faults,
-    read_state,
-    server_env,
-    write_project,
-)
-from click.testing import CliRunner, Result
 
-from aep_exports.cli.main import cli
-from aep_exports.config.settings import load_settings
-from aep_exports.platform.credentials import DEV_ORG_ID
-from aep_exports.state.backend import open_backend
 from aep_exports.state.file_backend import FileStateBackend
 from aep_exports.state.model import RunStatus
+from support.declarations import exports_yaml
+from support.invariants import platform_jobs
+from support.projects import Project
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -58,14 +46,6 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _cli(project: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--project", str(project), *args])
-
-
-def _admin(url: str, path: str, body: dict[str, Any], method: str = "POST") -> None:
-    httpx.request(method, f"{url}/local/{path}", json=body, timeout=10).raise_for_status()
-
-
 def _run_unknown(state_path: Path) -> bool:
     """The killed apply's POST answer was lost and recorded, its lookup not done yet."""
     try:
@@ -76,9 +56,9 @@ def _run_unknown(state_path: Path) -> bool:
     return bool(runs) and runs[-1].get("status") == RunStatus.UNKNOWN
 
 
-def _kill_after_lost_answer(project: Path, url: str, state_path: Path) -> None:
-    args = cli_args(project, "apply", "--auto-approve", "--parallelism", "1", "--now", _stamp(DAY2))
-    proc = subprocess.Popen(args, env=server_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _kill_after_lost_answer(project: Project, state_path: Path) -> None:
+    args = project.command("apply", "--auto-approve", "--parallelism", "1", "--now", _stamp(DAY2))
+    proc = subprocess.Popen(args, env=project.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while not _run_unknown(state_path) and proc.poll() is None and time.monotonic() < deadline:
@@ -93,32 +73,31 @@ def _kill_after_lost_answer(project: Path, url: str, state_path: Path) -> None:
 
 
 def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
-    platform_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    platform_server: Any, make_project: Any
 ) -> None:
     url = platform_server.url
     headers = platform_server.headers("dev")
-    prepare_server(url)
-    for name, value in server_env(url).items():
-        if name.startswith("AEP_"):
-            monkeypatch.setenv(name, value)
-    project = write_project(tmp_path / "project", url, exports_yaml(1))
-    backend = open_backend(load_settings(project, {}), org=DEV_ORG_ID)
+    project = make_project(exports_yaml(1), platform=url)
+    backend = project.backend()
     assert isinstance(backend, FileStateBackend)
     state_path = backend.path
 
     # Day 1: dataset and first run, no faults.
-    _admin(url, "clock", {"set": _stamp(DAY1)})
-    first = _cli(project, "apply", "--auto-approve", "--wait", "--now", _stamp(DAY1))
+    with project.admin() as admin:
+        admin.set_clock(DAY1)
+    first = project.cli("apply", "--auto-approve", "--wait", "--now", _stamp(DAY1))
     assert first.exit_code == 0, first.output
 
     # Day 2: jobs now stay PROCESSING (an hour of platform clock), every POST answer is lost.
-    _admin(url, "settings", {"job_duration_s": 3600}, method="PUT")
-    _admin(url, "clock", {"set": _stamp(DAY2)})
-    put_faults(url, drop_rate=1.0, latency_ms=LATENCY_MS)
-    _kill_after_lost_answer(project, url, state_path)
-    put_faults(url)
+    with project.admin() as admin:
+        admin.configure(job_duration_s=3600)
+        admin.set_clock(DAY2)
+        admin.set_faults(drop_rate=1.0, latency_ms=LATENCY_MS)
+    _kill_after_lost_answer(project, state_path)
+    with project.admin() as admin:
+        admin.set_faults()
 
-    state = read_state(project)
+    state = project.state()
     [intent] = state.open_intents()
     assert (intent.kind, intent.key, intent.slot) == ("run_export", KEY, SLOT2)
     day1_job = state.exports[KEY].runs[0].job_id
@@ -136,7 +115,7 @@ def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
     assert job_b["id"] != job_a["id"]
     assert datetime.fromtimestamp(job_b["creationTime"] / 1000, UTC) >= intent.started_at
 
-    planned = _cli(project, "plan", "--now", _stamp(DAY2))
+    planned = project.cli("plan", "--now", _stamp(DAY2))
     assert planned.exit_code == 0, planned.output
     assert (
         f"Recovered: export {KEY}: adopted job {job_a['id']} (its answer was lost); "
@@ -144,7 +123,7 @@ def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
     ) in planned.output, planned.output
 
     # State: no open intent, one live run for the slot (job A), the extra recorded as cancelled by the tool.
-    state = read_state(project)
+    state = project.state()
     assert not state.open_intents()
     slot_runs = [run for run in state.exports[KEY].runs if run.slot == SLOT2]
     kept = [run for run in slot_runs if not run.cancelled_by_tool]
@@ -165,14 +144,15 @@ def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
     assert on_platform[job_a["id"]] in ("NEW", "PROCESSING")
 
     # Later: A finished; drift must not call the cancelled extra an out-of-band job or cancel.
-    _admin(url, "clock", {"advance": "2h"})
+    with project.admin() as admin:
+        admin.advance_clock(timedelta(hours=2))
     later = _stamp(DAY2 + timedelta(hours=2))
-    drift = _cli(project, "drift", "--now", later)
+    drift = project.cli("drift", "--now", later)
     assert drift.exit_code == 0, drift.output
     assert "outside aep-exports" not in drift.output and "not started by" not in drift.output, drift.output
-    settled = _cli(project, "apply", "--auto-approve", "--now", later)
+    settled = project.cli("apply", "--auto-approve", "--now", later)
     assert settled.exit_code == 0 and "Nothing to do" in settled.output, settled.output
-    last = read_state(project).exports[KEY].last_run()
+    last = project.state().exports[KEY].last_run()
     assert last is not None and (last.job_id, last.status) == (job_a["id"], RunStatus.SUCCEEDED)
-    assert read_state(project).exports[KEY].watermark == last.window_to
+    assert project.state().exports[KEY].watermark == last.window_to
     assert len(platform_jobs(url, headers)) == 3

@@ -1,7 +1,7 @@
 """A month of daily applies on the platform's clock: one job fails, one hangs past its timeout.
 
 The CLI runs in-process (CliRunner) against a real platform server on 127.0.0.1. Every day at 04:00
-(the platform's clock set through ``/local/clock``, the CLI's with ``--now``) an incremental export
+(the platform's clock set through its admin API, the CLI's with ``--now``) an incremental export
 scheduled at 03:00 is applied: most days with ``--wait``, every third day without it, the outcome then
 recorded by a ``refresh`` an hour later. On FAIL_DAY the platform makes the new job fail (fault
 ``job_failure_rate: 1`` for that apply only); on STUCK_DAY it makes it hang in PROCESSING
@@ -14,13 +14,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-import httpx
-from apply_project import check_invariants, exports_yaml, prepare_server, put_faults, read_state, server_env
-from apply_project import write_project as write_apply_project
-from click.testing import CliRunner
-
-from aep_exports.cli.main import cli
 from aep_exports.state.model import RunStatus
+from support.declarations import exports_yaml
+from support.invariants import check_invariants
 
 FIRST_SLOT = datetime(2024, 3, 1, 3, 0, tzinfo=UTC)
 DAYS = 32  # March 1st .. April 1st: the windows must cover (nothing, 2024-04-01T03:00Z]
@@ -34,48 +30,42 @@ def _stamp(moment: datetime) -> str:
 
 
 def test_a_month_of_daily_applies_tiles_the_month_despite_a_failure_and_a_stuck_job(
-    platform_server, tmp_path, monkeypatch
+    platform_server, make_project
 ):
-    url = platform_server.url
-    prepare_server(url)
-    for name, value in server_env(url).items():
-        if name.startswith("AEP_"):
-            monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AEP_EXPORTS_NOW", raising=False)
-    project = write_apply_project(tmp_path / "project", url, exports_yaml(1, timeout="6h"))
-    runner = CliRunner()
+    project = make_project(exports_yaml(1, timeout="6h"), platform=platform_server.url)
+    with project.admin() as admin:
 
-    def run(*args: str, at: datetime) -> tuple[int, str]:
-        # A server's clock is the platform's own: move it, and plan for the same instant (--now).
-        httpx.post(f"{url}/local/clock", json={"set": _stamp(at)}, timeout=10).raise_for_status()
-        result = runner.invoke(cli, ["--project", str(project), *args, "--now", _stamp(at)])
-        return result.exit_code, result.output + (str(result.exception) if result.exception else "")
+        def run(*args: str, at: datetime) -> tuple[int, str]:
+            # A server's clock is the platform's own: move it, and plan for the same instant (--now).
+            admin.set_clock(at)
+            result = project.cli(*args, "--now", _stamp(at))
+            return result.exit_code, result.output + (str(result.exception) if result.exception else "")
 
-    for day in range(1, DAYS + 1):
-        slot = FIRST_SLOT + timedelta(days=day - 1)
-        fault = {FAIL_DAY: {"job_failure_rate": 1.0}, STUCK_DAY: {"job_hang_rate": 1.0}}.get(day, {})
-        put_faults(url, **fault)
-        applied_at = slot + timedelta(hours=1)
-        if day % 3 == 0:
-            code, output = run("apply", "--auto-approve", at=applied_at)
-            assert code == 0, f"day {day}: {output}"
-            put_faults(url)
-            code, refreshed = run("refresh", at=slot + timedelta(hours=2))
-            assert code == 0, f"day {day}: {refreshed}"
-            if day != STUCK_DAY:
-                assert "SUCCEEDED, window" in refreshed, f"day {day}: {refreshed}"
-        else:
-            code, output = run("apply", "--auto-approve", "--wait", "--wait-timeout", "20", at=applied_at)
-            put_faults(url)
-            if day == FAIL_DAY:
-                assert code == 1 and "ended FAILED" in output, f"day {day}: {output}"
-            else:
+        for day in range(1, DAYS + 1):
+            slot = FIRST_SLOT + timedelta(days=day - 1)
+            fault = {FAIL_DAY: {"job_failure_rate": 1.0}, STUCK_DAY: {"job_hang_rate": 1.0}}.get(day, {})
+            admin.set_faults(**fault)
+            applied_at = slot + timedelta(hours=1)
+            if day % 3 == 0:
+                code, output = run("apply", "--auto-approve", at=applied_at)
                 assert code == 0, f"day {day}: {output}"
-        assert f"slot {_stamp(slot)}" in output, f"day {day}: no run for its slot\n{output}"
-        if day == STUCK_DAY + 1:
-            assert "cancelled job" in output and "(timeout)" in output, output
+                admin.set_faults()
+                code, refreshed = run("refresh", at=slot + timedelta(hours=2))
+                assert code == 0, f"day {day}: {refreshed}"
+                if day != STUCK_DAY:
+                    assert "SUCCEEDED, window" in refreshed, f"day {day}: {refreshed}"
+            else:
+                code, output = run("apply", "--auto-approve", "--wait", "--wait-timeout", "20", at=applied_at)
+                admin.set_faults()
+                if day == FAIL_DAY:
+                    assert code == 1 and "ended FAILED" in output, f"day {day}: {output}"
+                else:
+                    assert code == 0, f"day {day}: {output}"
+            assert f"slot {_stamp(slot)}" in output, f"day {day}: no run for its slot\n{output}"
+            if day == STUCK_DAY + 1:
+                assert "cancelled job" in output and "(timeout)" in output, output
 
-    record = read_state(project).exports[KEY]
+    record = project.state().exports[KEY]
     runs = sorted(record.runs, key=lambda r: r.slot)
     assert [r.slot for r in runs] == [FIRST_SLOT + timedelta(days=d) for d in range(DAYS)], "one run a day"
     by_day = {(r.slot - FIRST_SLOT).days + 1: r for r in runs}
@@ -99,5 +89,5 @@ def test_a_month_of_daily_applies_tiles_the_month_despite_a_failure_and_a_stuck_
     assert succeeded[-1].window_to == end == record.watermark
     assert all(r.window_to == r.slot for r in runs)
 
-    figures = check_invariants(project, url, platform_server.headers("dev"))
+    figures = check_invariants(project, platform_server.headers("dev"))
     assert figures == {"jobs": DAYS, "slots": DAYS}, figures

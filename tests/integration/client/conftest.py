@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import httpx
 import pytest
 
 from aep_exports.client import ClientConfig, ClientCredentials, PlatformClient, connect
+from aep_exports.client.local_admin import LocalAdmin
 from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
 
 IN_PROCESS_URL = "http://local-platform"
@@ -42,7 +44,7 @@ class Target:
     kind: str
     base_url: str
     app: Any
-    admin_http: httpx.Client
+    http: httpx.Client  # plain HTTP to the platform, for what the client never sends (IMS with other keys)
     platform: Any
     clients: list[PlatformClient] = field(default_factory=list)
 
@@ -71,13 +73,13 @@ class Target:
     dataset_body = staticmethod(dataset_body)
     job_body = staticmethod(job_body)
 
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.admin_http.request(method, path, json=body)
-        response.raise_for_status()
-        return response.json()
+    @cached_property
+    def local(self) -> LocalAdmin:
+        """The platform's administration routes (clock, seed, faults, settings, stats)."""
+        return self.connect().local_admin
 
     def faults(self, **settings: Any) -> None:
-        self.admin("PUT", "/local/faults", settings)
+        self.local.set_faults(**settings)
 
     def seed_jobs(self, dataset_id: str, count: int, sandbox: str = "prod") -> list[int]:
         """Create jobs straight in the backend: setup for listing tests, far faster than ``count`` POSTs."""
@@ -87,8 +89,7 @@ class Target:
         return [int(self.platform.jobs.create(caller, job_body(dataset_id))["id"]) for _ in range(count)]
 
     def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = self.admin("GET", "/local/stats")
-        return stats
+        return self.local.stats()
 
     def route_count(self, route: str) -> int:
         return sum(self.stats()["routes"].get(route, {}).values())
@@ -96,7 +97,7 @@ class Target:
     def close(self) -> None:
         for client in self.clients:
             client.close()
-        self.admin_http.close()
+        self.http.close()
 
 
 @pytest.fixture(params=["asgi", "server"])

@@ -40,11 +40,12 @@ def test_dataset_lifecycle(target: Any, client: PlatformClient) -> None:
         "second",
         {"team": ["b"]},
     )
-    client.patch_dataset_ops(ds_id, [{"op": "replace", "path": "/description", "value": "third"}])
+    operations = [{"op": "replace", "path": "/description", "value": "third"}]
+    client.call(lambda c: c.patch_dataset_ops(ds_id, operations))
     assert client.get_dataset(ds_id).description == "third"
 
     with pytest.raises(NotFoundError) as elsewhere:
-        client.get_dataset(ds_id, sandbox="dev")  # sandbox override: isolated
+        client.for_sandbox("dev").get_dataset(ds_id)  # another sandbox: isolated
     assert elsewhere.value.status == 404 and elsewhere.value.path.endswith(ds_id)
 
     client.delete_dataset(ds_id)
@@ -55,10 +56,10 @@ def test_dataset_lifecycle(target: Any, client: PlatformClient) -> None:
 
 
 def test_dataset_listing_uses_max_page_size(target: Any, client: PlatformClient) -> None:
-    results = client.gather(
-        [lambda c, i=i: c.create_dataset(target.dataset_body(f"ds-{i:03d}")) for i in range(205)]
+    results = client.call(
+        lambda c: c.gather_each(range(205), lambda i: c.create_dataset(target.dataset_body(f"ds-{i:03d}")))
     )
-    ids = {r for r in results if isinstance(r, str)}
+    ids = {r for r in results.values() if isinstance(r, str)}
     assert len(ids) == 205
     before = target.route_count("GET /data/foundation/catalog/dataSets")
     listed = client.list_datasets()
@@ -70,13 +71,14 @@ def test_dataset_listing_uses_max_page_size(target: Any, client: PlatformClient)
 
 
 def test_export_job_batches_files_and_download(target: Any, client: PlatformClient, tmp_path: Path) -> None:
-    target.admin("POST", "/local/seed", {"profiles": 60, "seed": 3})
+    target.local.seed(profiles=60, seed=3)
     policies = client.list_merge_policies()
-    assert policies and client.get_merge_policy(policies[0].id).id == policies[0].id
+    assert policies and client.call(lambda c: c.get_merge_policy(policies[0].id)).id == policies[0].id
     segments = client.list_segment_definitions()
-    assert segments and client.get_segment_definition(segments[0].id).name == segments[0].name
+    first = client.call(lambda c: c.get_segment_definition(segments[0].id))
+    assert segments and first.name == segments[0].name
     with pytest.raises(NotFoundError):
-        client.get_segment_definition("no-such-segment")
+        client.call(lambda c: c.get_segment_definition("no-such-segment"))
 
     ds_id = client.create_dataset(target.dataset_body("Export target"))
     body = target.job_body(
@@ -92,9 +94,9 @@ def test_export_job_batches_files_and_download(target: Any, client: PlatformClie
     job = wait_finished(client, created.id)
     assert job.succeeded, job.errors
     assert job.batch_ids, "a job over seeded profiles writes a batch"
-    batch = client.get_batch(job.batch_ids[0])
+    batch = client.call(lambda c: c.get_batch(job.batch_ids[0]))
     assert batch.id == job.batch_ids[0] and batch.dataset_id == ds_id
-    assert job.batch_ids[0] in {b.id for b in client.list_batches(ds_id)}
+    assert job.batch_ids[0] in {b.id for b in client.call(lambda c: c.list_batches(ds_id))}
 
     files = client.list_batch_files(job.batch_ids[0])
     assert files
@@ -102,7 +104,7 @@ def test_export_job_batches_files_and_download(target: Any, client: PlatformClie
     assert entries and entries[0].length
     entry = entries[0]
     dest = tmp_path / "out" / entry.name
-    result = client.download_file(files[0].file_id, entry.name, dest)
+    result = client.call(lambda c: c.download_file(files[0].file_id, entry.name, dest))
     assert result.size == entry.length == dest.stat().st_size and not result.resumed
     whole = dest.read_bytes()
     assert whole[:4] == b"PAR1"
@@ -111,16 +113,19 @@ def test_export_job_batches_files_and_download(target: Any, client: PlatformClie
     dest.unlink()
     part = dest.with_name(dest.name + ".part")
     part.write_bytes(whole[:100])
-    resumed = client.download_file(files[0].file_id, entry.name, dest)
+    resumed = client.call(lambda c: c.download_file(files[0].file_id, entry.name, dest))
     assert resumed.resumed and resumed.bytes_written == len(whole) - 100 and dest.read_bytes() == whole
     assert not part.exists()
     assert (
-        client.download_file(files[0].file_id, entry.name, dest, expected_size=len(whole)).bytes_written == 0
+        client.call(
+            lambda c: c.download_file(files[0].file_id, entry.name, dest, expected_size=len(whole))
+        ).bytes_written
+        == 0
     )
 
 
 def test_job_listing_cancel_and_bulk_reads(target: Any, client: PlatformClient) -> None:
-    target.admin("PUT", "/local/settings", {"job_duration_s": 3600})
+    target.local.configure(job_duration_s=3600)
     ds_id = client.create_dataset(target.dataset_body())
     jobs = [client.create_export_job(target.job_body(ds_id)) for _ in range(3)]
     listed = client.list_export_jobs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aep_exports.client import PlatformClient
@@ -11,7 +12,7 @@ JOBS_ROUTE = "GET /data/core/ups/export/jobs"
 
 def test_pagination_over_1000_jobs(target: Any) -> None:
     client = target.connect(parallelism=16)
-    target.admin("PUT", "/local/settings", {"job_duration_s": 3600})  # no export work while listing
+    target.local.configure(job_duration_s=3600)  # no export work while listing
     ds_id = client.create_dataset(target.dataset_body())
     ids = target.seed_jobs(ds_id, 1000)
 
@@ -24,10 +25,10 @@ def test_pagination_over_1000_jobs(target: Any) -> None:
 
 
 def test_since_reads_only_the_pages_it_needs(target: Any, client: PlatformClient) -> None:
-    target.admin("PUT", "/local/settings", {"job_duration_s": 3600})
+    target.local.configure(job_duration_s=3600)
     ds_id = client.create_dataset(target.dataset_body())
     target.seed_jobs(ds_id, 40)  # old history
-    target.admin("POST", "/local/clock", {"advance": "1d"})
+    target.local.advance_clock(timedelta(days=1))
     recent_ids = target.seed_jobs(ds_id, 20)
     recent = client.get_export_jobs(recent_ids)
     since = min(j.created_at for j in recent.values() if not isinstance(j, Exception) and j.created_at)

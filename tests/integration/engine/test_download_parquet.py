@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from aep_exports.platform.seeddata.catalog import AAM_SEGMENT_ID
+
 JOBS = "/data/core/ups/export/jobs"
 EXPORT = "/data/foundation/export"
 SCHEMA_REF = {
@@ -53,7 +55,7 @@ def check_export(client: httpx.Client) -> None:
     assert client.post("/local/seed", json={"profiles": 300, "seed": 5}).status_code == 200
     body = {
         "fields": "personalEmail.address,identities.id",
-        "filter": {"segments": [{"segmentId": "4edc8488-2c35-4f6d-b4c6-9075c68d2df4", "segmentNs": "AAM"}]},
+        "filter": {"segments": [{"segmentId": AAM_SEGMENT_ID, "segmentNs": "AAM"}]},
         "additionalFields": {"eventList": {"fields": "environment.browserDetails.name"}},
         "destination": {"datasetId": create_dataset(client), "segmentPerBatch": False},
         "schema": {"name": "_xdm.context.profile"},

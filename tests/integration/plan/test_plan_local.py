@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from click.testing import CliRunner
-from plan_project import EXPORTS
-
-from aep_exports.cli.main import cli
-from aep_exports.cli.wiring import open_client
-from aep_exports.config.settings import load_settings
 from aep_exports.plan.saved import load_saved_plan
 from aep_exports.render.text import render_plan_text
+from support.declarations import PLAN_EXPORTS as EXPORTS
+from support.declarations import SEGMENT
 
 T = "2024-05-01T04:00:00Z"
 LATER = "2024-05-01T05:00:00Z"
 
 
-def invoke(project: Path, *args: str, env: dict[str, str] | None = None):
-    result = CliRunner().invoke(cli, ["--project", str(project), *args], env=env, catch_exceptions=True)
-    return result
-
-
-def test_plan_on_an_empty_sandbox_shows_the_creates(local_project, tmp_path):
+def test_plan_on_an_empty_sandbox_shows_the_creates(project, tmp_path):
     summary = tmp_path / "summary.md"
-    result = invoke(
-        local_project,
-        "plan",
+    result = project.cli("plan",
         "--now",
         T,
         "--detailed-exitcode",
@@ -48,19 +36,19 @@ def test_plan_on_an_empty_sandbox_shows_the_creates(local_project, tmp_path):
     assert summary.read_text().startswith("### aep-exports plan for sandbox `dev`")
 
 
-def test_plan_json_and_markdown_formats(local_project):
-    as_json = invoke(local_project, "plan", "--now", T, "--format", "json")
+def test_plan_json_and_markdown_formats(project):
+    as_json = project.cli("plan", "--now", T, "--format", "json")
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
     assert data["format_version"] == 1 and len(data["actions"]) == 2
-    as_md = invoke(local_project, "plan", "--now", T, "--format", "markdown")
+    as_md = project.cli("plan", "--now", T, "--format", "markdown")
     assert "**Plan: 1 dataset to create, 1 export to run.**" in as_md.output
     assert "<details><summary><code>+ export.daily</code>" in as_md.output
 
 
-def test_missing_segment_is_a_plan_error_naming_file_and_line(local_project):
-    (local_project / "exports" / "main.yaml").write_text(EXPORTS.replace("4edc8488", "00000000"))
-    result = invoke(local_project, "plan", "--now", T)
+def test_missing_segment_is_a_plan_error_naming_file_and_line(project):
+    (project.root / "exports" / "main.yaml").write_text(EXPORTS.replace(SEGMENT, "00000000" + SEGMENT[8:]))
+    result = project.cli("plan", "--now", T)
     assert result.exit_code == 1
     assert (
         "exports/main.yaml:6: export daily: segment '00000000-2c35-4f6d-b4c6-9075c68d2df4' does not exist"
@@ -68,36 +56,35 @@ def test_missing_segment_is_a_plan_error_naming_file_and_line(local_project):
     )
 
 
-def test_drift_exit_codes_follow_the_platform_and_the_declarations(local_project):
-    applied = invoke(local_project, "apply", "--auto-approve", "--now", T)
+def test_drift_exit_codes_follow_the_platform_and_the_declarations(project):
+    applied = project.cli("apply", "--auto-approve", "--now", T)
     assert applied.exit_code == 0, applied.output + repr(applied.exception)
 
-    in_sync = invoke(local_project, "drift", "--now", LATER)
+    in_sync = project.cli("drift", "--now", LATER)
     assert in_sync.exit_code == 0, in_sync.output
     assert "In sync" in in_sync.output
 
     # refresh records the finished run: the watermark moves to the window's end
-    refreshed = invoke(local_project, "refresh", "--now", LATER)
+    refreshed = project.cli("refresh", "--now", LATER)
     assert refreshed.exit_code == 0, refreshed.output
     assert "export.daily: job" in refreshed.output and "SUCCEEDED" in refreshed.output
-    quiet = invoke(local_project, "plan", "--now", LATER, "--detailed-exitcode")
+    quiet = project.cli("plan", "--now", LATER, "--detailed-exitcode")
     assert quiet.exit_code == 0, quiet.output
     assert "No changes." in quiet.output
 
     # a declared change is pending: exit 2
-    (local_project / "exports" / "main.yaml").write_text(
+    (project.root / "exports" / "main.yaml").write_text(
         EXPORTS.replace("Plan test target", "Renamed target")
     )
-    pending = invoke(local_project, "drift", "--now", LATER)
+    pending = project.cli("drift", "--now", LATER)
     assert pending.exit_code == 2, pending.output
     assert "Declared but not applied" in pending.output
 
     # the dataset deleted out of band: exit 3, whatever else is pending
-    settings = load_settings(local_project, {})
-    with open_client(settings) as client:
+    with project.client() as client:
         dataset_id = next(iter(client.list_datasets()), None).id
         client.delete_dataset(dataset_id)
-    drifted = invoke(local_project, "drift", "--now", LATER, "--format", "json")
+    drifted = project.cli("drift", "--now", LATER, "--format", "json")
     assert drifted.exit_code == 3, drifted.output
     report = json.loads(drifted.output)
     assert report["status"] == "drift"

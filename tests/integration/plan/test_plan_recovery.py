@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from aep_exports.apply import Ledger, clock_from
 from aep_exports.apply.pipeline import plan_now
 from aep_exports.apply.runs import start_run
-from aep_exports.cli.main import cli
 from aep_exports.cli.wiring import agree_on_now, load_declared, open_client, open_state, parse_now
-from aep_exports.config.settings import load_settings
 from aep_exports.plan.model import PlanOptions
 from aep_exports.state.model import RunStatus
+from support.projects import Project
 
 DAY1 = "2024-05-01T04:00:00Z"
 DAY2 = "2024-05-02T04:00:00Z"
@@ -41,13 +38,9 @@ class _DiesAfterPost:
         return getattr(self._client, name)
 
 
-def invoke(project: Path, *args: str):
-    return CliRunner().invoke(cli, ["--project", str(project), *args])
-
-
-def _crash_after_post(project: Path) -> int:
+def _crash_after_post(project: Project) -> int:
     """Plan DAY2 as apply does, then start its run and 'die' right after the POST: returns the job id."""
-    settings = load_settings(project, {})
+    settings = project.settings
     _, desired = load_declared(settings)
     backend = open_state(settings)
     with open_client(settings) as client, backend.lock(timeout=5, command="apply"):
@@ -64,19 +57,19 @@ def _crash_after_post(project: Path) -> int:
     return job_id
 
 
-def test_plan_adopts_the_job_of_an_intent_left_open_by_a_crash(local_project):
-    first = invoke(local_project, "apply", "--auto-approve", "--now", DAY1)
+def test_plan_adopts_the_job_of_an_intent_left_open_by_a_crash(project):
+    first = project.cli("apply", "--auto-approve", "--now", DAY1)
     assert first.exit_code == 0, first.output
-    job_id = _crash_after_post(local_project)
-    backend = open_state(load_settings(local_project, {}))
+    job_id = _crash_after_post(project)
+    backend = project.backend()
     (intent,) = backend.read().open_intents()
     assert intent.key == "daily"
 
-    drift = invoke(local_project, "drift", "--now", DAY2)
+    drift = project.cli("drift", "--now", DAY2)
     assert drift.exit_code == 2 and "unresolved intent record" in drift.output, drift.output
     assert [i.id for i in backend.read().open_intents()] == [intent.id], "drift must not resolve intents"
 
-    planned = invoke(local_project, "plan", "--now", DAY2, "--detailed-exitcode")
+    planned = project.cli("plan", "--now", DAY2, "--detailed-exitcode")
     assert f"Recovered: export daily: adopted job {job_id}" in planned.output, planned.output
     assert "unresolved" not in planned.output and "run export" not in planned.output, planned.output
     assert planned.exit_code == 0, planned.output
@@ -86,7 +79,7 @@ def test_plan_adopts_the_job_of_an_intent_left_open_by_a_crash(local_project):
     assert run is not None and run.job_id == job_id and run.slot == parse_now("2024-05-02T03:00:00Z")
     assert run.status != RunStatus.INTENT
 
-    applied = invoke(local_project, "apply", "--auto-approve", "--now", DAY2)
+    applied = project.cli("apply", "--auto-approve", "--now", DAY2)
     assert applied.exit_code == 0 and "Nothing to do" in applied.output, applied.output
     jobs = [r.job_id for r in backend.read().exports["daily"].runs]
     assert jobs.count(job_id) == 1 and len(jobs) == 2

@@ -10,7 +10,7 @@ import pytest
 
 from aep_exports.errors import StateError
 from aep_exports.state import postgres
-from aep_exports.state.model import DatasetRecord, Intent, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, Intent, RunRecord, StateDocument
 from aep_exports.state.postgres import PostgresStateBackend
 
 ORG, SANDBOX = "ORG@AdobeOrg", "prod"
@@ -22,7 +22,7 @@ def sample_document() -> StateDocument:
     doc.datasets["profiles"] = DatasetRecord(id="5b020a27e7040801dedba61b", spec={"name": "Profiles"},
                                              created_at=T0)
     export = doc.ensure_export("vip-daily")
-    export.spec = {"fields": "identities.id", "schedule": "@daily"}
+    export.spec = AppliedExport(declaration={"fields": "identities.id", "schedule": "@daily"})
     export.watermark = T0
     export.add_run(RunRecord(job_id=24115, slot=T0, window_from=None, window_to=T0, status="SUCCEEDED",
                              created=T0, finished=T0, batches=["da5cfb4de32c4b93a09f7e37fa53ad52"],
@@ -78,8 +78,8 @@ def test_a_document_of_another_lineage_is_not_written_over(pg_url: str) -> None:
     stranger = sample_document()  # new lineage
     with pytest.raises(StateError, match="refusing to overwrite a different state"):
         backend.write(stranger, expected_serial=1)
-    replaced = backend.replace(stranger, expected_serial=1, new_serial=40)
-    assert replaced.serial == 40
+    assert backend.replace(stranger, expected_serial=1, new_serial=40) is None  # a row keeps nothing aside
+    assert stranger.serial == 40
     assert backend.read().lineage == stranger.lineage
 
 

@@ -3,53 +3,44 @@ one wins, the other fails naming it, and nothing runs twice."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
+from aep_exports.platform.credentials import DEV_ORG_ID
 from aep_exports.state.postgres import PostgresStateBackend
+from support.projects import ProjectFactory
 
 SANDBOX = "pg-two-applies"
 NOW = "2024-05-01T04:00:00Z"
 EXPORTS = 5
 
 
-def write_project(root: Path, platform_url: str) -> Path:
+def _declarations() -> str:
     lines = ["datasets:", "  target:", "    name: Two applies target", "exports:"]
     for index in range(EXPORTS):
         lines += [f"  export{index}:", "    dataset: target", '    schedule: "0 3 * * *"',
                   "    incremental: true", f"    fields: [identities.id, attr{index}]"]
-    (root / "exports").mkdir(parents=True)
-    (root / "exports/main.yaml").write_text("\n".join(lines) + "\n")
-    (root / "aep-exports.yaml").write_text(f"platform: {platform_url}\nsandbox: {SANDBOX}\n")
-    return root
+    return "\n".join(lines) + "\n"
 
 
 def test_two_applies_one_wins_the_other_names_it_and_nothing_runs_twice(
-        platform_server: Any, pg_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("aep_exports.cli.apply_cmd", reason="the apply command is not written yet")
+        platform_server: Any, pg_url: str, make_project: ProjectFactory) -> None:
     url = platform_server.url
-    project = write_project(tmp_path / "project", url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AEP_", "GITHUB_"))}
-    env.update({"AEP_CLIENT_ID": DEV_CLIENT_ID, "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET,
-                "AEP_ORG_ID": DEV_ORG_ID, "AEP_IMS_URL": url, "AEP_STATE_URL": pg_url,
-                "PYTHONUNBUFFERED": "1"})
-    args = [sys.executable, "-m", "aep_exports", "--project", str(project), "apply", "--auto-approve",
-            "--wait", "--now", NOW]
-    # Jobs that take 2 s, and --wait: the winner holds the lock well past the loser's start-up.
-    httpx.put(f"{url}/local/settings", json={"job_duration_s": 2}, timeout=10).raise_for_status()
-    try:
-        procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
-        results = [p.communicate(timeout=90) for p in procs]
-    finally:
-        httpx.put(f"{url}/local/settings", json={"job_duration_s": 0}, timeout=10).raise_for_status()
+    project = make_project(_declarations(), platform=url, sandbox=SANDBOX, profiles=None)
+    env = {**project.env(), "AEP_STATE_URL": pg_url}
+    args = project.command("apply", "--auto-approve", "--wait", "--now", NOW)
+    with project.admin() as admin:
+        # Jobs that take 2 s, and --wait: the winner holds the lock well past the loser's start-up.
+        admin.configure(job_duration_s=2)
+        try:
+            procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+                     for _ in range(2)]
+            results = [p.communicate(timeout=90) for p in procs]
+        finally:
+            admin.configure(job_duration_s=0)
     codes = [p.returncode for p in procs]
     assert sorted(codes) == [0, 1], results
     winner = procs[codes.index(0)]

@@ -6,9 +6,6 @@ reviewed plan (and the stale-plan fallback), then the scheduled job's drift/appl
 the local platform (`platform: local`), with the env block evaluated as on GitHub (secrets unset,
 so empty). Only the steps that need GitHub itself (checkout, install, cache, artifacts, the
 github-script comment) are not run; what they would consume (comment.md, plan.json) is checked.
-
-NEEDS the plan, apply and status commands: until they are written the tests are skipped through
-``pytest.importorskip`` on the missing module.
 """
 
 from __future__ import annotations
@@ -36,7 +33,6 @@ def project(tmp_path: Path) -> Path:
 
 def test_pull_request_steps_produce_the_comment_the_summary_and_the_plan(
         project: Path, step_runner: Any) -> None:
-    pytest.importorskip("aep_exports.cli.plan_cmd", reason="the plan command is not written yet")
     runner = step_runner(project)
     runner.context.update({"vars": {}, "secrets": {},
                            "github": {"event": {"pull_request": {"head": {"sha": "abc1234"}}}}})
@@ -74,9 +70,6 @@ def _apply_env(runner: Any) -> None:
 
 
 def test_push_steps_apply_the_reviewed_plan_and_record_outcomes(project: Path, step_runner: Any) -> None:
-    pytest.importorskip("aep_exports.cli.plan_cmd", reason="the plan command is not written yet")
-    pytest.importorskip("aep_exports.cli.apply_cmd", reason="the apply command is not written yet")
-    pytest.importorskip("aep_exports.cli.status_cmd", reason="the status command is not written yet")
     runner = step_runner(project)
     _apply_env(runner)
     runner.context["github"]["event"] = {"pull_request": {"head": {"sha": "abc1234"}}}
@@ -96,9 +89,6 @@ def test_push_steps_apply_the_reviewed_plan_and_record_outcomes(project: Path, s
 
 
 def test_push_steps_plan_again_when_the_reviewed_plan_is_stale(project: Path, step_runner: Any) -> None:
-    pytest.importorskip("aep_exports.cli.plan_cmd", reason="the plan command is not written yet")
-    pytest.importorskip("aep_exports.cli.apply_cmd", reason="the apply command is not written yet")
-    pytest.importorskip("aep_exports.cli.status_cmd", reason="the status command is not written yet")
     runner = step_runner(project)
     _apply_env(runner)
     assert runner.run("plan", "plan").outputs["exit-code"] == "2"
@@ -115,8 +105,6 @@ def test_push_steps_plan_again_when_the_reviewed_plan_is_stale(project: Path, st
 
 
 def test_scheduled_steps_report_drift_then_apply(project: Path, step_runner: Any) -> None:
-    pytest.importorskip("aep_exports.cli.apply_cmd", reason="the apply command is not written yet")
-    pytest.importorskip("aep_exports.cli.status_cmd", reason="the status command is not written yet")
     runner = step_runner(project)
     _apply_env(runner)
     drift = runner.run("scheduled", "drift")

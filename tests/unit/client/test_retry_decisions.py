@@ -69,7 +69,7 @@ def test_headers_on_every_call_and_sandbox_override() -> None:
 
     async def go() -> None:
         async with make_client(rec) as client:
-            await client.create_export_job({"destination": {"datasetId": "d"}}, sandbox="dev")
+            await client.for_sandbox("dev").create_export_job({"destination": {"datasetId": "d"}})
             await client.get_export_job(7)
 
     run(go())

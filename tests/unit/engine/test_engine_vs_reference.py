@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import ReferenceFailed, ReferenceStore, reference_export
 
 from aep_exports.platform.engine import ExportFailed
 from aep_exports.platform.store import ProfileStore
-from conftest import columns, engine_batches, export
+from support.engine import columns, engine_batches, export
+from support.engine_reference import ReferenceFailed, ReferenceStore, reference_export
 
 IDENTITIES = [("a@x.com", "Email"), ("b@x.com", "Email"), ("111", "ECID"), ("C-1", "CRMID")]
 DATASETS = ["d1", "d2", "d3"]

@@ -9,7 +9,7 @@ import pytest
 
 from aep_exports.platform.engine import ExportFailed
 from aep_exports.platform.store import ProfileStore
-from conftest import columns, export, identity_of, read_rows
+from support.engine import columns, export, identity_of, read_rows
 
 
 def who(name: str, namespace: str = "Email") -> dict[str, str]:

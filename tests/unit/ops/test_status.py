@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from aep_exports.cli.main import cli
-from aep_exports.config.settings import ENV_VARS
 from aep_exports.ops.status import format_span, late_grace
 from aep_exports.state.file_backend import FileStateBackend
 from aep_exports.state.model import DatasetRecord, ExportRecord, RunRecord, StateDocument
@@ -80,9 +79,7 @@ def succeeded(slot: str, job_id: int, window_from: str | None = None) -> RunReco
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for variable in (*ENV_VARS.values(), "AEP_EXPORTS_NOW"):
-        monkeypatch.delenv(variable, raising=False)
+def project(tmp_path: Path) -> Path:
     (tmp_path / "aep-exports.yaml").write_text(f"org: '{ORG}'\nsandbox: prod\nstate: state\n")
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "main.yaml").write_text(DECLARATIONS)

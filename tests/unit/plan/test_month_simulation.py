@@ -13,11 +13,11 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
-from plan_factory import T0, applied_dataset, dataset, desired, export, live, state
 
 from aep_exports.plan.planner import make_plan
 from aep_exports.plan.windows import Window, tiling_problems
 from aep_exports.state.model import RunRecord
+from support.plans import T0, applied_dataset, dataset, desired, export, live, state
 
 
 def simulate(seed: int, days: int = 30):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from plan_factory import (
+
+from aep_exports.plan.model import PlanOptions
+from aep_exports.plan.planner import make_plan
+from support.plans import (
     applied_dataset,
     applied_export,
     at,
@@ -15,9 +18,6 @@ from plan_factory import (
     run,
     state,
 )
-
-from aep_exports.plan.model import PlanOptions
-from aep_exports.plan.planner import make_plan
 
 NOW = at(hours=1)  # 01:00, before the daily 03:00 slot
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from plan_factory import (
+
+from aep_exports.plan.live import LiveJob
+from aep_exports.plan.model import PlanOptions
+from aep_exports.plan.planner import make_plan
+from support.plans import (
     T0,
     applied_dataset,
     applied_export,
@@ -17,10 +21,6 @@ from plan_factory import (
     run,
     state,
 )
-
-from aep_exports.plan.live import LiveJob
-from aep_exports.plan.model import PlanOptions
-from aep_exports.plan.planner import make_plan
 
 DS = dataset()
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from plan_factory import at, export, live, run, state
-
-from aep_exports.plan.exports import export_spec_for_state
 from aep_exports.plan.live import LiveJob
 from aep_exports.reconcile.refresh import record_outcomes
-from aep_exports.state.model import ExportRecord
+from aep_exports.state.model import AppliedExport, ExportRecord
+from support.plans import at, export, live, run, state
 
 
 def doc_with(*runs):
     want = export()
-    record = ExportRecord(spec=export_spec_for_state(want, {}), runs=list(runs), watermark=at(hours=-21))
+    spec = AppliedExport(declaration=want.spec, request={})
+    record = ExportRecord(spec=spec, runs=list(runs), watermark=at(hours=-21))
     return state(exports={"daily": record})
 
 

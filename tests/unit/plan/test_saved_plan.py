@@ -8,7 +8,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from plan_factory import applied_dataset, applied_export, at, dataset, desired, export, live, run, state
 
 from aep_exports.errors import PlanError, StalePlanError
 from aep_exports.plan.model import PlanOptions
@@ -16,6 +15,7 @@ from aep_exports.plan.planner import PlanContext, make_plan
 from aep_exports.plan.saved import check_fresh, ensure_fresh, load_saved_plan, plan_json_schema, save_plan
 from aep_exports.render.markdown import render_plan_markdown
 from aep_exports.render.text import render_plan_text
+from support.plans import applied_dataset, applied_export, at, dataset, desired, export, live, run, state
 
 SCHEMA = Path(__file__).parents[3] / "schemas" / "plan.schema.json"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from plan_factory import applied_dataset, applied_export, at, dataset, desired, export, live, run, state
 
 from aep_exports.ops.status import compute_status
 from aep_exports.plan.changes import field_changes
 from aep_exports.plan.planner import make_plan
 from aep_exports.plan.schedule import ScheduleError, is_due, latest_slot, next_slot
+from support.plans import applied_dataset, applied_export, at, dataset, desired, export, live, run, state
 
 DS = dataset()
 NEVER = "0 0 31 2 *"

@@ -6,7 +6,13 @@ import io
 import json
 from datetime import timedelta
 
-from plan_factory import (
+from aep_exports.plan.model import PlanOptions
+from aep_exports.plan.planner import PlanContext, make_plan
+from aep_exports.render.json_view import render_drift_json
+from aep_exports.render.markdown import render_drift_markdown, render_plan_markdown
+from aep_exports.render.style import use_colour
+from aep_exports.render.text import render_drift_text, render_plan_text
+from support.plans import (
     applied_dataset,
     applied_export,
     at,
@@ -18,13 +24,6 @@ from plan_factory import (
     run,
     state,
 )
-
-from aep_exports.plan.model import PlanOptions
-from aep_exports.plan.planner import PlanContext, make_plan
-from aep_exports.render.json_view import render_drift_json
-from aep_exports.render.markdown import render_drift_markdown, render_plan_markdown
-from aep_exports.render.style import use_colour
-from aep_exports.render.text import render_drift_text, render_plan_text
 
 NOW = at(hours=4)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aep_exports.state.file_backend import FileStateBackend
-from aep_exports.state.model import DatasetRecord, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, RunRecord, StateDocument
 
 ORG = "TESTORG0000000000000000@AdobeOrg"
 SANDBOX = "prod"
@@ -30,7 +30,9 @@ def doc() -> StateDocument:
     doc.datasets["customers"] = DatasetRecord(id="5b020a27e7040801dedba61b", spec={"name": "Customers"},
                                               created_at=T0)
     export = doc.ensure_export("daily-customers")
-    export.spec = {"fields": "identities,person.name", "destination": {"datasetKey": "customers"}}
+    export.spec = AppliedExport(
+        declaration={"fields": "identities,person.name", "destination": {"datasetKey": "customers"}}
+    )
     export.add_run(RunRecord(job_id=101, slot=T0, window_from=None, window_to=T0, status="SUCCEEDED",
                              created=T0, finished=T0 + timedelta(minutes=5), batches=["b1"],
                              metrics={"totalExportedProfileCounter": 42}))

@@ -6,16 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from aep_exports.config.settings import ENV_VARS, load_settings
+from aep_exports.config.settings import load_settings
 from aep_exports.errors import StateError
 from aep_exports.state.backend import StateBackend, backend_for, open_backend
 from aep_exports.state.file_backend import FileStateBackend
-
-
-@pytest.fixture(autouse=True)
-def _no_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ENV_VARS.values():
-        monkeypatch.delenv(variable, raising=False)
 
 
 def test_relative_directory_is_under_the_project(tmp_path: Path) -> None:

@@ -201,3 +201,18 @@ def test_replace_may_change_lineage_but_still_checks_the_serial(
     backend.replace(pulled, expected_serial=2, new_serial=10)
     stored = backend.read()
     assert stored.lineage == pulled.lineage and stored.serial == 10 and stored.datasets == {}
+
+
+def test_replace_keeps_a_document_of_another_lineage_aside(
+    backend: FileStateBackend, doc: StateDocument
+) -> None:
+    backend.write(doc, expected_serial=0)
+    stranger = StateDocument.empty(doc.org, doc.sandbox)
+    with pytest.raises(StateError, match="refusing to overwrite a different state"):
+        backend.write(stranger, expected_serial=1)
+    kept = backend.replace(stranger, expected_serial=1, new_serial=7)
+    assert kept is not None and json.loads(Path(kept).read_text())["lineage"] == doc.lineage
+    assert backend.read().lineage == stranger.lineage and stranger.serial == 7
+    again = backend.read()
+    assert backend.replace(again, expected_serial=7) is None  # the same lineage: nothing to keep aside
+    assert backend.read().serial == 8

@@ -12,18 +12,11 @@ from click.testing import CliRunner, Result
 
 from aep_exports.cli import state_cmd
 from aep_exports.cli.main import cli
-from aep_exports.config.settings import ENV_VARS
 from aep_exports.platform.credentials import DEV_ORG_ID
 from aep_exports.state.file_backend import FileStateBackend
 from aep_exports.state.model import Intent, StateDocument
 
 ORG = "TESTORG0000000000000000@AdobeOrg"
-
-
-@pytest.fixture(autouse=True)
-def _no_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ENV_VARS.values():
-        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from typing import Any
 
 from aep_exports.plan.actions import digest_of
 from aep_exports.plan.desired import Desired, DesiredDataset, DesiredExport, desired_dataset
-from aep_exports.plan.exports import export_spec_for_state
 from aep_exports.plan.live import LiveDataset, LiveJob, LiveSnapshot
-from aep_exports.state.model import DatasetRecord, ExportRecord, RunRecord, StateDocument
+from aep_exports.state.model import AppliedExport, DatasetRecord, ExportRecord, RunRecord, StateDocument
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -54,24 +53,19 @@ def export(
     }
     if merge_policy:
         spec["mergePolicy"] = {"id": merge_policy}
-
-    def build(dataset_ref: str, since: datetime | None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "fields": fields,
-            "filter": {"segments": [{"segmentId": s} for s in segments]},
-        }
-        if merge_policy:
-            body["mergePolicy"] = {"id": merge_policy}
-        if since is not None:
-            body["filter"]["fromIngestTimestamp"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        body["destination"] = {"datasetId": dataset_ref}
-        body["schema"] = {"name": "_xdm.context.profile"}
-        return body
+    template: dict[str, Any] = {
+        "fields": fields,
+        "filter": {"segments": [{"segmentId": s} for s in segments]},
+    }
+    if merge_policy:
+        template["mergePolicy"] = {"id": merge_policy}
+    template["destination"] = {"datasetId": ""}
+    template["schema"] = {"name": "_xdm.context.profile"}
 
     return DesiredExport(
         key=key,
         schedule=schedule,
-        build_body=build,
+        request_template=template,
         spec=spec,
         spec_digest=digest_of(spec),
         dataset_key=dataset_key,
@@ -120,7 +114,9 @@ def applied_export(want: DesiredExport, runs: list[RunRecord], dataset_id: str =
     last_ok = next((r for r in reversed(runs) if r.status == "SUCCEEDED"), None)
     body = want.build_body(dataset_id, last_ok.window_from if last_ok else None)
     return ExportRecord(
-        spec=export_spec_for_state(want, body), runs=runs, watermark=last_ok.window_to if last_ok else None
+        spec=AppliedExport(declaration=want.spec, request=body),
+        runs=runs,
+        watermark=last_ok.window_to if last_ok else None,
     )
 
 

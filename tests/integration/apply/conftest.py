@@ -1,8 +1,0 @@
-"""Fixtures of the apply integration tests (helpers live in apply_project.py)."""
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
