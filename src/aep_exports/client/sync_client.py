@@ -173,7 +173,9 @@ class PlatformClient:
         request_id: str | None = None,
     ) -> ExportJob:
         return self.call(
-            lambda c: c.create_export_job(body, profile_instance_id=profile_instance_id, request_id=request_id)
+            lambda c: c.create_export_job(
+                body, profile_instance_id=profile_instance_id, request_id=request_id
+            )
         )
 
     def get_export_job(self, job_id: int) -> ExportJob:

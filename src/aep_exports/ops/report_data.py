@@ -29,7 +29,7 @@ SUCCEEDED, FAILED, CANCELLED, RUNNING, MISSING = "succeeded", "failed", "cancell
 OUTCOMES = (SUCCEEDED, FAILED, CANCELLED, RUNNING, MISSING)
 """Run outcomes as the report colours them (the unfinished statuses are all ``running``)."""
 
-_OUTCOME_OF = {
+_OUTCOME_OF: dict[str, str] = {
     RunStatus.SUCCEEDED: SUCCEEDED,
     RunStatus.FAILED: FAILED,
     RunStatus.CANCELLED: CANCELLED,
