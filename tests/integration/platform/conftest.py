@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # seed_samples, beside the tests
 
 CATALOG = "/data/foundation/catalog"
 JOBS = "/data/core/ups/export/jobs"

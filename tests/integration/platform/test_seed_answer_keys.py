@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from seed_samples import create_answer, get_answer, list_answer, paths, single_batch_destination
+
+from support.seed_samples import create_answer, get_answer, list_answer, paths, single_batch_destination
 
 JOBS = "/data/core/ups/export/jobs"
 Validate = Callable[[str, str, Any], None]

@@ -1,30 +1,16 @@
-"""Fixtures of the report tests: a headless Chromium page, the Mermaid renderer (helpers in browser.py)."""
+"""Fixtures of the report tests: a headless Chromium page, the Mermaid renderer (helpers in
+``support.browser``)."""
 
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-# The planner-input builders and the table of gantt cases are shared with the unit tests.
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "plan"))
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "render"))
-
-from browser import CHROMIUM, MMDC, BrowserPage, chromium_page, require
-
-from aep_exports.config.settings import ENV_VARS
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in (*ENV_VARS.values(), "AEP_EXPORTS_NOW", "GITHUB_STEP_SUMMARY", "AEP_EXPORTS_PROJECT"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
+from support.browser import CHROMIUM, MMDC, BrowserPage, chromium_page, require
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS
-from gantt_cases import CASES
 
 from aep_exports.render.mermaid import plan_gantt
+from support.browser import CHROMIUM, CHROMIUM_ARGS
+from support.gantt_cases import CASES
 
 TASK = re.compile(r"^    .+ :(?:\w+, )?t\d+, ([\d-]+ [\d:]+), ([\d-]+ [\d:]+)$", re.MULTILINE)
 SVG = "{http://www.w3.org/2000/svg}"

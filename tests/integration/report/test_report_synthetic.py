@@ -6,7 +6,6 @@ States here are synthetic documents (the benchmark's builder): the real loop nev
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,10 +15,7 @@ from aep_exports.cli.main import cli
 from aep_exports.config.settings import load_settings
 from aep_exports.state.backend import open_backend
 from aep_exports.state.model import RunStatus, StateDocument
-
-sys.path.insert(0, str(Path(__file__).parents[3] / "benchmarks"))
-
-from report_scale import NOW, ORG, synthetic_project
+from benchmarks.report_scale import NOW, ORG, synthetic_project
 
 OUTCOME = {RunStatus.SUCCEEDED: "succeeded", RunStatus.FAILED: "failed", RunStatus.CANCELLED: "cancelled"}
 

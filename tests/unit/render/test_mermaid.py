@@ -6,15 +6,15 @@ import re
 from datetime import datetime
 
 import pytest
-from gantt_cases import CASES
 from hypothesis import given
 from hypothesis import strategies as st
-from plan_factory import applied_dataset, at, dataset, desired, export, live, state
 
 from aep_exports.plan.actions import RunExport
 from aep_exports.plan.planner import make_plan
 from aep_exports.render.markdown import render_plan_markdown
 from aep_exports.render.mermaid import MAX_EXPORTS, RECENT_RUNS, mermaid_text, plan_gantt
+from support.gantt_cases import CASES
+from support.plans import applied_dataset, at, dataset, desired, export, live, state
 
 # The subset of Mermaid's gantt grammar the renderer uses, line by line.
 HEADER = [

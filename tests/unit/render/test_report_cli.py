@@ -11,10 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from aep_exports.cli.main import cli
-
-sys.path.insert(0, str(Path(__file__).parents[3] / "benchmarks"))
-
-from report_scale import NOW, synthetic_project
+from benchmarks.report_scale import NOW, synthetic_project
 
 STAMP = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
-from plan_factory import applied_export, at, desired, export, run, state
 
 from aep_exports.config.selection import parse_selectors
 from aep_exports.ops.report_data import build_report_data, coverage_issues, report_runs
 from aep_exports.ops.status import compute_status
 from aep_exports.state.model import ExportRecord, RunRecord
+from support.plans import applied_export, at, desired, export, run, state
 
 NOW = at(days=5, hours=4)
 

@@ -8,10 +8,10 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-from plan_factory import applied_export, at, desired, export, run, state
 
 from aep_exports.ops.report_data import build_report_data
 from aep_exports.render.report_html import render_report_html
+from support.plans import applied_export, at, desired, export, run, state
 
 NOW = at(days=3, hours=4)
 HOSTILE = "</script><script>alert(1)</script> & <b>"

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from plan_factory import applied_dataset, applied_export, at, dataset, desired, export, live, run, state
-
 from aep_exports.plan.model import Plan
 from aep_exports.plan.planner import make_plan
 from aep_exports.state.model import ExportRecord
+from support.plans import applied_dataset, applied_export, at, dataset, desired, export, live, run, state
 
 NOW = at(hours=4)
 Case = tuple[Plan, Mapping[str, ExportRecord]]

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-NODE_DIR = Path(__file__).parent / "node"
+NODE_DIR = Path(__file__).parents[1] / "integration" / "report" / "node"  # .ci/run installs mermaid-cli there
 MMDC = NODE_DIR / "node_modules" / ".bin" / "mmdc"
 
 

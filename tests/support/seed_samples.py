@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SEED = Path(__file__).parent / "seed" / "profile-export-api.fr.md"
+SEED = Path(__file__).parents[1] / "integration" / "platform" / "seed" / "profile-export-api.fr.md"
 # Objects whose keys are data (namespaces), not part of the shape.
 MAP_KEYS = frozenset({"exportedProfileByNamespaceCounter"})
 
