@@ -1,15 +1,18 @@
 """The local platform's administration routes (``/local/*``), which Adobe's API does not have.
 
 Tests, benchmarks and the CLI move the local platform's clock, seed its profile stores, inject
-faults and read its request statistics through this one class instead of hand-written requests::
+faults, choose its contract variants and read its request statistics through this one class instead
+of hand-written requests::
 
     admin = client.local_admin
     admin.set_clock(datetime(2024, 5, 1, 3, tzinfo=UTC))
     admin.set_faults(drop_rate=1.0)
     admin.seed(profiles=20)                      # the client's org and sandbox
+    admin.set_contract(cancelled_job="gone")     # one open point of the contract, the others default
 
 The calls carry no credentials and bypass the rate limiter (the routes need neither); a 4xx answer
-(an unknown fault name, a clock moved backwards by ``advance``) is a ``BadRequestError``.
+(an unknown fault name or contract variant, a clock moved backwards by ``advance``) is a
+``BadRequestError``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def _instant(text: Any) -> datetime:
 
 
 class LocalAdmin:
-    """Clock, seed, faults, statistics, settings and reset of a local platform."""
+    """Clock, seed, faults, contract variants, statistics, settings and reset of a local platform."""
 
     def __init__(self, client: PlatformClient) -> None:
         self._client = client
@@ -102,6 +105,18 @@ class LocalAdmin:
         """Replace the fault settings (``error_rate``, ``drop_rate``, ``latency_ms``, ``rate_limit``, ...);
         omitted ones are off, so ``set_faults()`` turns every fault off."""
         answer: dict[str, Any] = self._send("PUT", "/faults", faults)
+        return answer
+
+    def contract(self) -> dict[str, str]:
+        """The contract variant in force for every open point (docs/local-platform.md lists them)."""
+        answer: dict[str, str] = self._send("GET", "/contract")
+        return answer
+
+    def set_contract(self, **variants: str) -> dict[str, str]:
+        """Replace the contract variants, e.g. ``set_contract(cancelled_job="gone")``; omitted ones go
+        back to their default, so ``set_contract()`` restores them all. Stored jobs answer in the new
+        shape from now on. Returns every variant."""
+        answer: dict[str, str] = self._send("PUT", "/contract", variants)
         return answer
 
     def settings(self) -> dict[str, Any]:

@@ -5,13 +5,14 @@ merge-policy paging over several pages, job identity; and records it cannot pars
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from aep_exports.apply.matching import job_matches, matching_jobs
 from aep_exports.client.records import UnreadableRecordError
-from aep_exports.errors import NotFoundError
+from aep_exports.errors import BadRequestError, NotFoundError
 from aep_exports.platform.contract import VARIANTS, Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
 
@@ -50,10 +51,10 @@ def load_policies(target: Any, count: int) -> list[str]:
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=_id)
 def test_client_reads_every_variant(target: Any, contract: Contract) -> None:
-    target.admin("POST", "/local/seed", {"profiles": 20, "seed": 2})
+    target.local.seed(profiles=20, seed=2)
     policy_ids = load_policies(target, 5)
-    target.admin("PUT", "/local/contract", contract.as_dict())
-    target.admin("PUT", "/local/settings", {"job_duration_s": 3600})
+    assert target.local.set_contract(**contract.as_dict()) == contract.as_dict()
+    target.local.configure(job_duration_s=3600)
     client = target.connect()
     dataset_id = client.create_dataset(target.dataset_body())
     per_batch = {
@@ -68,7 +69,7 @@ def test_client_reads_every_variant(target: Any, contract: Contract) -> None:
     kept = client.create_export_job(single)
     doomed = client.create_export_job(single)
     client.cancel_export_job(doomed.id)  # 204 empty or 200 with a body: both accepted
-    target.admin("POST", "/local/clock", {"advance": "2h"})
+    target.local.advance_clock(timedelta(hours=2))
 
     listed = {job.id: job for job in client.list_export_jobs()}
     assert set(listed) == {created.id, kept.id} | ({doomed.id} if contract.cancelled_job != "gone" else set())
@@ -95,6 +96,21 @@ def test_client_reads_every_variant(target: Any, contract: Contract) -> None:
     assert client.record_problems() == ()  # every documented shape is read in full
 
 
+def test_local_admin_reads_and_switches_the_variants(target: Any) -> None:
+    admin = target.local
+    assert admin.contract() == Contract().as_dict()
+    chosen = Contract(cancelled_job="gone", batches="object").as_dict()
+    assert admin.set_contract(cancelled_job="gone", batches="object") == chosen == admin.contract()
+    # Omitted variants go back to their default.
+    assert admin.set_contract(request_id="echo") == Contract(request_id="echo").as_dict()
+    for refused in ({"colour": "blue"}, {"cancelled_job": "deleted"}):
+        with pytest.raises(BadRequestError) as info:
+            admin.set_contract(**refused)
+        assert info.value.status == 400 and "contract" in (info.value.detail or "")
+    assert admin.contract() == Contract(request_id="echo").as_dict()  # a refused change changes nothing
+    assert admin.set_contract() == Contract().as_dict() == admin.contract()
+
+
 def _damage(target: Any, job_id: int, change: dict[str, Any]) -> None:
     """Change the answer the platform stored for one job (a record no variant produces)."""
     (wire,) = target.platform.db.query("SELECT wire FROM jobs WHERE id = ?", (job_id,))[0]
@@ -104,7 +120,7 @@ def _damage(target: Any, job_id: int, change: dict[str, Any]) -> None:
 
 
 def test_records_the_client_cannot_parse_are_skipped_and_reported(target: Any) -> None:
-    target.admin("PUT", "/local/settings", {"job_duration_s": 3600})
+    target.local.configure(job_duration_s=3600)
     client = target.connect()
     dataset_id = client.create_dataset(target.dataset_body())
     good, odd, broken = (client.create_export_job(target.job_body(dataset_id)).id for _ in range(3))

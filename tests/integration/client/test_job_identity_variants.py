@@ -96,13 +96,12 @@ def _mutations(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, str]]:
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     from aep_exports.client import ClientConfig, ClientCredentials, connect
     from aep_exports.platform.app import create_app
     from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
 
     app = create_app(tmp_path_factory.mktemp("identity"), in_process=True, job_duration_s=3600)
-    app.platform.seed(DEV_ORG_ID, "prod", 10, 1)
     config = ClientConfig(
         base_url="http://local-platform",
         org_id=DEV_ORG_ID,
@@ -111,6 +110,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, An
         ims_url="http://local-platform",
     )
     with connect(config, app=app) as client:
+        client.local_admin.seed(profiles=10, seed=1)
         dataset_id = client.create_dataset(
             {
                 "name": "identity",
@@ -118,22 +118,23 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, An
                 "fileDescription": {"persisted": True, "format": "parquet"},
             }
         )
-        yield app.platform, client, dataset_id
+        yield client, dataset_id
     app.platform.close()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shape=bodies)
-def test_identity_holds_in_every_variant(platform: tuple[Any, Any, str], shape: dict[str, Any]) -> None:
-    backend, client, dataset_id = platform
+def test_identity_holds_in_every_variant(platform: tuple[Any, str], shape: dict[str, Any]) -> None:
+    client, dataset_id = platform
+    admin = client.local_admin
     body = {k: v for k, v in shape.items() if k != "segmentPerBatch"}
     body["destination"] = {"datasetId": dataset_id}
     if "segmentPerBatch" in shape:
         body["destination"]["segmentPerBatch"] = shape["segmentPerBatch"]
-    backend.set_contract(Contract())
+    admin.set_contract()
     job_id = client.create_export_job(body).id
     for contract in SHAPES:
-        backend.set_contract(contract)
+        admin.set_contract(**contract.as_dict())
         got = client.get_export_job(job_id)
         (listed,) = [j for j in client.list_export_jobs(limit=1)]
         assert listed.id == job_id
