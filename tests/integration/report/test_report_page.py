@@ -13,20 +13,13 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
-from click.testing import CliRunner
-
-from aep_exports.cli.main import cli
-from aep_exports.config.settings import load_settings
-from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
+from aep_exports.client.local_admin import LocalAdmin
 from aep_exports.platform.seeddata.catalog import AAM_SEGMENT_ID, SEED_POLICY_ID
-from aep_exports.state.backend import open_backend
 from aep_exports.state.model import RunRecord, RunStatus, StateDocument
+from support.projects import Project
 
-SANDBOX = "dev"
 DAY1 = datetime(2024, 3, 1, tzinfo=UTC)
 DAYS = 4
 FAIL_DAY, HANG_DAY = 2, 3
@@ -69,54 +62,43 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _read_state(project: Path) -> StateDocument:
-    return open_backend(load_settings(project, {}), org=DEV_ORG_ID).read()
-
-
 class Loop:
     """The CLI in-process against a platform server whose clock follows ``--now``."""
 
-    def __init__(self, url: str, project: Path) -> None:
-        self.url, self.project, self.runner = url, project, CliRunner()
-
-    def clock(self, at: datetime) -> None:
-        httpx.post(f"{self.url}/local/clock", json={"set": _stamp(at)}, timeout=10).raise_for_status()
-
-    def faults(self, **faults: Any) -> None:
-        httpx.put(f"{self.url}/local/faults", json=faults, timeout=10).raise_for_status()
+    def __init__(self, project: Project, admin: LocalAdmin) -> None:
+        self.project, self.admin = project, admin
 
     def cli(self, *args: str, at: datetime) -> str:
-        self.clock(at)
-        result = self.runner.invoke(cli, ["--project", str(self.project), *args, "--now", _stamp(at)])
+        self.admin.set_clock(at)
+        result = self.project.cli(*args, "--now", _stamp(at))
         assert result.exit_code == 0, result.output + repr(result.exception)
         return result.output
 
 
-def run_four_days(url: str, headers: dict[str, str], project: Path) -> datetime:
+def run_four_days(project: Project) -> datetime:
     """Apply every six hours for four days (refreshing 10 minutes later); returns the last instant."""
-    loop = Loop(url, project)
-    httpx.put(f"{url}/local/settings", json={"job_duration_s": 300}, timeout=10).raise_for_status()
-    moment = DAY1
-    for day in range(1, DAYS + 1):
-        for hour in (4, 10, 16, 22):
-            moment = DAY1 + timedelta(days=day - 1, hours=hour, minutes=30 if hour == 10 else 0)
-            if hour == 4:
-                loop.faults(
-                    **{FAIL_DAY: {"job_failure_rate": 1.0}, HANG_DAY: {"job_hang_rate": 1.0}}.get(day, {})
-                )
-            if day == HANG_DAY and hour == 10:
-                # Someone cancels the six-hourly export's stuck job by hand, before aep-exports looks.
-                stuck = _read_state(project).exports["vip_6h"].runs[-1]
-                assert stuck.status == RunStatus.PROCESSING and stuck.job_id is not None
-                httpx.delete(
-                    f"{url}/data/core/ups/export/jobs/{stuck.job_id}", headers=headers, timeout=10
-                ).raise_for_status()
-            output = loop.cli("apply", "--auto-approve", at=moment)
-            if day == HANG_DAY and hour == 10:
-                assert "cancelled job" in output and "(timeout)" in output, output
-            loop.faults()
-            moment += timedelta(minutes=10)
-            loop.cli("refresh", at=moment)
+    with project.admin() as admin, project.client() as outsider:
+        loop = Loop(project, admin)
+        admin.configure(job_duration_s=300)
+        moment = DAY1
+        for day in range(1, DAYS + 1):
+            for hour in (4, 10, 16, 22):
+                moment = DAY1 + timedelta(days=day - 1, hours=hour, minutes=30 if hour == 10 else 0)
+                if hour == 4:
+                    admin.set_faults(
+                        **{FAIL_DAY: {"job_failure_rate": 1.0}, HANG_DAY: {"job_hang_rate": 1.0}}.get(day, {})
+                    )
+                if day == HANG_DAY and hour == 10:
+                    # Someone cancels the six-hourly export's stuck job by hand, before aep-exports looks.
+                    stuck = project.state().exports["vip_6h"].runs[-1]
+                    assert stuck.status == RunStatus.PROCESSING and stuck.job_id is not None
+                    outsider.cancel_export_job(stuck.job_id)
+                output = loop.cli("apply", "--auto-approve", at=moment)
+                if day == HANG_DAY and hour == 10:
+                    assert "cancelled job" in output and "(timeout)" in output, output
+                admin.set_faults()
+                moment += timedelta(minutes=10)
+                loop.cli("refresh", at=moment)
     return moment
 
 
@@ -143,23 +125,11 @@ def expected_marks(state: StateDocument) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_report_of_four_real_days_draws_every_run_offline(platform_server, browser, tmp_path, monkeypatch):
-    url = platform_server.url
-    httpx.post(f"{url}/local/seed", json={"sandbox": SANDBOX, "profiles": 40}, timeout=60).raise_for_status()
-    for name, value in {
-        "AEP_CLIENT_ID": DEV_CLIENT_ID,
-        "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET,
-        "AEP_ORG_ID": DEV_ORG_ID,
-        "AEP_IMS_URL": url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    project = tmp_path / "project"
-    (project / "exports").mkdir(parents=True)
-    (project / "aep-exports.yaml").write_text(f"platform: {url}\nsandbox: {SANDBOX}\n")
-    (project / "exports" / "main.yaml").write_text(EXPORTS)
+def test_report_of_four_real_days_draws_every_run_offline(platform_server, make_project, browser, tmp_path):
+    project = make_project(EXPORTS, platform=platform_server.url, profiles=40)
 
-    end = run_four_days(url, platform_server.headers(SANDBOX), project)
-    state = _read_state(project)
+    end = run_four_days(project)
+    state = project.state()
     statuses = Counter(run.status for record in state.exports.values() for run in record.runs)
     assert statuses[RunStatus.FAILED] >= 3 and statuses[RunStatus.CANCELLED] == 2, statuses
     assert statuses[RunStatus.PROCESSING] == 1, statuses  # full-snapshot's hung job
@@ -169,9 +139,7 @@ def test_report_of_four_real_days_draws_every_run_offline(platform_server, brows
     assert [r.cancelled_by_tool for r in vip if r.status == RunStatus.CANCELLED] == [False]
 
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(
-        cli, ["--project", str(project), "report", "-o", str(out), "--since", "all", "--now", _stamp(end)]
-    )
+    result = project.cli("report", "-o", str(out), "--since", "all", "--now", _stamp(end))
     assert result.exit_code == 0, result.output
     assert f"Report: {out.resolve()} (3 exports, {sum(statuses.values())} runs;" in result.output
     assert "<script src" not in out.read_text(encoding="utf-8")
