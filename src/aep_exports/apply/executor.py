@@ -4,6 +4,12 @@ An action waits for the actions named in its ``after`` list (a new dataset befor
 into it; a cancel before the run replacing it). Ready actions run on a thread pool of
 ``parallelism`` workers; the client's shared limiter bounds the requests they make. When an action
 fails, the actions depending on it (directly or not) are skipped, everything else still runs.
+
+Runs whose jobs would look the same on the platform (one look-alike key, ``plan.lookalike``) start
+one after the other: a run waits while another with its key is being created, so that a lost answer
+is always settled with no other look-alike create unresolved. When a run ends with its create still
+unresolved (its answers kept getting lost), the other runs with its key are not started in this apply:
+the next one resolves that create first.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from aep_exports.plan.actions import (
     RunExport,
     UpdateDataset,
 )
+from aep_exports.plan.lookalike import LookalikeKey, lookalike_key
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -89,6 +96,32 @@ class ApplyReport:
 
 
 @dataclass
+class _Lookalikes:
+    """Which look-alike keys have a create in flight, and which one whose create stayed unresolved."""
+
+    creating: dict[LookalikeKey, str] = field(default_factory=dict)  # key -> the run creating now
+    unresolved: dict[LookalikeKey, str] = field(default_factory=dict)  # key -> the run left open
+
+    def gate(self, key: LookalikeKey | None) -> Literal["go", "wait", "refuse"]:
+        if key is None:
+            return "go"
+        if key in self.creating:
+            return "wait"
+        return "refuse" if key in self.unresolved else "go"
+
+    def start(self, key: LookalikeKey | None, run: str) -> None:
+        if key is not None:
+            self.creating[key] = run
+
+    def settled(self, key: LookalikeKey | None, run: str, *, left_open: bool) -> None:
+        if key is None:
+            return
+        del self.creating[key]
+        if left_open:
+            self.unresolved[key] = run
+
+
+@dataclass
 class Executor:
     """Runs one plan against one client and one ledger."""
 
@@ -144,6 +177,31 @@ class Executor:
             raise AepExportsError(f"the id of dataset {action.dataset_key} is unknown ({exc})") from None
         return start_run(self.ledger, self.client, action, body, self.clock)
 
+    def _lookalike(self, action: Action) -> LookalikeKey | None:
+        """The look-alike key of a run (None for other actions, or a body that cannot be resolved yet)."""
+        if not isinstance(action, RunExport):
+            return None
+        try:
+            return lookalike_key(action.resolved_body(self.ids.snapshot()))
+        except KeyError:
+            return None  # fails in _run with its own message
+
+    def _refuse(self, action: Action, blocker: str) -> ActionResult:
+        result = ActionResult.of(
+            action,
+            "failed",
+            f"not started: the create of {blocker}, whose job would look the same, is still unresolved; "
+            "the next apply resolves it first, then starts this run",
+        )
+        self.console.line(result.line())
+        return result
+
+    def _left_open(self, action: Action) -> bool:
+        """Whether ``action`` (a failed run) left its create intent unresolved."""
+        return self.ledger.read(
+            lambda doc: any(i.kind == "run_export" and i.key == action.key for i in doc.open_intents())
+        )
+
     def execute(self, actions: tuple[Action, ...] | list[Action]) -> ApplyReport:
         """Run ``actions`` respecting their ``after`` lists; never raises for an action's failure."""
         report = ApplyReport()
@@ -156,30 +214,48 @@ class Executor:
         order = [a.action_id for a in actions]
         finished: set[str] = set()
         launched: set[str] = set()
+        lookalikes = _Lookalikes()
+
+        def finish(action_id: str, result: ActionResult) -> None:
+            report.results.append(result)
+            finished.add(action_id)
+            if result.outcome == "done":
+                for child in dependents[action_id]:
+                    waiting_on[child].discard(action_id)
+            else:
+                self._skip_dependents(action_id, by_id, dependents, finished, report)
+
         with concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, self.parallelism), thread_name_prefix="apply"
         ) as pool:
-            running: dict[concurrent.futures.Future[ActionResult], str] = {}
+            running: dict[concurrent.futures.Future[ActionResult], tuple[str, LookalikeKey | None]] = {}
 
             def launch_ready() -> None:
                 for action_id in order:
-                    if action_id not in launched and action_id not in finished and not waiting_on[action_id]:
-                        launched.add(action_id)
-                        running[pool.submit(self.run_one, by_id[action_id])] = action_id
+                    if action_id in launched or action_id in finished or waiting_on[action_id]:
+                        continue
+                    action = by_id[action_id]
+                    key = self._lookalike(action)
+                    gate = lookalikes.gate(key)
+                    if gate == "wait":
+                        continue  # a look-alike is being created: this one starts once it is settled
+                    launched.add(action_id)
+                    if gate == "refuse" and key is not None:
+                        finish(action_id, self._refuse(action, lookalikes.unresolved[key]))
+                        continue
+                    lookalikes.start(key, action.key)
+                    running[pool.submit(self.run_one, action)] = (action_id, key)
 
             launch_ready()
             while running:
                 done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
                 for future in done:
-                    action_id = running.pop(future)
+                    action_id, key = running.pop(future)
                     result = future.result()
-                    report.results.append(result)
-                    finished.add(action_id)
-                    if result.outcome == "done":
-                        for child in dependents[action_id]:
-                            waiting_on[child].discard(action_id)
-                    else:
-                        self._skip_dependents(action_id, by_id, dependents, finished, report)
+                    action = by_id[action_id]
+                    open_ = key is not None and result.outcome != "done" and self._left_open(action)
+                    lookalikes.settled(key, action.key, left_open=open_)
+                    finish(action_id, result)
                 launch_ready()
         return report
 

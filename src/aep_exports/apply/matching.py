@@ -16,14 +16,16 @@ only where the job's record carries it:
   A request without ``version`` asks for the latest, which only the platform knows: any version matches;
 - ``schema.name``: compared when the record shows it.
 
-Creation time inside the intent's window is the callers' part (see ``list_jobs_since``), and so is "not
-tracked by another run or intent" (``exclude``). When the platform echoes the create call's
-``x-request-id`` as the job's ``requestId``, that is an exact match (``matching_jobs(request_id=...)``).
+Which of the matching jobs belong to an intent is :func:`choose_jobs`, the one decision apply, recovery and
+the plan share: the jobs created inside the intent's window (its start minus ``CLOCK_SKEW``) that no run
+tracks; the oldest is the intent's job; an extra is cancelled only when it is certainly the intent's own
+(its ``requestId`` echoes the intent's ``x-request-id``, or there were at least as many create requests as
+such jobs); any further look-alike is someone else's, left alone and reported by ``drift``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,9 +35,12 @@ from aep_exports.plan.live import CLOCK_SKEW
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
     from aep_exports.client.models import ExportJob
+    from aep_exports.state.model import Intent
 
 DEFAULT_SEGMENT_NS = "ups"
 DEFAULT_STATUS = frozenset({"realized", "existing"})
+# An intent recorded before attempts were counted: the most create requests an apply sent for one.
+LEGACY_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,65 @@ def matching_jobs(
     exact = [job for job in candidates if job.echoes(request_id)]
     found = exact or [job for job in candidates if job_matches(job, body)]
     return sorted(found, key=lambda job: (job.creation_time or 0, job.id))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which listed jobs belong to an intent (each tuple oldest first).
+
+    ``keep``: the intent's job (None: its request created nothing); ``extras``: more jobs certainly made
+    by the same intent (to be cancelled); ``foreign``: look-alikes made by someone else (never touched;
+    ``drift`` reports them). ``exact``: told apart by the echoed ``x-request-id``, not by identity.
+    """
+
+    keep: ExportJob | None
+    extras: tuple[ExportJob, ...] = ()
+    foreign: tuple[ExportJob, ...] = ()
+    exact: bool = False
+
+
+def platform_echoes(listed: Iterable[ExportJob], tracked: Mapping[int, str]) -> bool:
+    """Whether a listed job that a run tracks shows that run's intent id as its ``requestId``."""
+    return any(job.id in tracked and job.echoes(tracked[job.id] or None) for job in listed)
+
+
+def choose_jobs(intent: Intent, listed: Iterable[ExportJob], tracked: Mapping[int, str]) -> Choice:
+    """Decide which of ``listed`` are ``intent``'s jobs; pure (see the module docstring).
+
+    ``tracked``: every job a run tracks → the intent id of that run (``StateDocument.job_requests()``);
+    those jobs are never the intent's. Rules, in order:
+
+    1. jobs whose ``requestId`` echoes the intent's ``x-request-id`` are its own, all of them: the oldest
+       is kept, the others are extras; look-alikes without the echo are foreign;
+    2. on a platform seen to echo request ids (a tracked job shows its run's intent id), a look-alike
+       without the echo is foreign: the intent's request created nothing;
+    3. otherwise by identity: the oldest look-alike is kept, the next ``attempts - 1`` are extras (the
+       intent cannot have made more jobs than it sent requests), the rest are foreign.
+    """
+    jobs = list(listed)
+    cutoff = intent.started_at - CLOCK_SKEW
+    candidates = sorted(
+        (
+            job
+            for job in jobs
+            if job.id not in tracked and (job.created_at is None or job.created_at >= cutoff)
+        ),
+        key=lambda job: (job.creation_time or 0, job.id),
+    )
+    wanted = request_identity(intent.request_body)
+    alike = [job for job in candidates if identity_matches(wanted, job_identity(job))]
+    if intent.attempts:  # it sent its own id: the echo, when there is one, is exact
+        own = [job for job in candidates if job.echoes(intent.request_id)]
+        if own:
+            mine = {job.id for job in own}
+            others = tuple(job for job in alike if job.id not in mine)
+            return Choice(own[0], tuple(own[1:]), others, exact=True)
+        if platform_echoes(jobs, tracked):
+            return Choice(None, (), tuple(alike))
+    if not alike:
+        return Choice(None)
+    made = intent.attempts or LEGACY_ATTEMPTS
+    return Choice(alike[0], tuple(alike[1:made]), tuple(alike[made:]))
 
 
 def _segment_doc(key: SegmentKey) -> dict[str, Any]:

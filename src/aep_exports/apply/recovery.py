@@ -3,14 +3,15 @@
 For every open intent:
 
 - ``run_export``: the jobs created since the intent started are listed once (newest first, paging
-  stops at the oldest open intent) and the job with the same destination and body is adopted; extra
-  matches are cancelled and recorded. No match: the request never arrived, the run is dropped and the
-  export is due again.
+  stops at the oldest open intent) and ``apply.matching.choose_jobs`` decides which is the intent's job
+  (adopted), which are extras it made (cancelled and recorded) and which look-alikes are someone
+  else's (left alone). No job: the request never arrived, the run is dropped and the export is due again.
 - ``create_dataset``/``replace_dataset``: a dataset with the body's name created since the intent
   started, not managed yet, is adopted; none: nothing was created.
 - ``delete_dataset``: if the dataset is gone, it leaves state.
-- ``cancel_job``: a job that reads CANCELLED (or is gone) is recorded as cancelled by aep-exports,
-  so its end is not taken for an outside cancel; one still running is left to the next plan.
+- ``cancel_job``: a job that reads as stopped (CANCELLED, FAILED or gone: what a cancelled job reads as
+  depends on the platform) is recorded as cancelled by aep-exports, so its end is not taken for an
+  outside change; one still running is left to the next plan.
 - ``update_dataset``: repeating it is harmless; the next plan decides.
 
 Call :func:`recover_intents` at the start of every command that plans or writes (apply, plan,
@@ -177,7 +178,7 @@ def _recover_cancel(ledger: Ledger, client: PlatformClient, intent: Intent, cloc
     cause = str(intent.result.get("cause") or "interrupted")
     status = read_back(client, job_id)
 
-    stopped = status in (RunStatus.CANCELLED, RunStatus.MISSING)
+    stopped = status in (RunStatus.CANCELLED, RunStatus.FAILED, RunStatus.MISSING)
 
     def resolve(doc: StateDocument) -> None:
         now = clock()

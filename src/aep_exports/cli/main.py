@@ -21,6 +21,7 @@ from aep_exports.cli.lazy import ENV_PREFIX, LazyGroup
 from aep_exports.errors import AepExportsError, ExitCode, Interrupted
 
 COMMANDS = {
+    "doctor": "aep_exports.cli.doctor_cmd:doctor",
     "validate": "aep_exports.cli.validate_cmd:validate",
     "schema": "aep_exports.cli.validate_cmd:schema",
     "refresh": "aep_exports.cli.plan_cmd:refresh",

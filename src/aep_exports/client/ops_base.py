@@ -33,6 +33,13 @@ class OpsBase:
         """Every record this client skipped or read only in part, oldest first (``clear``: forget them)."""
         return self._problems.snapshot(clear=clear)
 
+    async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """GET any API ``path`` (in the bound sandbox) and answer its JSON as the platform sent it.
+
+        Read-only; for looking at the shape of answers (``doctor``), never for records to act on.
+        """
+        return await self._json("GET", path, params=params)
+
     def _read_all(
         self, model: type[M], items: list[Any], *, kind: str, essential: tuple[str, ...] = ("id",)
     ) -> list[M]:

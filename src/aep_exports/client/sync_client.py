@@ -124,6 +124,14 @@ class PlatformClient:
         """Records this client skipped or read only in part (``clear``: forget them)."""
         return self.aio.record_problems(clear=clear)
 
+    def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """GET any API ``path`` and answer its JSON as sent (read-only; see the async client's)."""
+        return self.call(lambda c: c.get_json(path, params=params))
+
+    def access_token(self) -> str:
+        """A valid access token (fetched from IMS when needed); never print it."""
+        return self.call(lambda c: c.access_token())
+
     # ------------------------------------------------------------------ datasets
 
     def create_dataset(self, body: Mapping[str, Any]) -> str:

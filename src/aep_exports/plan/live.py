@@ -36,6 +36,7 @@ class LiveSnapshot:
     (404). An id in neither was not read. ``new_jobs`` are the ids listed since the last refresh
     (jobs the tool may not know). ``merge_policies``/``segments`` are the ids of the references
     the declarations may name, or None when they were not read (then they are not checked).
+    ``record_problems``: what the client could not recognise in the records it read (one line each).
     """
 
     read_at: datetime
@@ -46,6 +47,7 @@ class LiveSnapshot:
     new_jobs: tuple[int, ...] = ()
     merge_policies: frozenset[str] | None = None
     segments: frozenset[str] | None = None
+    record_problems: tuple[str, ...] = ()
 
     def dataset_state(self, dataset_id: str) -> str:
         """``present``, ``missing`` or ``unknown`` (not read)."""

@@ -10,6 +10,7 @@ from aep_exports.plan.datasets import plan_declared_dataset, plan_orphaned_datas
 from aep_exports.plan.desired import Desired, DesiredExport
 from aep_exports.plan.exports import plan_declared_export, plan_removed_export
 from aep_exports.plan.live import LiveSnapshot
+from aep_exports.plan.lookalike import lookalike_groups, serialised_note
 from aep_exports.plan.model import DriftFinding, Plan, PlanMessage, PlanOptions, RefreshOutcome
 from aep_exports.plan.schedule import ScheduleError, as_utc
 from aep_exports.plan.sink import PlanSink
@@ -121,6 +122,20 @@ def _foreign_jobs(
         )
 
 
+# Beyond this many, the rest of the platform records aep-exports did not recognise are counted, not listed.
+_PROBLEMS_SHOWN = 5
+
+
+def _record_problems(sink: PlanSink, live: LiveSnapshot) -> None:
+    problems = live.record_problems
+    for problem in problems[:_PROBLEMS_SHOWN]:
+        sink.warning(PlanMessage(message=f"a platform record aep-exports does not recognise: {problem}"))
+    if len(problems) > _PROBLEMS_SHOWN:
+        sink.warning(PlanMessage(message=f"... and {len(problems) - _PROBLEMS_SHOWN} more such records"))
+    if problems:
+        sink.warning(PlanMessage(message="run `aep-exports doctor` to see what this platform answers"))
+
+
 def make_plan(
     desired: Desired,
     state: StateDocument,
@@ -137,8 +152,11 @@ def make_plan(
     now = as_utc(now)
     sink = PlanSink()
     _check_options(sink, desired, state, options)
+    _record_problems(sink, live)
     if not options.refresh_only:
         _plan_resources(sink, desired, state, live, now, options)
+        for group in lookalike_groups(sink.actions):
+            sink.info(PlanMessage(key=group[0].key, message=serialised_note(group)))
     return Plan(
         created_at=as_utc(context.created_at or now),
         now=now,

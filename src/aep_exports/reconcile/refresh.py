@@ -122,6 +122,7 @@ def read_live(
         else:
             jobs[job_id] = live_job(got)
     merge_policies, segments = _references(client, desired)
+    problems = tuple(dict.fromkeys(problem.describe() for problem in client.record_problems()))
     return LiveSnapshot(
         read_at=now,
         datasets=datasets,
@@ -131,6 +132,7 @@ def read_live(
         new_jobs=tuple(new_jobs),
         merge_policies=merge_policies,
         segments=segments,
+        record_problems=problems,
     )
 
 

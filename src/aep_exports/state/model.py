@@ -25,6 +25,7 @@ Stable names used by other packages: ``STATE_VERSION``, ``RunStatus``, ``UNFINIS
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -94,6 +95,19 @@ class StateDocument(Record):
             run.job_id for record in self.exports.values() for run in record.runs if run.job_id is not None
         }
 
+    def job_requests(self) -> dict[int, str]:
+        """Every tracked job id → the id of the intent that created or adopted it ("" when imported).
+
+        An intent's id is the ``x-request-id`` its create requests carried, so a platform that echoes
+        it shows, on these jobs, whether it does.
+        """
+        return {
+            run.job_id: run.intent_id
+            for record in self.exports.values()
+            for run in record.runs
+            if run.job_id is not None
+        }
+
     def unfinished_job_ids(self) -> list[int]:
         """Job ids of every unfinished run, sorted."""
         return sorted(
@@ -156,6 +170,18 @@ class StateDocument(Record):
         intent.resolved = True
         intent.resolved_at = utc(at)
         intent.result = dict(result or {})
+
+    def count_attempt(self, intent_id: str) -> int:
+        """Another create request of run intent ``intent_id`` is about to be sent; returns how many now."""
+        intent = self.intents[intent_id]
+        intent.attempts += 1
+        return intent.attempts
+
+    def note_cancelling(self, intent_id: str, job_ids: Iterable[int]) -> None:
+        """Run intent ``intent_id`` is about to cancel ``job_ids`` as extras of its own (stored before the
+        DELETEs, so that recovery knows who stopped them)."""
+        intent = self.intents[intent_id]
+        intent.result = {**intent.result, "cancelling": sorted(intent.cancelling | set(job_ids))}
 
     def prune_resolved_intents(self) -> int:
         """Forget resolved intents (their outcome lives in the runs and datasets); returns how many."""

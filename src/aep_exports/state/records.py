@@ -9,7 +9,7 @@ success survive trimming. Nothing outside this package assigns to these fields.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ IntentKind = Literal[
 """What a write-ahead intent is about to do (the plan action kinds that send a request)."""
 
 _NOTE_LIMIT = 300
+_GONE = "the platform no longer shows it"
 
 
 class RunRecord(Record):
@@ -75,9 +76,29 @@ class Intent(Record):
     request_digest: str = Field(default="", description="Digest of ``request_body``.")
     request_body: dict[str, Any] = Field(default_factory=dict)
     started_at: UtcDatetime
+    attempts: int = Field(
+        default=0,
+        ge=0,
+        description="run_export: how many create requests were sent (or may have been) for this intent; "
+        "0 in records written before it was counted.",
+    )
     resolved: bool = False
     resolved_at: UtcDatetime | None = None
     result: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def request_id(self) -> str:
+        """The correlation id every create request of this intent carries as ``x-request-id``.
+
+        The intent's own id: runs keep it (``RunRecord.intent_id``), so a job whose ``requestId`` echoes
+        it is known to be this intent's without storing anything more.
+        """
+        return self.id
+
+    @property
+    def cancelling(self) -> frozenset[int]:
+        """Jobs this run intent is cancelling as extras of its own (noted before their DELETE is sent)."""
+        return frozenset(int(job_id) for job_id in self.result.get("cancelling", ()))
 
 
 class ExportRecord(Record):
@@ -184,9 +205,11 @@ class ExportRecord(Record):
         adopted: bool,
         spec: AppliedExport | None,
         duplicates: Sequence[JobReport] = (),
+        cancelled: Collection[int] = (),
     ) -> RunRecord:
         """The intent's run is ``job`` (created, or found after a lost answer); ``duplicates`` were
-        made for the same intent and stopped (or had already ended): they are recorded beside it.
+        made for the same intent: those in ``cancelled`` were stopped by aep-exports (a DELETE was
+        sent), the others had already ended. They are recorded beside it, finished.
 
         ``spec``: what was declared and sent, recorded as the export's (None keeps the current one).
         """
@@ -205,8 +228,7 @@ class ExportRecord(Record):
             self.spec = spec
         position = self.runs.index(run)
         for extra in duplicates:
-            # Only an unfinished duplicate could be cancelled; one that already ended is recorded as it is.
-            cancelled = not extra.finished
+            by_us = extra.id in cancelled
             self.runs.insert(
                 position,
                 RunRecord(
@@ -214,14 +236,14 @@ class ExportRecord(Record):
                     slot=run.slot,
                     window_from=run.window_from,
                     window_to=run.window_to,
-                    status=RunStatus.CANCELLED if cancelled else RunStatus(extra.status.upper()),
+                    status=RunStatus.CANCELLED if by_us else extra.final_status(),
                     created=extra.created or now,
                     finished=now,
                     request_digest=run.request_digest,
                     intent_id=intent.id,
-                    cancelled_by_tool=cancelled,
+                    cancelled_by_tool=by_us,
                     note=f"duplicate of job {job.id} for the same slot; "
-                    + ("cancelled by aep-exports" if cancelled else "had already finished when found"),
+                    + ("cancelled by aep-exports" if by_us else "had already finished when found"),
                 ),
             )
         return run
@@ -242,6 +264,11 @@ class ExportRecord(Record):
         status = job.final_status()
         if status.value != job.status.upper():
             run.note = f"platform status {job.status.upper()}"
+        if run.cancelled_by_tool and status == RunStatus.FAILED:
+            # Our DELETE was sent: a platform that shows cancelled jobs as FAILED (with an error) means
+            # this cancel, not a failure of the export.
+            status = RunStatus.CANCELLED
+            run.note = f"cancelled by aep-exports; platform status {job.status.upper()}"
         run.status = status
         run.finished = job.updated or now
         run.batches = list(job.batches)
@@ -255,23 +282,32 @@ class ExportRecord(Record):
             self.watermark = run.window_to
 
     def mark_missing(self, run: RunRecord, now: datetime) -> None:
-        """The platform no longer knows the run's job."""
-        run.status, run.finished, run.note = RunStatus.MISSING, now, "job not found on the platform"
+        """The platform no longer knows the run's job (404): gone outside aep-exports, unless aep-exports
+        cancelled it (a platform may delete a cancelled job)."""
+        run.finished = now
+        if run.cancelled_by_tool:
+            run.status, run.note = RunStatus.CANCELLED, f"cancelled by aep-exports; {_GONE}"
+        else:
+            run.status, run.note = RunStatus.MISSING, "job not found on the platform"
 
     def record_cancel(self, job_id: int, *, cause: str, read_back: RunStatus | None, now: datetime) -> None:
-        """aep-exports asked the platform to cancel ``job_id``; ``read_back`` is how the job reads now
-        (None: it could not be read).
+        """aep-exports sent (or may have sent) a DELETE for ``job_id``; ``read_back`` is how the job reads
+        now (None: it could not be read).
 
-        Cancelling is asynchronous: unless the job already reads CANCELLED (or is gone), the run
-        stays unfinished and refresh records how it ends.
+        What a cancelled job reads as is not documented: CANCELLED, FAILED (with an error) or gone (404,
+        ``MISSING``). Each ends the run as CANCELLED by aep-exports, so it is never taken for an outside
+        change. Cancelling may be asynchronous: a job still running stays unfinished, marked as ours, and
+        refresh records how it ends.
         """
         run = self.find_run(job_id=job_id)
         if run is None:
             return
         run.cancelled_by_tool = True
         run.note = f"cancelled by aep-exports ({cause})"
-        if read_back in (RunStatus.CANCELLED, RunStatus.MISSING):
-            run.status, run.finished = read_back, now
+        if read_back in (RunStatus.CANCELLED, RunStatus.FAILED, RunStatus.MISSING):
+            run.status, run.finished = RunStatus.CANCELLED, now
+            if read_back != RunStatus.CANCELLED:
+                run.note += "; it reads FAILED" if read_back == RunStatus.FAILED else f"; {_GONE}"
 
     def import_run(
         self,
