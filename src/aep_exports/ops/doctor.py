@@ -53,13 +53,20 @@ class Check:
         }
 
 
-@dataclass
-class DoctorReport:
-    """Everything ``doctor`` found."""
+@dataclass(frozen=True)
+class Visited:
+    """Where doctor looked: the platform (URL without credentials, or ``local``), org and sandbox."""
 
     platform: str = ""
     org: str = ""
     sandbox: str = ""
+
+
+@dataclass
+class DoctorReport:
+    """Everything ``doctor`` found."""
+
+    visited: Visited = Visited()
     checks: list[Check] = field(default_factory=list)
     contract: list[contract.Seen] = field(default_factory=list)
     record_problems: list[str] = field(default_factory=list)
@@ -72,9 +79,9 @@ class DoctorReport:
     def as_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
-            "platform": self.platform,
-            "org": self.org,
-            "sandbox": self.sandbox,
+            "platform": self.visited.platform,
+            "org": self.visited.org,
+            "sandbox": self.visited.sandbox,
             "checks": [check.as_json() for check in self.checks],
             "contract": {seen.variant: seen.as_json() for seen in self.contract},
             "record_problems": list(self.record_problems),
@@ -105,15 +112,15 @@ def diagnose(access: Access) -> DoctorReport:
 
 def _visit(access: Access, report: DoctorReport) -> None:
     settings = _step(report, "settings", access.settings, "fix aep-exports.yaml or the AEP_* variables")
-    report.platform = "local" if settings.is_local else redact_url_credentials(settings.base_url or "")
-    report.org, report.sandbox = settings.org or "", settings.sandbox
-    where = "the embedded local platform" if settings.is_local else report.platform
+    platform = "local" if settings.is_local else redact_url_credentials(settings.base_url or "")
+    report.visited = Visited(platform, settings.org or "", settings.sandbox)
+    where = "the embedded local platform" if settings.is_local else platform
     report.checks.append(Check("settings", "ok", f"{where}, sandbox {settings.sandbox!r}"))
     desired = _optional(report, "declarations", lambda: access.declarations(settings), _declared)
     state = _optional(report, "state", lambda: access.state(settings), _stated)
     opened = _step(report, "credentials", lambda: access.client(settings), "set the platform credentials")
     with opened as client:
-        report.org = client.config.org_id
+        report.visited = Visited(platform, client.config.org_id, settings.sandbox)
         _token(report, client, settings)
         _sandbox(report, client, settings)
         if state is not None:

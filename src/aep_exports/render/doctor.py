@@ -15,8 +15,9 @@ _MARK = {"ok": ("✓", "green"), "warning": ("!", "yellow"), "error": ("✗", "r
 def render_doctor_text(report: DoctorReport, *, colour: bool = False) -> str:
     """The report for a person: checks, contract variants seen, unrecognised records, next step."""
     paint = Painter(colour)
-    where = ", ".join(part for part in (report.platform, report.org, report.sandbox and
-                                        f"sandbox {report.sandbox}") if part)
+    visited = report.visited
+    sandbox = f"sandbox {visited.sandbox}" if visited.sandbox else ""
+    where = ", ".join(part for part in (visited.platform, visited.org, sandbox) if part)
     lines = [paint("aep-exports doctor" + (f": {where}" if where else ""), bold=True), ""]
     width = max((len(check.name) for check in report.checks), default=0)
     for check in report.checks:

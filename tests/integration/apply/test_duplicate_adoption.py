@@ -1,4 +1,4 @@
-"""Two jobs for one write-ahead intent: recovery adopts one, cancels the other, and drift stays quiet.
+"""A second job that looks like an open intent's: cancelled only when it is certainly the intent's own.
 
 The situation is produced for real against the platform server:
 
@@ -7,10 +7,15 @@ The situation is produced for real against the platform server:
    is created, its answer lost) and holds API answers back; the process is killed (SIGKILL) as soon as
    the run is recorded ``UNKNOWN``, i.e. before its own lookup could adopt the job: state holds an open
    intent and the platform holds job A;
-3. out of band, a second job B with the very same request body is created in the same dataset, after
-   the intent started (the platform clock agrees with the tool's ``--now``);
-4. `plan` recovers the intent: exactly one job is adopted for the slot, the other is CANCELLED on the
-   platform and recorded as a duplicate cancelled by the tool; `drift` does not report it.
+3. a second job B with the very same request body is created in the same dataset, after the intent
+   started (the platform clock agrees with the tool's ``--now``):
+
+   - by someone else: B is not the intent's (one create request was sent, and A answers for it).
+     `plan` adopts A and leaves B alone; `drift` reports B as started outside aep-exports; nothing
+     ever cancels it;
+   - as a retry of the intent's own request (it carries the intent's ``x-request-id``, on a platform that
+     echoes it): B is certainly an extra of the intent. `plan` adopts A, cancels B and records it as a
+     duplicate cancelled by the tool; `drift` stays quiet.
 """
 
 from __future__ import annotations
@@ -72,17 +77,10 @@ def _kill_after_lost_answer(project: Project, state_path: Path) -> None:
         proc.wait(timeout=30)
 
 
-def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
-    platform_server: Any, make_project: Any
-) -> None:
-    url = platform_server.url
-    headers = platform_server.headers("dev")
-    project = make_project(exports_yaml(1), platform=url)
+def _open_intent_with_job_a(project: Project, url: str, headers: dict[str, str]) -> tuple[Any, int, Any]:
+    """Days 1 and 2 above: the open intent of day 2, the day-1 job's id and job A (as listed)."""
     backend = project.backend()
     assert isinstance(backend, FileStateBackend)
-    state_path = backend.path
-
-    # Day 1: dataset and first run, no faults.
     with project.admin() as admin:
         admin.set_clock(DAY1)
     first = project.cli("apply", "--auto-approve", "--wait", "--now", _stamp(DAY1))
@@ -93,27 +91,79 @@ def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
         admin.configure(job_duration_s=3600)
         admin.set_clock(DAY2)
         admin.set_faults(drop_rate=1.0, latency_ms=LATENCY_MS)
-    _kill_after_lost_answer(project, state_path)
+    _kill_after_lost_answer(project, backend.path)
     with project.admin() as admin:
         admin.set_faults()
 
     state = project.state()
     [intent] = state.open_intents()
-    assert (intent.kind, intent.key, intent.slot) == ("run_export", KEY, SLOT2)
+    assert (intent.kind, intent.key, intent.slot, intent.attempts) == ("run_export", KEY, SLOT2, 1)
     day1_job = state.exports[KEY].runs[0].job_id
     jobs = platform_jobs(url, headers)
     assert [j["id"] for j in jobs[1:]] == [day1_job], "the killed apply created exactly one job"
-    job_a = jobs[0]
-    assert job_a["status"] in ("NEW", "PROCESSING")
+    assert jobs[0]["status"] in ("NEW", "PROCESSING")
+    return intent, day1_job, jobs[0]
 
-    # Out of band: the same request into the same dataset, after the intent started.
+
+def _create_b(url: str, headers: dict[str, str], intent: Any) -> dict[str, Any]:
     created = httpx.post(
         f"{url}/data/core/ups/export/jobs", json=intent.request_body, headers=headers, timeout=10
     )
     created.raise_for_status()
-    job_b = created.json()
-    assert job_b["id"] != job_a["id"]
+    job_b: dict[str, Any] = created.json()
     assert datetime.fromtimestamp(job_b["creationTime"] / 1000, UTC) >= intent.started_at
+    return job_b
+
+
+def test_a_look_alike_started_by_someone_else_is_left_alone_and_reported(
+    platform_server: Any, make_project: Any
+) -> None:
+    url = platform_server.url
+    headers = platform_server.headers("dev")
+    project = make_project(exports_yaml(1), platform=url)
+    intent, day1_job, job_a = _open_intent_with_job_a(project, url, headers)
+    job_b = _create_b(url, headers, intent)  # someone else's request: its own x-request-id
+
+    planned = project.cli("plan", "--now", _stamp(DAY2))
+    assert planned.exit_code == 0, planned.output
+    assert (
+        f"Recovered: export {KEY}: adopted job {job_a['id']} (its answer was lost); left job(s) "
+        f"{job_b['id']} alone"
+    ) in planned.output, planned.output
+
+    state = project.state()
+    assert not state.open_intents()
+    assert [run.job_id for run in state.exports[KEY].runs] == [day1_job, job_a["id"]]
+    assert job_b["id"] not in state.tracked_job_ids()
+
+    drift = project.cli("drift", "--now", _stamp(DAY2))
+    assert drift.exit_code == 3, drift.output
+    assert f"job {job_b['id']} (NEW) was not started by aep-exports" in drift.output, drift.output
+
+    # Later: A finished; B was never cancelled, and apply has nothing to do for the slot.
+    with project.admin() as admin:
+        admin.advance_clock(timedelta(hours=2))
+    later = _stamp(DAY2 + timedelta(hours=2))
+    settled = project.cli("apply", "--auto-approve", "--now", later)
+    assert settled.exit_code == 0 and "Nothing to do" in settled.output, settled.output
+    on_platform = {j["id"]: j["status"] for j in platform_jobs(url, headers)}
+    assert on_platform == {day1_job: "SUCCEEDED", job_a["id"]: "SUCCEEDED", job_b["id"]: "SUCCEEDED"}
+    last = project.state().exports[KEY].last_run()
+    assert last is not None and (last.job_id, last.status) == (job_a["id"], RunStatus.SUCCEEDED)
+
+
+def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
+    platform_server: Any, make_project: Any
+) -> None:
+    url = platform_server.url
+    headers = platform_server.headers("dev")
+    project = make_project(exports_yaml(1), platform=url)
+    with project.admin() as admin:
+        admin.set_contract(request_id="echo")
+    intent, day1_job, job_a = _open_intent_with_job_a(project, url, headers)
+    assert job_a["requestId"] == intent.request_id  # the platform echoes the intent's x-request-id
+    # The intent's request sent again (a proxy's retry): it carries the intent's x-request-id.
+    job_b = _create_b(url, {**headers, "x-request-id": intent.request_id}, intent)
 
     planned = project.cli("plan", "--now", _stamp(DAY2))
     assert planned.exit_code == 0, planned.output
