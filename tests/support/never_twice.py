@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 
 from aep_exports.cli import wiring
 from aep_exports.client.local_admin import LocalAdmin
@@ -43,15 +44,17 @@ class Crash(BaseException):
 
 @contextmanager
 def crash_at_recorded_job(monkeypatch: pytest.MonkeyPatch, n: int) -> Iterator[list[bool]]:
-    """The state write that records the n-th new job (and every write after it) crashes the "process"."""
+    """The state write that would record the n-th new job (and every write after) crashes the "process"."""
     original = FileStateBackend.write
     known: list[set[int]] = []
-    recorded = itertools.count(1)
+    recorded = [0]
     dead = [False]
 
     def write(backend: FileStateBackend, doc: StateDocument, **kwargs: Any) -> StateDocument:
         jobs = doc.tracked_job_ids()
-        if dead[0] or (known and jobs - known[-1] and next(recorded) >= n):
+        if known:
+            recorded[0] += len(jobs - known[-1])
+        if dead[0] or recorded[0] >= n:
             dead[0] = True
             raise Crash
         stored = original(backend, doc, **kwargs)
@@ -109,22 +112,24 @@ class Bench:
     def apply(
         self, project: Project, now: datetime, *, kill_at: int | None = None, parallelism: int = 4
     ) -> str:
-        """``apply --auto-approve --now``; the output, or ``"killed"`` when the crash struck.
-
-        The platform's clock is set to ``now`` first (the CLI does so itself only for ``platform: local``).
-        """
+        """``apply --auto-approve --now``; the output, or ``"killed"`` when the crash struck."""
         self.applies += 1
-        with self.admin(project) as admin:
-            admin.set_clock(now)
-        args = ("apply", "--auto-approve", "--parallelism", str(parallelism), "--now", _stamp(now))
+        args = ("apply", "--auto-approve", "--parallelism", str(parallelism))
         if kill_at is None:
-            return str(project.cli(*args).output)
+            return str(self.run(project, now, *args).output)
         with crash_at_recorded_job(self.monkeypatch, kill_at) as dead:
             try:
-                result = project.cli(*args)
+                result = self.run(project, now, *args)
             except Crash:
                 return "killed"
         return "killed" if dead[0] else str(result.output)
+
+    def run(self, project: Project, now: datetime, *args: str) -> Result:
+        """``aep-exports ARGS --now NOW`` in this process, the platform's clock set to ``now`` first (the
+        CLI sets it itself only for ``platform: local``)."""
+        with self.admin(project) as admin:
+            admin.set_clock(now)
+        return project.cli(*args, "--now", _stamp(now))
 
     def converge(self, project: Project, now: datetime, *, limit: int = 3) -> int:
         """Apply until there is nothing to do; how many applies it took (AssertionError past ``limit``)."""

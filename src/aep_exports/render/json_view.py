@@ -15,7 +15,7 @@ def render_plan_json(plan: Plan) -> str:
 
 
 def render_drift_json(plan: Plan) -> str:
-    """``{"status", "exit_code", "out_of_band", "pending", "info"}``."""
+    """``{"status", "exit_code", "out_of_band", "pending", "info", "errors", "warnings"}``."""
     report = drift_report(plan)
     data = versioned({
         "status": report.status,
@@ -31,5 +31,6 @@ def render_drift_json(plan: Plan) -> str:
             )
         },
         "errors": [e.text() for e in plan.errors],
+        "warnings": [w.text() for w in plan.warnings],
     })
     return json.dumps(data, indent=2) + "\n"

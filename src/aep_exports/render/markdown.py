@@ -136,4 +136,6 @@ def render_drift_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     findings = report.out_of_band + report.pending + report.info
     if findings:
         head += ["", *_finding_rows(findings), "", *_finding_details(findings)]
+    if plan.warnings:
+        head += ["", "**Warnings:**", *[f"- ⚠️ {_escape(w.text())}" for w in plan.warnings]]
     return _fit("\n".join(head), [], "", limit).rstrip() + "\n"

@@ -94,4 +94,6 @@ def render_drift_text(plan: Plan, *, colour: bool = False) -> str:
     for title, findings in sections:
         if findings:
             out += ["", f"{title}:", *_finding_lines(paint, findings)]
+    if plan.warnings:  # a failed last run, records the client did not recognise: worth a look, not drift
+        out += ["", *_messages(paint, "Warning", plan.warnings, "yellow")]
     return "\n".join(out) + "\n"

@@ -12,9 +12,14 @@ load and is of no interest):
   while requests are in flight. The injected latency keeps each intent open at least LATENCY_MS, so
   these kills land between an intent and its result almost always, whatever the load.
 
+The exports are the mix of shapes of ``support.shapes.MIXED``: incremental without segments and its
+twin, each filter key alone, segments with and without namespace and status, segmentPerBatch, merge
+policy with and without version, two datasets.
+
 Rounds go on until KILLS kills landed (an apply that ended first is not counted). Then one last apply
-converges, and the invariants hold: no open intent, at most one job per export per slot, every job on
-the platform is in state, every watermark is the ``to`` of its export's last SUCCEEDED run.
+converges, and the invariants hold: no open intent, exactly one job per export per slot, every job on
+the platform tracked by exactly one run, no job cancelled but extras of the run that made them, every
+watermark the ``to`` of its export's last SUCCEEDED run.
 """
 
 from __future__ import annotations
@@ -28,12 +33,11 @@ from pathlib import Path
 
 from aep_exports.state.locking import read_holder
 from aep_exports.state.model import RunStatus
-from support.declarations import exports_yaml
-from support.invariants import check_invariants
+from support.invariants import check_invariants, never_twice, platform_records
+from support.shapes import MIXED, shapes_yaml
 
 KILLS = 20
 MAX_ROUNDS = 60
-EXPORTS = 6
 LATENCY_MS = 120
 POLL_S = 0.005
 START = datetime(2024, 3, 1, 4, 0, tzinfo=UTC)
@@ -65,7 +69,7 @@ def _wait_for(condition, proc: subprocess.Popen[bytes], limit: float = 60.0) -> 
 
 
 def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, make_project):
-    project = make_project(exports_yaml(EXPORTS), platform=platform_server.url)
+    project = make_project(shapes_yaml(MIXED), platform=platform_server.url)
     with project.admin() as admin:
         admin.set_faults(latency_ms=LATENCY_MS)
     backend = project.backend()
@@ -112,6 +116,8 @@ def test_kill_minus_nine_at_random_moments_then_apply_again(platform_server, mak
     again = project.run("apply", "--auto-approve", "--now", last_day)
     assert again.returncode == 0 and "Nothing to do" in again.stdout, again.stdout + again.stderr
     check_invariants(project, platform_server.headers("dev"))
+    found = never_twice(project.state(), platform_records(platform_server.platform, "dev"))
+    assert found.violations == 0, found.details
     last_slot = (START + timedelta(days=day)).replace(hour=3)
     for key, record in project.state().exports.items():
         last = record.last_run()

@@ -1,4 +1,4 @@
-"""Apply under injected faults (real server) and two applies racing for the state lock."""
+"""Apply under injected faults (real server, a mix of export shapes) and two applies racing for the lock."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from support.declarations import exports_yaml
-from support.invariants import check_invariants, platform_jobs
+from support.invariants import check_invariants, never_twice, platform_jobs, platform_records
+from support.shapes import mixed, shapes_yaml
 
 NOW = "2024-05-01T04:00:00Z"
 
@@ -17,7 +18,7 @@ def _apply(project, *extra: str):
 
 
 def test_fifty_due_exports_converge_under_faults_without_duplicates(platform_server, make_project):
-    project = make_project(exports_yaml(50), platform=platform_server.url)
+    project = make_project(shapes_yaml(mixed(50)), platform=platform_server.url)
     with project.admin() as admin:
         admin.set_faults(error_rate=0.2, drop_rate=0.05, seed=7)
     outputs = []
@@ -36,6 +37,8 @@ def test_fifty_due_exports_converge_under_faults_without_duplicates(platform_ser
     jobs = platform_jobs(platform_server.url, headers)
     assert len(jobs) == 50, f"{len(jobs)} jobs for 50 exports"
     check_invariants(project, headers)
+    found = never_twice(project.state(), platform_records(platform_server.platform, "dev"))
+    assert found.violations == 0, found.details
     assert all(record.last_run().job_id for record in project.state().exports.values())
 
 

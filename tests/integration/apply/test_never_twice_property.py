@@ -88,11 +88,14 @@ def test_one_job_per_export_per_slot_whatever_the_shape_fault_and_variant(
         now = DAY1 + timedelta(days=day)
         with bench.admin(project) as admin:
             admin.set_faults(**_fault_settings(fault, seed + day))
-        bench.apply(project, now, kill_at=kill_at if fault == "kill" else None)
+        output = bench.apply(project, now, kill_at=kill_at if fault == "kill" else None)
         during = bench.check(project)
         assert (during.tracked_twice, during.wrongly_cancelled, during.unfinished_together) == (0, 0, 0), (
             why, during.details
         )
+        if fault == "kill" and kill_at <= len(shapes):  # every export runs each day: the kill lands
+            assert output == "killed", (why, output)
+            assert during.untracked >= 1, why  # the job whose POST took effect, unknown to state yet
         with bench.admin(project) as admin:
             admin.set_faults()
         bench.converge(project, now)
