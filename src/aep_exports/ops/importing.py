@@ -159,6 +159,8 @@ def request_changes(
     """
     del incremental
     wanted, seen = request_identity(declared), shown_identity(actual)
+    if identity_matches(wanted, seen):  # the very test recovery uses to recognise a job as a request's
+        return []
     shown = replace(
         seen,
         merge_policy_id=seen.merge_policy_id if wanted.merge_policy_id is not None else None,
@@ -166,7 +168,7 @@ def request_changes(
     ).as_request()
     expected = _as_shown(wanted, seen).as_request()
     changes = field_changes(_sorted_segments(shown), _sorted_segments(expected))
-    if not changes and not identity_matches(wanted, seen):
+    if not changes:  # the difference hides in the pairing of segment entries: show them all
         before = shown.get("filter", {}).get("segments", [])
         after = expected.get("filter", {}).get("segments", [])
         changes = [FieldChange(path="filter.segments", change="changed", before=before, after=after)]
