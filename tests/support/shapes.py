@@ -123,6 +123,17 @@ MIXED: list[ExportShape] = [
 and without namespace/status, segmentPerBatch, merge policy with and without version, two datasets."""
 
 
+SHOWCASE: list[ExportShape] = [
+    ExportShape("removed", incremental=True),  # no merge policy, no segments; removed to get a job cancelled
+    ExportShape("per-batch", "beta", filter_key="segments", segments=SEGMENT_CHOICES[1:4:2], per_batch=True,
+                policy="id"),
+    ExportShape("plain", filter_key="segments", segments=SEGMENT_CHOICES[:1], per_batch=False),
+]
+"""Exports whose jobs show every contract variant a read-only visit can see (``doctor``): a segment-per-batch
+job and a plain one with segments, a job created without a merge policy; drop the first and apply again to
+have a job cancelled by aep-exports."""
+
+
 def mixed(count: int) -> list[ExportShape]:
     """``count`` exports cycling through ``MIXED`` (numbered keys; the twins stay twins)."""
     return [replace(MIXED[i % len(MIXED)], key=f"{MIXED[i % len(MIXED)].key}-{i // len(MIXED)}")

@@ -25,16 +25,11 @@ from aep_exports.state.file_backend import FileStateBackend
 from support.declarations import MISSING_POLICY, SEGMENT
 from support.never_twice import Bench
 from support.projects import Project
-from support.shapes import SEGMENT_CHOICES, ExportShape, shapes_yaml
+from support.shapes import SHOWCASE, ExportShape, shapes_yaml
 
 SCHEMA = Path(__file__).resolve().parents[3] / "schemas" / "doctor.schema.json"
 DAY1 = datetime(2024, 3, 1, 4, 0, tzinfo=UTC)
-SHAPES = [
-    ExportShape("removed", incremental=True),  # no merge policy, no segments; its run gets cancelled
-    ExportShape("per-batch", "beta", filter_key="segments", segments=SEGMENT_CHOICES[1:4:2], per_batch=True,
-                policy="id"),
-    ExportShape("plain", filter_key="segments", segments=SEGMENT_CHOICES[:1], per_batch=False),
-]
+SHAPES = SHOWCASE
 # Every value of every variant a read-only visit can see, in three platforms.
 CONTRACTS = [
     dict(cancelled_job="cancelled", batches="array", merge_policy_paging="links", request_id="generated",
