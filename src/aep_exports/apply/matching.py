@@ -185,20 +185,6 @@ def list_jobs_since(client: PlatformClient, since: datetime) -> list[ExportJob]:
     return client.list_export_jobs(since=since - CLOCK_SKEW)
 
 
-def matching_jobs(
-    jobs: Iterable[ExportJob], body: dict[str, Any], *, exclude: set[int], request_id: str | None = None
-) -> list[ExportJob]:
-    """The jobs matching ``body`` not already claimed, oldest first.
-
-    ``request_id``: the ``x-request-id`` the intent's create call carried. When a job's ``requestId`` is
-    that id (the platform echoes it), only such jobs are answered: an exact match.
-    """
-    candidates = [job for job in jobs if job.id not in exclude]
-    exact = [job for job in candidates if job.echoes(request_id)]
-    found = exact or [job for job in candidates if job_matches(job, body)]
-    return sorted(found, key=lambda job: (job.creation_time or 0, job.id))
-
-
 @dataclass(frozen=True)
 class Choice:
     """Which listed jobs belong to an intent (each tuple oldest first).

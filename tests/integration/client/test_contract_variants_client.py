@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from aep_exports.apply.matching import job_matches, matching_jobs
+from aep_exports.apply.matching import choose_jobs, job_matches
 from aep_exports.client.records import UnreadableRecordError
 from aep_exports.errors import BadRequestError, NotFoundError
 from aep_exports.platform.contract import VARIANTS, Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
+from aep_exports.state.model import Intent
 
 POLICIES_ROUTE = "GET /data/core/ups/config/mergePolicies"
 SEGMENTS = [
@@ -78,9 +79,11 @@ def test_client_reads_every_variant(target: Any, contract: Contract) -> None:
             assert job.succeeded and job.dataset_id == dataset_id
             assert job_matches(job, body) and not job_matches(job, {**body, "schema": {"name": "x"}})
     assert len(listed[created.id].destination.batches) == 2
-    assert [j.id for j in matching_jobs(listed.values(), per_batch, exclude=set(), request_id=sent)] == [
-        created.id
-    ]
+    intent = Intent(id=sent, kind="run_export", resource="export", key="k", request_body=per_batch,
+                    started_at=created.created_at, attempts=1)
+    choice = choose_jobs(intent, listed.values(), {})
+    assert choice.keep == listed[created.id] and not choice.extras and not choice.foreign
+    assert choice.exact is (contract.request_id == "echo")
     if contract.cancelled_job == "gone":
         with pytest.raises(NotFoundError):
             client.get_export_job(doomed.id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from aep_exports.apply.matching import job_matches, matching_jobs
+from aep_exports.apply.matching import choose_jobs, job_matches
 from aep_exports.client.models import ExportJob
+from aep_exports.state.model import Intent
 
 BODY: dict[str, Any] = {
     "fields": "identities.id",
@@ -95,7 +97,13 @@ def test_segments_pair_up_in_any_order_even_when_partial() -> None:
 def test_an_echoed_request_id_is_an_exact_match() -> None:
     mine = record(id=5, requestId="mine", creationTime=2)
     twin = record(id=4, requestId="theirs", creationTime=1)
-    assert [j.id for j in matching_jobs([mine, twin], BODY, exclude=set())] == [4, 5]
-    assert [j.id for j in matching_jobs([mine, twin], BODY, exclude=set(), request_id="mine")] == [5]
-    # Not echoed (the platform generates its own ids): identity decides.
-    assert [j.id for j in matching_jobs([mine, twin], BODY, exclude={4}, request_id="unsent")] == [5]
+    intent = Intent(
+        id="mine", kind="run_export", resource="export", key="k", request_body=BODY,
+        started_at=datetime.fromtimestamp(0, UTC), attempts=1,
+    )
+    exact = choose_jobs(intent, [mine, twin], {})
+    assert (exact.keep, exact.extras, exact.foreign, exact.exact) == (mine, (), (twin,), True)
+    # Not echoed (the platform generates its own ids): identity decides, the oldest look-alike first.
+    unsent = intent.model_copy(update={"id": "unsent"})
+    assert choose_jobs(unsent, [mine, twin], {}).keep == twin
+    assert choose_jobs(unsent, [mine, twin], {4: "another-intent"}).keep == mine
