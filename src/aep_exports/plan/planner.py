@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 
 from aep_exports.plan.actions import action_sort_key
 from aep_exports.plan.datasets import plan_declared_dataset, plan_orphaned_dataset
@@ -60,31 +61,45 @@ def _selected(desired: Desired, options: PlanOptions) -> set[str] | None:
     return keys
 
 
-def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot) -> None:
-    if (
-        live.merge_policies is not None
-        and export.merge_policy_id
-        and export.merge_policy_id not in live.merge_policies
-    ):
+# How many of a sandbox's segments or merge policies an unknown-reference error lists.
+LISTED_REFERENCES = 5
+
+
+def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot, sandbox: str) -> None:
+    wanted = [("merge policy", "mergePolicy.id", export.merge_policy_id, live.merge_policies)]
+    wanted += [
+        ("segment", f"filter.segments[{index}].segmentId", segment, live.segments)
+        for index, segment in enumerate(export.segment_ids)
+    ]
+    for kind, path, ident, known in wanted:
+        if known is None or not ident or ident in known:
+            continue
         sink.error(
             PlanMessage(
                 key=export.key,
-                location=export.locations.get("mergePolicy", export.location),
-                message=f"export {export.key}: merge policy {export.merge_policy_id!r} does not "
-                "exist on the platform",
+                location=export.locations.get(path, export.location),
+                message=f"export {export.key}: {_unknown_reference(kind, ident, known, live, sandbox)}",
             )
         )
-    if live.segments is not None:
-        for index, segment in enumerate(export.segment_ids):
-            if segment not in live.segments:
-                where = export.locations.get(f"filter.segments[{index}]", export.location)
-                sink.error(
-                    PlanMessage(
-                        key=export.key,
-                        location=where,
-                        message=f"export {export.key}: segment {segment!r} does not exist on the platform",
-                    )
-                )
+
+
+def _unknown_reference(kind: str, ident: str, known: frozenset[str], live: LiveSnapshot, sandbox: str) -> str:
+    """``segment 'x' does not exist in sandbox 'dev'``, and what the sandbox has instead (or that it has
+    nothing: the likely cause is then a wrong sandbox)."""
+    place = f"sandbox {sandbox!r}" if sandbox else "the sandbox"
+    plural = "merge policies" if kind == "merge policy" else "segments"
+    text = f"{kind} {ident!r} does not exist in {place}"
+    if known:
+        listed = sorted(known, key=lambda other: (-SequenceMatcher(None, ident, other).ratio(), other))
+        more = len(listed) - LISTED_REFERENCES
+        shown = ", ".join(listed[:LISTED_REFERENCES]) + (f" and {more} more" if more > 0 else "")
+        return f"{text} ({plural} there, closest first: {shown})"
+    read = {"segments": live.segments, "merge policies": live.merge_policies}
+    empty = [name for name, ids in read.items() if ids is not None and not ids]
+    text += f": {place} has no {' and no '.join(empty)}"
+    if len(empty) == sum(ids is not None for ids in read.values()):
+        text += "; is the sandbox right? (--sandbox, AEP_SANDBOX_NAME or 'sandbox:' in aep-exports.yaml)"
+    return text
 
 
 def _foreign_jobs(
@@ -138,7 +153,7 @@ def make_plan(
     sink = PlanSink()
     _check_options(sink, desired, state, options)
     if not options.refresh_only:
-        _plan_resources(sink, desired, state, live, now, options)
+        _plan_resources(sink, desired, state, live, now, options, context.sandbox)
     return Plan(
         created_at=as_utc(context.created_at or now),
         now=now,
@@ -166,6 +181,7 @@ def _plan_resources(
     live: LiveSnapshot,
     now: datetime,
     options: PlanOptions,
+    sandbox: str,
 ) -> None:
     scope = _selected(desired, options)
 
@@ -195,7 +211,7 @@ def _plan_resources(
             if record is not None:
                 plan_removed_export(sink, key, record, options)
             continue
-        _check_references(sink, export, live)
+        _check_references(sink, export, live, sandbox)
         dataset_id, dataset_key, after = export.dataset_id, None, None
         if export.dataset_key is not None:
             if export.dataset_key in renewed:
