@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,7 +18,7 @@ from aep_exports.config.declarations import (
 from aep_exports.config.export_spec import ExportSpec
 from aep_exports.config.problems import InvalidConfigError, NodePath, Problem, did_you_mean, format_path
 from aep_exports.config.validation import validate_document
-from aep_exports.config.values import check_key
+from aep_exports.config.values import DATASET_ID_PATTERN, check_key
 from aep_exports.config.yaml_loader import YamlDocument, load_yaml_file
 
 EXPORTS_DIR = "exports"
@@ -92,6 +93,11 @@ class _Collector:
         self, datasets: dict[str, DatasetSpec], exports: dict[str, ExportSpec], document: YamlDocument
     ) -> None:
         for key, dataset in datasets.items():
+            if re.match(DATASET_ID_PATTERN, key):
+                message = (f"dataset key '{key}' looks like a dataset id (24 hexadecimal characters), so an "
+                           "export naming it would write into that id; choose another key")
+                self.problems.append(document.problem(("datasets", key), message, of_key=True))
+                continue
             source = self.claim(document, "datasets", key)
             if source is not None:
                 self.datasets[key] = DeclaredDataset(key, dataset, source)

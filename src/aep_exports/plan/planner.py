@@ -66,6 +66,16 @@ LISTED_REFERENCES = 5
 
 
 def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot, sandbox: str) -> None:
+    if export.dataset_id and export.dataset_id in live.missing_datasets:
+        place = f"sandbox {sandbox!r}" if sandbox else "the sandbox"
+        sink.error(
+            PlanMessage(
+                key=export.key,
+                location=export.locations.get("dataset", export.location),
+                message=f"export {export.key}: dataset {export.dataset_id!r} does not exist in {place} "
+                "(check the id, or declare the dataset under datasets: and name its key)",
+            )
+        )
     wanted = [("merge policy", "mergePolicy.id", export.merge_policy_id, live.merge_policies)]
     wanted += [
         ("segment", f"filter.segments[{index}].segmentId", segment, live.segments)
