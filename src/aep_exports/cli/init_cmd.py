@@ -23,7 +23,9 @@ def init(ctx: click.Context, directory: Path | None) -> None:
     """
     from aep_exports.scaffold import scaffold_project
 
-    target = directory if directory is not None else ctx.obj.project_dir if ctx.obj else Path(".")
+    # Never the project found upward: `init` in a subdirectory starts a project there.
+    given = ctx.obj.project_dir if ctx.obj else None
+    target = directory if directory is not None else given if given is not None else Path(".")
     results = scaffold_project(target)
     for item in results:
         if item.outcome == "created":

@@ -106,11 +106,12 @@ def complete_keys(kinds: tuple[str, ...] = ("exports", "datasets")) -> Callable[
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
         from pathlib import Path
 
-        root = ctx.find_root()
-        project = Path(root.params.get("project_dir") or ".")
         keys: set[str] = set()
         try:
+            from aep_exports.cli.context import project_root
             from aep_exports.config.loader import declaration_files
+
+            project = project_root(ctx.find_root().params.get("project_dir"))
             from aep_exports.config.yaml_loader import load_yaml_file
 
             for path in declaration_files(project):
