@@ -104,7 +104,6 @@ def complete_keys(kinds: tuple[str, ...] = ("exports", "datasets")) -> Callable[
     """A completion callback offering the keys declared under ``exports/`` (never raises)."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-        from pathlib import Path
 
         keys: set[str] = set()
         try:

@@ -16,8 +16,8 @@ from aep_exports.config.declarations import (
     SourceLocation,
 )
 from aep_exports.config.export_spec import ExportSpec
-from aep_exports.config.project_root import EXPORTS_DIR
 from aep_exports.config.problems import InvalidConfigError, NodePath, Problem, did_you_mean, format_path
+from aep_exports.config.project_root import EXPORTS_DIR
 from aep_exports.config.validation import validate_document
 from aep_exports.config.values import DATASET_ID_PATTERN, check_key
 from aep_exports.config.yaml_loader import YamlDocument, load_yaml_file

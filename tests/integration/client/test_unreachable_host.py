@@ -1,4 +1,4 @@
-"""An unreachable host is named: the IMS when the token cannot be fetched, the platform when its API cannot."""
+"""An unreachable host is named: the IMS when no token can be fetched, the platform when its API cannot."""
 
 from __future__ import annotations
 

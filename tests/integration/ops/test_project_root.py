@@ -90,7 +90,9 @@ def test_platform_seed_from_below_fills_the_project_store(
         assert client.list_segment_definitions(), "the project's own platform was seeded"
 
 
-def test_init_in_a_subdirectory_starts_a_project_there(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_in_a_subdirectory_starts_a_project_there(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sub = project.root / "elsewhere"
     sub.mkdir()
     monkeypatch.chdir(sub)
