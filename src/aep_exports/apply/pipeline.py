@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from aep_exports.plan.model import DriftFinding
+from aep_exports.plan.actions import RunExport
+from aep_exports.plan.model import DriftFinding, PlanMessage
 from aep_exports.plan.planner import PlanContext, make_plan
 from aep_exports.plan.windows import format_instant
 from aep_exports.reconcile.refresh import RefreshResult, refresh
@@ -57,7 +58,7 @@ def plan_now(
     if not write:
         result = refresh(client, backend, desired, now, write=False, command=command)
         plan = _with_open_intents(_plan(settings, desired, now, options, result), result.state)
-        return Planned(plan, result.state, written=False)
+        return Planned(_with_store_warning(settings, client, plan), result.state, written=False)
     from aep_exports.apply.recovery import recover_intents
     from aep_exports.apply.service import clock_from
 
@@ -65,7 +66,7 @@ def plan_now(
     with backend.lock(timeout=timeout, command=command):
         report: RecoveryReport = recover_intents(backend, client, clock_from(now), console=console)
         result = refresh(client, backend, desired, now, write=True, lock_timeout=0, command=command)
-    plan = _plan(settings, desired, now, options, result)
+    plan = _with_store_warning(settings, client, _plan(settings, desired, now, options, result))
     return Planned(plan, result.state, result.written or report.resolved > 0, tuple(report.lines))
 
 
@@ -101,3 +102,20 @@ def _with_open_intents(plan: Plan, state: StateDocument) -> Plan:
         return plan
     drift = sorted((*plan.drift, *found), key=lambda f: (f.resource == "export", f.key))
     return plan.model_copy(update={"drift": tuple(drift)})
+
+
+def _with_store_warning(settings: Settings, client: PlatformClient, plan: Plan) -> Plan:
+    """On the local platform, a plan that runs exports from an empty profile store says so: each run would
+    write 0 rows, and an incremental export's watermark would still move past its window."""
+    if not settings.is_local or not any(isinstance(action, RunExport) for action in plan.actions):
+        return plan
+    if client.local_admin.profile_counts().get("profiles", 0) > 0:
+        return plan
+    sandbox = settings.sandbox
+    warning = PlanMessage(
+        message=f"the local platform's profile store of sandbox {sandbox!r} is empty: every run exports 0 "
+        "rows, and an incremental export's watermark still moves past its window. Seed it first: "
+        f"aep-exports platform seed --sandbox {sandbox} (synthetic profiles), or load your own with "
+        f"aep-exports platform load FILE --sandbox {sandbox}"
+    )
+    return plan.model_copy(update={"warnings": (*plan.warnings, warning)})

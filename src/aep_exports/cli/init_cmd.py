@@ -17,7 +17,7 @@ def init(ctx: click.Context, directory: Path | None) -> None:
     Writes, never overwriting an existing file:
       aep-exports.yaml                   settings: the local platform; Adobe settings commented
       exports/example.yaml               one dataset and one daily incremental export
-      .gitignore                         local state, the local platform's data, saved plans
+      .gitignore                         local state, the local platform's data, saved plans, downloads
       .github/workflows/aep-exports.yml  plan on pull requests, apply on main, drift on a schedule
       schemas/*.schema.json              JSON Schemas for editor completion
     """

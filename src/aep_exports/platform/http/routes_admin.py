@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from aep_exports.platform.clock import parse_duration_ms, parse_instant_ms
+from aep_exports.platform.backend.scope import Caller
 from aep_exports.platform.contract import Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
 from aep_exports.platform.errors import bad_request
@@ -115,6 +116,13 @@ def put_settings(platform: PlatformDep, body: dict[str, Any] = Body(...)) -> JSO
         return JSONResponse(platform.configure(body))
     except (ValueError, TypeError) as exc:
         raise bad_request(f"Invalid settings: {exc}.") from None
+
+
+@router.get("/profiles")
+def profile_counts(platform: PlatformDep, org: str = DEV_ORG_ID, sandbox: str = "prod") -> JSONResponse:
+    """Rows per table of one org and sandbox's profile store: ``{"org", "sandbox", "counts": {...}}``."""
+    counts = platform.profiles.counts(Caller(client_id="", org_id=org, sandbox=sandbox))
+    return JSONResponse({"org": org, "sandbox": sandbox, "counts": counts})
 
 
 @router.post("/seed")
