@@ -1,4 +1,5 @@
-"""Admin routes under ``/local/`` the real API does not have: reset, clock, faults, contract, stats, seed."""
+"""Admin routes under ``/local/`` the real API does not have: reset, clock, faults, contract, stats, seed,
+profile counts."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from aep_exports.platform.clock import parse_duration_ms, parse_instant_ms
 from aep_exports.platform.backend.scope import Caller
+from aep_exports.platform.clock import parse_duration_ms, parse_instant_ms
 from aep_exports.platform.contract import Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
 from aep_exports.platform.errors import bad_request
