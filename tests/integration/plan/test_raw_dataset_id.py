@@ -26,12 +26,14 @@ def test_plan_refuses_a_dataset_id_the_sandbox_does_not_have(make_project: Proje
     assert project.cli("validate").exit_code == 0  # offline: the id is well formed
     result = project.cli("plan", "--now", T)
     assert result.exit_code == 1, result.output
-    assert (
+    error = (
         f"exports/main.yaml:{_line(declared, NO_SUCH_DATASET)}: export raw: dataset {NO_SUCH_DATASET!r} "
-        "does not exist in sandbox 'dev'" in result.output
-    ), result.output
+        "does not exist in sandbox 'dev'"
+    )
+    assert result.output.count(error) == 1, result.output  # printed once, with the plan
+    assert "Error: the plan has 1 error (above)" in result.output
     forced = project.cli("apply", "--run", "raw", "--auto-approve", "--now", T)
-    assert forced.exit_code == 1 and "does not exist in sandbox 'dev'" in forced.output
+    assert forced.exit_code == 1 and forced.output.count(error) == 1, forced.output
     with project.client() as client:
         assert client.list_export_jobs() == []  # nothing was sent
 
