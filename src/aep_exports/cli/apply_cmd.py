@@ -19,7 +19,7 @@ from aep_exports.cli.params import (
     lock_timeout_option,
     now_option,
 )
-from aep_exports.cli.plan_cmd import _raise_errors
+from aep_exports.cli.plan_cmd import raise_plan_errors
 from aep_exports.errors import ApplyError, UsageError
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def apply(
             plan, ledger = planned.plan, Ledger(backend, planned.state)
         if fmt == "text":
             click.echo(render_plan_text(plan, colour=use_colour()), nl=False)
-        _raise_errors(plan, shown=fmt == "text")
+        raise_plan_errors(plan, shown=fmt == "text")
         if not plan.actions:
             if fmt == "json":
                 click.echo(_json_report(plan, None))
