@@ -67,13 +67,12 @@ LISTED_REFERENCES = 5
 
 def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot, sandbox: str) -> None:
     if export.dataset_id and export.dataset_id in live.missing_datasets:
-        place = f"sandbox {sandbox!r}" if sandbox else "the sandbox"
         sink.error(
             PlanMessage(
                 key=export.key,
                 location=export.locations.get("dataset", export.location),
-                message=f"export {export.key}: dataset {export.dataset_id!r} does not exist in {place} "
-                "(check the id, or declare the dataset under datasets: and name its key)",
+                message=f"export {export.key}: dataset {export.dataset_id!r} does not exist in "
+                f"{_place(sandbox)} (check the id, or declare the dataset under datasets: and name its key)",
             )
         )
     wanted = [("merge policy", "mergePolicy.id", export.merge_policy_id, live.merge_policies)]
@@ -96,7 +95,7 @@ def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot,
 def _unknown_reference(kind: str, ident: str, known: frozenset[str], live: LiveSnapshot, sandbox: str) -> str:
     """``segment 'x' does not exist in sandbox 'dev'``, and what the sandbox has instead (or that it has
     nothing: the likely cause is then a wrong sandbox)."""
-    place = f"sandbox {sandbox!r}" if sandbox else "the sandbox"
+    place = _place(sandbox)
     plural = "merge policies" if kind == "merge policy" else "segments"
     text = f"{kind} {ident!r} does not exist in {place}"
     if known:
@@ -110,6 +109,10 @@ def _unknown_reference(kind: str, ident: str, known: frozenset[str], live: LiveS
     if len(empty) == sum(ids is not None for ids in read.values()):
         text += "; is the sandbox right? (--sandbox, AEP_SANDBOX_NAME or 'sandbox:' in aep-exports.yaml)"
     return text
+
+
+def _place(sandbox: str) -> str:
+    return f"sandbox {sandbox!r}" if sandbox else "the sandbox"
 
 
 def _foreign_jobs(
