@@ -133,6 +133,7 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
             merge_policy_id=spec.mergePolicy.id if spec.mergePolicy else None,
             segment_ids=segments,
             location=str(item.source),
+            locations={path: str(where) for path, where in item.locations.items()},
         )
     skipped = tuple(f"{s.file} (pinned to sandbox {s.sandbox})" for s in declarations.skipped_files)
     return Desired(datasets=datasets, exports=exports, digest=declarations.digest(), skipped_files=skipped)
