@@ -58,8 +58,6 @@ def _support() -> None:
 
 def kills(args: argparse.Namespace) -> None:
     _support()
-    # A killed client leaves the server a half-read request: uvicorn logs each as an error; they are expected.
-    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
     from support.invariants import never_twice, platform_records
     from support.killing import Killer
     from support.platform import start_platform_server
@@ -72,6 +70,8 @@ def kills(args: argparse.Namespace) -> None:
         server, stop = start_platform_server(
             work / "platform", job_duration_s=600, contract={"cancelled_job": variant}
         )
+        # A killed apply leaves the server a half-read request, which uvicorn logs as an error: expected.
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
         try:
             os.environ.update(server_credentials(server.url))
             project = Project(work / "project", platform=server.url).write(shapes_yaml(MIXED, timeout="2h"))
