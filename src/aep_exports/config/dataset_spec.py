@@ -51,7 +51,7 @@ class DatasetSpec(StrictModel):
         return without_default_policies(dumped)  # no labels: as before they existed
 
     def request_body(self) -> dict[str, Any]:
-        """The JSON body for ``POST /data/foundation/catalog/dataSets`` (``protect``, ``labels``: ours, not sent)."""
+        """The JSON body for ``POST /data/foundation/catalog/dataSets`` (``protect``, ``labels``: ours)."""
         body: dict[str, Any] = {"name": self.name}
         if self.description is not None:
             body["description"] = self.description

@@ -114,7 +114,11 @@ class MovedChecker:
         out: list[_Found] = []
         for other in self._found:
             other_kind, new = _split(other.entry.to)
-            if other is not found and new == old and (kind is None or other_kind is None or kind == other_kind):
+            if (
+                other is not found
+                and new == old
+                and (kind is None or other_kind is None or kind == other_kind)
+            ):
                 out.append(other)
         return out
 
@@ -123,9 +127,11 @@ class MovedChecker:
         problems: dict[int, Problem] = {}
         for found in self._found:
             for earlier in self._continuing(found):
-                old, middle, end = _split(earlier.entry.from_)[1], _split(earlier.entry.to)[1], _split(
-                    found.entry.to
-                )[1]
+                old, middle, end = (
+                    _split(earlier.entry.from_)[1],
+                    _split(earlier.entry.to)[1],
+                    _split(found.entry.to)[1],
+                )
                 problems.setdefault(
                     id(earlier),
                     self._problem(
@@ -141,7 +147,9 @@ class MovedChecker:
     def _problem(found: _Found, field: str, message: str) -> Problem:
         return found.document.problem(("moved", found.index, field), message)
 
-    def _resolve(self, found: _Found, declared: dict[Kind, set[str]]) -> tuple[DeclaredMove | None, Problem | None]:
+    def _resolve(
+        self, found: _Found, declared: dict[Kind, set[str]]
+    ) -> tuple[DeclaredMove | None, Problem | None]:
         entry = found.entry
         old_kind, old = _split(entry.from_)
         new_kind, new = _split(entry.to)
@@ -152,7 +160,9 @@ class MovedChecker:
             kinds: list[Kind] = [k for k in ("dataset", "export") if new in declared[k]]
             if len(kinds) == 2:
                 return None, self._problem(
-                    found, "to", f"'{new}' is both a dataset and an export: write dataset.{new} or export.{new}"
+                    found,
+                    "to",
+                    f"'{new}' is both a dataset and an export: write dataset.{new} or export.{new}",
                 )
             kind = kinds[0] if kinds else None
         if kind is None or new not in declared[kind]:
@@ -179,15 +189,23 @@ class MovedChecker:
         for move, found in moves:
             if (move.kind, move.old) in sources:
                 first = sources[(move.kind, move.old)]
-                problems.append(self._problem(
-                    found, "from", f"{move.kind} '{move.old}' is already moved at {first.source} (to '{first.new}')"
-                ))
+                problems.append(
+                    self._problem(
+                        found,
+                        "from",
+                        f"{move.kind} '{move.old}' is already moved at {first.source} (to '{first.new}')",
+                    )
+                )
             sources.setdefault((move.kind, move.old), move)
             if (move.kind, move.new) in targets:
                 first = targets[(move.kind, move.new)]
-                problems.append(self._problem(
-                    found, "to", f"{move.kind} '{first.old}' already moves into '{move.new}' at {first.source}; "
-                    "two keys cannot become one"
-                ))
+                problems.append(
+                    self._problem(
+                        found,
+                        "to",
+                        f"{move.kind} '{first.old}' already moves into '{move.new}' at {first.source}; "
+                        "two keys cannot become one",
+                    )
+                )
             targets.setdefault((move.kind, move.new), move)
         return problems

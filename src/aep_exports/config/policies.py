@@ -66,8 +66,9 @@ def _label_check(pattern: str, what: str) -> Any:
     def check(value: str) -> str:
         if not compiled.match(value):
             raise PydanticCustomError(
-                "label", "{what} {value} is not valid: {rule}", {"what": what, "value": short_repr(value),
-                                                                 "rule": _LABEL_RULES[what]}
+                "label",
+                "{what} {value} is not valid: {rule}",
+                {"what": what, "value": short_repr(value), "rule": _LABEL_RULES[what]},
             )
         return value
 
@@ -115,11 +116,11 @@ class ExpectSpec(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> ExpectSpec:
         if all(getattr(self, name) is None for name in type(self).model_fields):
-            raise PydanticCustomError("expect", "give at least one of min_rows, max_rows, max_duration, max_lag")
-        if self.min_rows is not None and self.max_rows is not None and self.min_rows > self.max_rows:
             raise PydanticCustomError(
-                "expect", "min_rows must not be more than max_rows", {"at": "min_rows"}
+                "expect", "give at least one of min_rows, max_rows, max_duration, max_lag"
             )
+        if self.min_rows is not None and self.max_rows is not None and self.min_rows > self.max_rows:
+            raise PydanticCustomError("expect", "min_rows must not be more than max_rows", {"at": "min_rows"})
         return self
 
 

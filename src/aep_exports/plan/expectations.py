@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aep_exports.config.durations import format_duration
-from aep_exports.state.model import RunRecord
+from aep_exports.state.model import ExportRecord, RunRecord
 
 
 def _span(value: timedelta) -> str:
@@ -78,3 +78,36 @@ class Expectations:
         if lag is None or self.max_lag is None or lag <= self.max_lag:
             return None
         return f"watermark lag {_span(lag)} is more than max_lag {_span(self.max_lag)}"
+
+
+def freshness(record: ExportRecord | None) -> datetime | None:
+    """How far exported data reaches: the watermark (else the last success's window end); while a
+    restatement is pending, the watermark it replaced (the data before it is still there)."""
+    if record is None:
+        return None
+    pending = record.pending_restatement
+    if pending is not None:
+        return pending.previous_watermark
+    if record.watermark is not None:
+        return record.watermark
+    last = record.last_succeeded()
+    return last.window_to if last is not None else None
+
+
+def watermark_lag(record: ExportRecord | None, now: datetime) -> timedelta | None:
+    """``now`` minus :func:`freshness` (never negative), None when nothing was exported."""
+    reached = freshness(record)
+    return max(now - reached, timedelta(0)) if reached is not None else None
+
+
+def expectation_notices(expect: Expectations | None, record: ExportRecord | None, now: datetime) -> list[str]:
+    """What ``plan`` and ``drift`` say about expectations: the newest run's breaches, then freshness."""
+    notices: list[str] = []
+    last = record.last_run() if record is not None else None
+    if last is not None and last.succeeded and last.breaches:
+        job = f"job {last.job_id}" if last.job_id is not None else "the last run"
+        notices.append(f"the last run ({job}) broke its expectations: " + "; ".join(last.breaches))
+    lag = expect.lag_breach(watermark_lag(record, now)) if expect is not None else None
+    if lag is not None:
+        notices.append(lag)
+    return notices

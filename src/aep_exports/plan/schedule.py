@@ -45,6 +45,7 @@ UTC_NAME = "UTC"
 class ScheduleError(PlanError):
     """No slot can be computed for a schedule at the given time."""
 
+
 # croniter's get_prev is strictly-before its base; nudging the base past ``now`` makes it "at or before".
 _EPSILON = timedelta(microseconds=1)
 # How far around an instant offsets are compared: a transition closer than this widens the search.
@@ -205,6 +206,8 @@ def local_time(moment: datetime, tz: str) -> str:
     if tz == UTC_NAME:
         return ""
     local = as_utc(moment).astimezone(zone(tz))
-    return local.strftime("%Y-%m-%d %H:%M") + (f":{local.second:02d}" if local.second else "") + (
-        f" {local.tzname()}" if local.tzname() else ""
+    return (
+        local.strftime("%Y-%m-%d %H:%M")
+        + (f":{local.second:02d}" if local.second else "")
+        + (f" {local.tzname()}" if local.tzname() else "")
     )

@@ -50,7 +50,7 @@ class RunRecord(Record):
     intent_id: str = ""
     cancelled_by_tool: bool = False
     note: str = ""
-    attempt: int = Field(default=1, ge=1, description="1 for the slot's first run, 2 for its first retry, ...")
+    attempt: int = Field(default=1, ge=1, description="1: the slot's first run; 2: its first retry; ...")
     restated: bool = Field(default=False, description="Its window re-exports data exported before (restate).")
     breaches: list[str] = Field(default_factory=list, description="Expectations this run broke.")
 
