@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from aep_exports.plan.model import DriftFinding
 from aep_exports.plan.planner import PlanContext, make_plan
+from aep_exports.plan.scope import Scope, select_scope
 from aep_exports.plan.windows import format_instant
 from aep_exports.reconcile.refresh import RefreshResult, refresh
 
@@ -53,18 +54,28 @@ def plan_now(
     lock_timeout: float | None = None,
     console: Console | None = None,
 ) -> Planned:
-    """Recover open intents (when writing), refresh, and plan for ``now``."""
+    """Recover open intents (when writing), refresh, and plan for ``now``.
+
+    With ``--select`` (``options.select``), only the selected exports' and datasets' intents are
+    recovered and outcomes recorded: the others stay exactly as they are in state.
+    """
+    scope = select_scope(options.select, desired)
+    only = None if scope.everything else scope.has_export
     if not write:
-        result = refresh(client, backend, desired, now, write=False, command=command)
-        plan = _with_open_intents(_plan(settings, desired, now, options, result), result.state)
+        result = refresh(client, backend, desired, now, write=False, command=command, only=only)
+        plan = _with_open_intents(_plan(settings, desired, now, options, result), result.state, scope)
         return Planned(plan, result.state, written=False)
     from aep_exports.apply.recovery import recover_intents
     from aep_exports.apply.service import clock_from
 
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     with backend.lock(timeout=timeout, command=command):
-        report: RecoveryReport = recover_intents(backend, client, clock_from(now), console=console)
-        result = refresh(client, backend, desired, now, write=True, lock_timeout=0, command=command)
+        report: RecoveryReport = recover_intents(
+            backend, client, clock_from(now), console=console, only=None if scope.everything else scope.has
+        )
+        result = refresh(
+            client, backend, desired, now, write=True, lock_timeout=0, command=command, only=only
+        )
     plan = _plan(settings, desired, now, options, result)
     return Planned(plan, result.state, result.written or report.resolved > 0, tuple(report.lines))
 
@@ -83,7 +94,7 @@ def _plan(
     )
 
 
-def _with_open_intents(plan: Plan, state: StateDocument) -> Plan:
+def _with_open_intents(plan: Plan, state: StateDocument, scope: Scope) -> Plan:
     """Report the intents an interrupted apply left (read-only commands cannot resolve them) as pending."""
     found = [
         DriftFinding(
@@ -96,6 +107,7 @@ def _with_open_intents(plan: Plan, state: StateDocument) -> Plan:
             "the next plan or apply resolves it",
         )
         for intent in state.open_intents()
+        if scope.has(intent.resource, intent.key)
     ]
     if not found:
         return plan

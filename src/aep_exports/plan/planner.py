@@ -28,25 +28,22 @@ class PlanContext:
     created_at: datetime | None = None
 
 
-def plan_scope(desired: Desired, state: StateDocument, options: PlanOptions) -> Scope:
-    """What the plan may touch: the ``--select`` selectors over declarations and state."""
-    return select_scope(options.select, desired, state.exports, state.datasets)
-
-
 def _check_options(
     sink: PlanSink, desired: Desired, state: StateDocument, options: PlanOptions, scope: Scope
 ) -> None:
     if not scope.everything:
+        exports = set(desired.exports) | set(state.exports)
+        datasets = set(desired.datasets) | set(state.datasets)
         for selector in scope.selection.selectors:
             literal = selector.key_pattern is not None and not any(c in selector.key_pattern for c in "*?[")
-            known = set(desired.datasets) | set(desired.exports) | set(state.datasets) | set(state.exports)
-            if literal and selector.key_pattern not in known:
+            if literal and selector.key_pattern not in exports | datasets:
                 message = f"--select {selector.text}: no dataset or export has this key"
                 sink.error(PlanMessage(key=selector.text, message=message))
-        if not scope.exports and not scope.datasets:
+        chosen, _, chosen_datasets, _ = scope.counts(exports, datasets)
+        if not chosen and not chosen_datasets:
             sink.error(PlanMessage(message=f"--select {scope.selection.describe()} selects nothing"))
         else:
-            sink.info(PlanMessage(message=scope.describe()))
+            sink.info(PlanMessage(message=scope.describe(exports, datasets)))
     for flag, keys in (("--run", options.runs), ("--restate", tuple(r.key for r in options.restate))):
         for key in keys:
             if key not in desired.exports:
@@ -157,7 +154,7 @@ def make_plan(
     context = context or PlanContext()
     now = as_utc(now)
     sink = PlanSink()
-    scope = plan_scope(desired, state, options)
+    scope = select_scope(options.select, desired)
     _check_options(sink, desired, state, options, scope)
     if not options.refresh_only:
         view = plan_moves(sink, desired, state, scope)

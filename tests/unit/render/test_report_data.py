@@ -102,7 +102,7 @@ def test_health_lag_and_next_slot_are_status_own():
     doc = state(exports={"daily": applied_export(want, _runs())})
     report = build_report_data(doc, desired(want), NOW)
     assert [e.status for e in report.exports] == list(compute_status(doc, desired(want), NOW).exports)
-    assert report.counts == {"healthy": 0, "running": 0, "late": 1, "failing": 0}
+    assert report.counts == {"healthy": 0, "running": 0, "late": 1, "failing": 0, "breached": 0}
 
 
 @given(st.lists(st.sampled_from(["SUCCEEDED", "FAILED", "CANCELLED"]), min_size=1, max_size=30))
