@@ -28,7 +28,14 @@ def _runs() -> list[RunRecord]:
             job_id=2,
             errors=[{"code": "E1", "msg": "engine failed"}],
         ),
-        run(at(days=1, hours=3), "CANCELLED", window_from=at(hours=3), job_id=3, cancelled_by_tool=True),
+        run(
+            at(days=1, hours=3),
+            "CANCELLED",
+            window_from=at(hours=3),
+            job_id=3,
+            cancelled_by_tool=True,
+            attempt=2,
+        ),
         run(at(days=2, hours=3), "CANCELLED", window_from=at(hours=3), job_id=4),
         run(
             at(days=3, hours=3),
@@ -45,7 +52,7 @@ def _runs() -> list[RunRecord]:
 def test_runs_carry_attempts_cancellations_rows_durations_and_errors():
     runs = report_runs(ExportRecord(runs=_runs()), NOW)
     assert [r.job_id for r in runs] == [1, 2, 3, 4, 5, 6]
-    assert [r.attempt for r in runs] == [1, 1, 2, 1, 1, 1]  # two runs for one slot: a retry
+    assert [r.attempt for r in runs] == [1, 1, 2, 1, 1, 1]  # as state records them: job 3 retried job 2
     assert [r.cancelled_by for r in runs] == [None, None, "tool", "outside", None, None]
     assert [r.outcome for r in runs] == [
         "succeeded",
