@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given
@@ -93,7 +92,7 @@ def test_coverage_finds_gaps_and_overlaps_of_succeeded_incremental_windows_only(
 
 
 def test_selection_uses_keys_and_declared_labels_and_counts_what_it_left_out():
-    crm = replace(export("crm-daily"), spec={**export("crm-daily").spec, "labels": {"team": "crm"}})
+    crm = export("crm-daily", labels={"team": "crm"})
     ads = export("ads-daily")
     doc = state(exports={"orphan": ExportRecord(runs=[run(at(hours=3))])})
     everything = build_report_data(doc, desired(crm, ads), NOW)
