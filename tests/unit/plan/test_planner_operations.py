@@ -31,8 +31,14 @@ def kinds(plan):
 
 
 def failed(slot, job_id, *, attempt=1, window_from=None, ended=None):
-    return run(slot, "FAILED", job_id, window_from=window_from, attempt=attempt,
-               finished=ended or slot + timedelta(minutes=5))
+    return run(
+        slot,
+        "FAILED",
+        job_id,
+        window_from=window_from,
+        attempt=attempt,
+        finished=ended or slot + timedelta(minutes=5),
+    )
 
 
 # -- retries --------------------------------------------------------------------------------------
@@ -50,7 +56,12 @@ def test_a_failed_run_waits_for_its_delay_then_retries_the_same_window():
     plan, _ = plan_of(want, runs, at(hours=3, minutes=20))
     [retry] = plan.actions
     assert (retry.kind, retry.slot, retry.attempt, retry.attempts, retry.failed_job_id) == (
-        "retry_export", at(hours=3), 2, 2, 2)
+        "retry_export",
+        at(hours=3),
+        2,
+        2,
+        2,
+    )
     assert (retry.window_from, retry.window_to) == (at(days=-1, hours=3), at(hours=3))
     assert retry.request_body["filter"]["fromIngestTimestamp"] == "2024-04-30T03:00:00Z"
     assert retry.reason.startswith("retry 1 of 2: job 2 FAILED at 2024-05-01T03:05:00Z")
@@ -60,15 +71,23 @@ def test_a_failed_run_waits_for_its_delay_then_retries_the_same_window():
 def test_retries_stop_when_used_up_and_the_next_slot_runs_afresh():
     want = export(retry=RETRY)
     base = at(days=-1, hours=3)
-    runs = [*HISTORY, failed(at(hours=3), 2, window_from=base), failed(at(hours=3), 3, attempt=2, window_from=base),
-            failed(at(hours=3), 4, attempt=3, window_from=base)]
+    runs = [
+        *HISTORY,
+        failed(at(hours=3), 2, window_from=base),
+        failed(at(hours=3), 3, attempt=2, window_from=base),
+        failed(at(hours=3), 4, attempt=3, window_from=base),
+    ]
     spent, _ = plan_of(want, runs, at(hours=9))
     assert spent.actions == ()
     assert any("no retries left (2 of 2 used)" in w.message for w in spent.warnings)
     tomorrow, _ = plan_of(want, runs, at(days=1, hours=3))
     [fresh] = tomorrow.actions
     assert (fresh.kind, fresh.attempt, fresh.slot, fresh.window_from) == (
-        "run_export", 1, at(days=1, hours=3), base)
+        "run_export",
+        1,
+        at(days=1, hours=3),
+        base,
+    )
 
 
 def test_a_due_slot_wins_over_a_pending_retry_and_cancelled_runs_are_not_retried():
@@ -87,20 +106,31 @@ def test_without_retry_a_failed_run_waits_for_the_next_slot():
 
 # -- restatements ---------------------------------------------------------------------------------
 
-SUCCESSES = [run(at(days=d, hours=3), job_id=10 + d, window_from=at(days=d - 1, hours=3) if d else None)
-             for d in range(0, 3)]  # watermark at(days=2, hours=3)
+SUCCESSES = [
+    run(at(days=d, hours=3), job_id=10 + d, window_from=at(days=d - 1, hours=3) if d else None)
+    for d in range(0, 3)
+]  # watermark at(days=2, hours=3)
 
 
 def test_restate_moves_the_watermark_back_and_runs_the_window_again():
     want = export()
     now = at(days=2, hours=9)
-    plan, _ = plan_of(want, SUCCESSES, now, PlanOptions(restate=(RestateRequest(key="daily",
-                                                                               window_from=at(days=1)),)))
+    plan, _ = plan_of(
+        want, SUCCESSES, now, PlanOptions(restate=(RestateRequest(key="daily", window_from=at(days=1)),))
+    )
     restate, rerun = plan.actions
     assert (restate.kind, restate.window_from, restate.previous_watermark) == (
-        "restate_export", at(days=1), at(days=2, hours=3))
+        "restate_export",
+        at(days=1),
+        at(days=2, hours=3),
+    )
     assert (rerun.kind, rerun.slot, rerun.window_from, rerun.window_to, rerun.restated) == (
-        "run_export", now, at(days=1), now, True)
+        "run_export",
+        now,
+        at(days=1),
+        now,
+        True,
+    )
     assert restate.action_id in rerun.after
     assert plan.summary_line() == "Plan: 1 export to restate, 1 export to run."
     full, _ = plan_of(want, SUCCESSES, now, PlanOptions(restate=(RestateRequest(key="daily"),)))
@@ -117,8 +147,12 @@ def test_restate_moves_the_watermark_back_and_runs_the_window_again():
     ],
 )
 def test_restate_is_refused_when_it_cannot_mean_anything(want, runs, start, message):
-    plan, _ = plan_of(want, runs, at(days=3, hours=9),
-                      PlanOptions(restate=(RestateRequest(key="daily", window_from=start),)))
+    plan, _ = plan_of(
+        want,
+        runs,
+        at(days=3, hours=9),
+        PlanOptions(restate=(RestateRequest(key="daily", window_from=start),)),
+    )
     assert plan.actions == () or all(a.kind != "run_export" for a in plan.actions)
     assert any(message in e.message for e in plan.errors), plan.errors
 
@@ -135,7 +169,9 @@ def test_a_pending_restatement_keeps_exporting_from_its_start_and_windows_still_
     windows = [Window(r.window_from, r.window_to, restated=r.restated) for r in SUCCESSES]
     windows.append(Window(rerun.window_from, rerun.window_to, restated=True))
     assert tiling_issues(windows) == []
-    assert [i.kind for i in tiling_issues([*windows[:-1], Window(at(days=1), at(days=3, hours=3))])] == ["overlap"]
+    assert [i.kind for i in tiling_issues([*windows[:-1], Window(at(days=1), at(days=3, hours=3))])] == [
+        "overlap"
+    ]
 
 
 # -- renames --------------------------------------------------------------------------------------
@@ -169,14 +205,19 @@ def test_a_moved_dataset_keeps_its_id_and_its_exports_see_no_change():
     assert not plan.warnings, plan.warnings
 
 
-@pytest.mark.parametrize(("in_state", "message"), [
-    (("daily", "vip-daily"), "the state holds both keys"),
-    ((), "the state holds neither key"),
-])
+@pytest.mark.parametrize(
+    ("in_state", "message"),
+    [
+        (("daily", "vip-daily"), "the state holds both keys"),
+        ((), "the state holds neither key"),
+    ],
+)
 def test_a_move_that_cannot_be_made_says_why(in_state, message):
     want = export("vip-daily")
-    doc = state(datasets={"target": applied_dataset(DS)},
-                exports={key: applied_export(export(key), SUCCESSES) for key in in_state})
+    doc = state(
+        datasets={"target": applied_dataset(DS)},
+        exports={key: applied_export(export(key), SUCCESSES) for key in in_state},
+    )
     moves = (DesiredMove("export", "daily", "vip-daily", "exports/main.yaml:3"),)
     plan = make_plan(desired(DS, want, moves=moves), doc, live(at(days=3, hours=4)), at(days=3, hours=4))
     assert any(message in m.message for m in (*plan.errors, *plan.warnings))
@@ -189,15 +230,25 @@ def test_a_move_that_cannot_be_made_says_why(in_state, message):
 def test_select_by_label_plans_only_the_selected_and_says_what_it_left_out():
     crm, ads = export("crm", labels={"team": "crm"}), export("ads", labels={"team": "ads"})
     doc = state(datasets={"target": applied_dataset(DS)})
-    plan = make_plan(desired(DS, crm, ads), doc, live(at(hours=4)), at(hours=4), PlanOptions(select=("team=crm",)))
+    plan = make_plan(
+        desired(DS, crm, ads), doc, live(at(hours=4)), at(hours=4), PlanOptions(select=("team=crm",))
+    )
     assert kinds(plan) == [("run_export", "crm")]
-    assert any("1 of 2 exports and 1 of 1 dataset selected; 1 export and 0 datasets left out" in i.message
-               for i in plan.infos)
-    nothing = make_plan(desired(DS, crm, ads), doc, live(at(hours=4)), at(hours=4),
-                        PlanOptions(select=("team=none",)))
+    assert any(
+        "1 of 2 exports and 1 of 1 dataset selected; 1 export and 0 datasets left out" in i.message
+        for i in plan.infos
+    )
+    nothing = make_plan(
+        desired(DS, crm, ads), doc, live(at(hours=4)), at(hours=4), PlanOptions(select=("team=none",))
+    )
     assert [e.message for e in nothing.errors] == ["--select team=none selects nothing"]
-    outside = make_plan(desired(DS, crm, ads), doc, live(at(hours=4)), at(hours=4),
-                        PlanOptions(select=("team=crm",), runs=("ads",)))
+    outside = make_plan(
+        desired(DS, crm, ads),
+        doc,
+        live(at(hours=4)),
+        at(hours=4),
+        PlanOptions(select=("team=crm",), runs=("ads",)),
+    )
     assert any("--run ads is outside the --select selection" in e.message for e in outside.errors)
 
 
@@ -215,8 +266,10 @@ def test_an_incremental_export_pointed_at_another_dataset_is_warned_and_offered_
     other = dataset("other", name="Other")
     moved = export(dataset_key="other")
     record = applied_export(export(), SUCCESSES)
-    doc = state(datasets={"target": applied_dataset(DS), "other": applied_dataset(other, "ds-2")},
-                exports={"daily": record})
+    doc = state(
+        datasets={"target": applied_dataset(DS), "other": applied_dataset(other, "ds-2")},
+        exports={"daily": record},
+    )
     plan = make_plan(desired(DS, other, moved), doc, live(at(days=3, hours=4)), at(days=3, hours=4))
     [warning] = [w for w in plan.warnings if "instead of" in w.message]
     assert "gets none of the earlier history" in warning.message
@@ -224,25 +277,44 @@ def test_an_incremental_export_pointed_at_another_dataset_is_warned_and_offered_
 
 
 def test_a_dataset_deleted_outside_is_recreated_and_the_carried_watermark_is_said():
-    doc = state(datasets={"target": applied_dataset(DS)}, exports={"daily": applied_export(export(), SUCCESSES)})
+    doc = state(
+        datasets={"target": applied_dataset(DS)}, exports={"daily": applied_export(export(), SUCCESSES)}
+    )
     now = at(days=3, hours=4)
     plan = make_plan(desired(DS, export()), doc, live(now, missing=("ds-1",)), now)
     assert ("create_dataset", "target") in kinds(plan)
     [warning] = [w for w in plan.warnings if "created anew" in w.message]
-    assert "watermark 2024-05-03T03:00:00Z carries on" in warning.message and "--restate daily" in warning.message
-    restated = make_plan(desired(DS, export()), doc, live(now, missing=("ds-1",)), now,
-                         PlanOptions(restate=(RestateRequest(key="daily"),)))
+    assert (
+        "watermark 2024-05-03T03:00:00Z carries on" in warning.message
+        and "--restate daily" in warning.message
+    )
+    restated = make_plan(
+        desired(DS, export()),
+        doc,
+        live(now, missing=("ds-1",)),
+        now,
+        PlanOptions(restate=(RestateRequest(key="daily"),)),
+    )
     assert not [w for w in restated.warnings if "created anew" in w.message]
     assert [a.kind for a in restated.actions] == ["create_dataset", "restate_export", "run_export"]
 
 
 def test_the_newest_runs_breaches_and_a_stale_watermark_are_shown_in_plan_and_drift():
     want = export(expect=Expectations(min_rows=5, max_lag=timedelta(hours=26)))
-    runs = [*SUCCESSES[:-1], run(at(days=2, hours=3), job_id=12, window_from=at(days=1, hours=3),
-                                 breaches=["exported 0 rows, fewer than min_rows 5"])]
+    runs = [
+        *SUCCESSES[:-1],
+        run(
+            at(days=2, hours=3),
+            job_id=12,
+            window_from=at(days=1, hours=3),
+            breaches=["exported 0 rows, fewer than min_rows 5"],
+        ),
+    ]
     plan, _ = plan_of(want, runs, at(days=3, hours=6, minutes=1))
     messages = [w.message for w in plan.warnings]
-    assert "export daily: the last run (job 12) broke its expectations: exported 0 rows, fewer than min_rows 5" \
+    assert (
+        "export daily: the last run (job 12) broke its expectations: exported 0 rows, fewer than min_rows 5"
         in messages
+    )
     assert "export daily: watermark lag 1d3h is more than max_lag 1d2h" in messages
     assert sum(f.message.startswith("expectation breached") for f in plan.drift) == 2

@@ -10,6 +10,7 @@ slot, none missed, none twice, and the windows tile the month.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -81,7 +82,7 @@ def test_slots_follow_wall_time_across_the_transition(zone: str, side: str, sche
     assert slots == expected_slots(zone, schedule, start, end)
     assert len(set(slots)) == len(slots)
     # latest_slot agrees with next_slot at, just before and between every slot
-    for before, after in zip(slots, slots[1:], strict=False):
+    for before, after in itertools.pairwise(slots):
         assert latest_slot(schedule, after, zone) == after
         assert latest_slot(schedule, after - timedelta(microseconds=1), zone) == before
         assert latest_slot(schedule, before + (after - before) / 2, zone) == before
@@ -112,7 +113,9 @@ DOCUMENTED = [
 
 
 @pytest.mark.parametrize(("zone", "schedule", "after", "local"), DOCUMENTED)
-def test_the_documented_slot_of_a_transition_day(zone: str, schedule: str, after: datetime, local: str) -> None:
+def test_the_documented_slot_of_a_transition_day(
+    zone: str, schedule: str, after: datetime, local: str
+) -> None:
     slot = next_slot(schedule, after, zone)
     assert slot is not None and local_time(slot, zone) == local
     following = next_slot(schedule, slot, zone)
@@ -121,11 +124,18 @@ def test_the_documented_slot_of_a_transition_day(zone: str, schedule: str, after
 
 def test_an_hourly_schedule_merges_the_gap_and_spans_the_repeat() -> None:
     paris = "Europe/Paris"
-    spring = slots_between(paris, "0 * * * *", datetime(2024, 3, 30, 23, tzinfo=UTC),
-                           datetime(2024, 3, 31, 3, tzinfo=UTC))
-    assert [local_time(s, paris)[11:] for s in spring] == ["01:00 CET", "03:00 CEST", "04:00 CEST", "05:00 CEST"]
-    fall = slots_between(paris, "0 * * * *", datetime(2024, 10, 26, 23, tzinfo=UTC),
-                         datetime(2024, 10, 27, 3, tzinfo=UTC))
+    spring = slots_between(
+        paris, "0 * * * *", datetime(2024, 3, 30, 23, tzinfo=UTC), datetime(2024, 3, 31, 3, tzinfo=UTC)
+    )
+    assert [local_time(s, paris)[11:] for s in spring] == [
+        "01:00 CET",
+        "03:00 CEST",
+        "04:00 CEST",
+        "05:00 CEST",
+    ]
+    fall = slots_between(
+        paris, "0 * * * *", datetime(2024, 10, 26, 23, tzinfo=UTC), datetime(2024, 10, 27, 3, tzinfo=UTC)
+    )
     assert [local_time(s, paris)[11:] for s in fall] == ["02:00 CEST", "03:00 CET", "04:00 CET"]
     assert fall[1] - fall[0] == timedelta(hours=2)  # the repeated hour is one two-hour window
 
@@ -146,8 +156,15 @@ def test_a_month_of_applies_runs_every_slot_once_and_the_windows_tile(zone: str,
         for action in plan.actions:
             assert action.kind == "run_export", action
             record = doc.ensure_export(action.key)
-            run = RunRecord(job_id=job, slot=action.slot, window_from=action.window_from,
-                            window_to=action.window_to, status="SUCCEEDED", created=now, finished=now)
+            run = RunRecord(
+                job_id=job,
+                slot=action.slot,
+                window_from=action.window_from,
+                window_to=action.window_to,
+                status="SUCCEEDED",
+                created=now,
+                finished=now,
+            )
             record.add_run(run, cap=100_000)
             record.finish_run(run, _succeeded(job, now), now)
             job += 1
@@ -156,11 +173,16 @@ def test_a_month_of_applies_runs_every_slot_once_and_the_windows_tile(zone: str,
         runs = doc.exports[item.key].runs
         slots = [r.slot for r in runs]
         # the first apply runs the latest slot at or before the start; then every slot once
-        assert slots == [latest_slot(item.schedule, start, zone), *slots_between(zone, item.schedule or "", start, end)]
+        assert slots == [
+            latest_slot(item.schedule, start, zone),
+            *slots_between(zone, item.schedule or "", start, end),
+        ]
         assert len(set(slots)) == len(slots)
         windows = [Window(r.window_from, r.window_to) for r in runs]
         assert tiling_issues(windows) == []
-        assert windows[0].start is None and all(w.start == p.end for p, w in zip(windows, windows[1:], strict=False))
+        assert windows[0].start is None and all(
+            w.start == p.end for p, w in itertools.pairwise(windows)
+        )
 
 
 def _succeeded(job: int, now: datetime):  # type: ignore[no-untyped-def]
