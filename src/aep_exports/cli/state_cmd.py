@@ -161,11 +161,20 @@ def show(ctx: click.Context, key: str, output_format: str) -> None:
             window = f"{run['window_from'] or '-'} .. {run['window_to'] or '-'}"
             job = f"job {run['job_id']}" if run["job_id"] is not None else "no job"
             extra = " cancelled by aep-exports" if run["cancelled_by_tool"] else ""
+            extra += f" attempt {run['attempt']}" if run["attempt"] > 1 else ""
+            extra += " restated" if run["restated"] else ""
             click.echo(f"    {run['slot']}  {run['status']:<10}  {job:<12}  window {window}{extra}")
             for error in run["errors"]:
                 click.echo(f"      error {error.get('code', '?')}: {error.get('msg', error)}")
+            for breach in run["breaches"]:
+                click.echo(f"      breach: {breach}")
             if run["note"]:
                 click.echo(f"      note: {run['note']}")
+        for item in data["restatements"]:
+            done = f", completed by job {item['job_id']}" if item["completed_at"] else ", pending"
+            click.echo(f"  restated:   watermark {item['previous_watermark'] or '-'} -> "
+                       f"{item['window_from'] or '(the beginning)'} by {item['requested_by']} "
+                       f"at {item['requested_at']}{done}")
     click.echo("  spec:")
     for line in json.dumps(data["spec"], indent=2, sort_keys=True).splitlines():
         click.echo(f"    {line}")
