@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aep_exports.apply.ledger import Ledger
 from aep_exports.errors import AmbiguousWriteError, ApiError, NotFoundError
+from aep_exports.reconcile.refresh import live_job
 from aep_exports.state.model import Intent, RunStatus, StateDocument
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ def cancel_job(ledger: Ledger, client: PlatformClient, action: CancelJob, clock:
 def read_back(client: PlatformClient, job_id: int) -> RunStatus | None:
     """How a job reads after a cancel (None when the read failed: the next refresh reads it again)."""
     try:
-        return RunStatus(client.get_export_job(job_id).status.upper())
+        return live_job(client.get_export_job(job_id)).run_status
     except NotFoundError:
         return RunStatus.MISSING
     except ApiError:

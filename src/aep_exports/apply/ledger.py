@@ -35,8 +35,15 @@ class Ledger:
 
     def commit(self, change: Callable[[StateDocument], T]) -> T:
         """Apply ``change`` to the document and return once it is stored; returns what it returned."""
+        return self.commit_changes(lambda doc: (change(doc), True))
+
+    def commit_changes(self, change: Callable[[StateDocument], tuple[T, bool]]) -> T:
+        """Like :meth:`commit`, for a change that says whether it changed anything (``(result, changed)``):
+        nothing is written when it did not."""
         with self._mutate:
-            result = change(self.doc)
+            result, changed = change(self.doc)
+            if not changed:
+                return result
             self._changed += 1
             mine = self._changed
         with self._write:

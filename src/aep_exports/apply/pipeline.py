@@ -6,6 +6,8 @@ the state lock throughout (re-entrant: apply already holds it), resolves write-a
 or a lost answer left open (adopting their jobs), then refreshes and records outcomes. With
 ``write=False`` (``drift``) nothing is written and no lock is taken: open intents are left for the
 next writing command, reported as pending findings (``drift`` exits 2), their runs shown as blocked.
+Either way the plan warns about what the platform has that it does not account for: resources matching
+declarations state does not know (with the ``import`` commands), an empty local profile store.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from aep_exports.plan.model import DriftFinding
+from aep_exports.apply.adoptable import adoptable_resources
+from aep_exports.plan.actions import RunExport
+from aep_exports.plan.model import DriftFinding, PlanMessage
 from aep_exports.plan.planner import PlanContext, make_plan
 from aep_exports.plan.scope import Scope, select_scope
 from aep_exports.plan.windows import format_instant
@@ -64,6 +68,7 @@ def plan_now(
     if not write:
         result = refresh(client, backend, desired, now, write=False, command=command, only=only)
         plan = _with_open_intents(_plan(settings, desired, now, options, result), result.state, scope)
+        plan = _with_hints(settings, client, desired, now, plan, result.state)
         return Planned(plan, result.state, written=False)
     from aep_exports.apply.recovery import recover_intents
     from aep_exports.apply.service import clock_from
@@ -77,6 +82,7 @@ def plan_now(
             client, backend, desired, now, write=True, lock_timeout=0, command=command, only=only
         )
     plan = _plan(settings, desired, now, options, result)
+    plan = _with_hints(settings, client, desired, now, plan, result.state)
     return Planned(plan, result.state, result.written or report.resolved > 0, tuple(report.lines))
 
 
@@ -113,3 +119,36 @@ def _with_open_intents(plan: Plan, state: StateDocument, scope: Scope) -> Plan:
         return plan
     drift = sorted((*plan.drift, *found), key=lambda f: (f.resource == "export", f.key))
     return plan.model_copy(update={"drift": tuple(drift)})
+
+
+def _with_hints(
+    settings: Settings,
+    client: PlatformClient,
+    desired: Desired,
+    now: datetime,
+    plan: Plan,
+    state: StateDocument,
+) -> Plan:
+    """The plan, with warnings about what the platform has that it does not account for: resources that
+    match declarations state does not know (``import`` them), an empty local profile store."""
+    warnings = adoptable_resources(client, desired, state, now) if not plan.options.refresh_only else []
+    store = _empty_store_warning(settings, client, plan)
+    if store is not None:
+        warnings.append(store)
+    return plan.model_copy(update={"warnings": (*plan.warnings, *warnings)}) if warnings else plan
+
+
+def _empty_store_warning(settings: Settings, client: PlatformClient, plan: Plan) -> PlanMessage | None:
+    """On the local platform, a plan that runs exports from an empty profile store says so: each run would
+    write 0 rows, and an incremental export's watermark would still move past its window."""
+    if not settings.is_local or not any(isinstance(action, RunExport) for action in plan.actions):
+        return None
+    if client.local_admin.profile_counts().get("profiles", 0) > 0:
+        return None
+    sandbox = settings.sandbox
+    return PlanMessage(
+        message=f"the local platform's profile store of sandbox {sandbox!r} is empty: every run exports 0 "
+        "rows, and an incremental export's watermark still moves past its window. Seed it first: "
+        f"aep-exports platform seed --sandbox {sandbox} (synthetic profiles), or load your own with "
+        f"aep-exports platform load FILE --sandbox {sandbox}"
+    )

@@ -43,9 +43,9 @@ class ApplyOutcome:
         return self.report.ok and not self.failed_runs
 
     def summary_lines(self) -> list[str]:
-        """The closing lines: failures with their reasons, then the counts."""
-        lines = [r.line() for r in self.report.results if r.outcome != "done"]
-        lines.extend(self.failed_runs)
+        """The closing lines: the runs that did not succeed, then the counts (each action was reported
+        as it ended, and is not repeated)."""
+        lines = list(self.failed_runs)
         if self.waited is not None and self.waited.unfinished:
             lines.append(
                 f"Still running when the wait ended: jobs {', '.join(map(str, self.waited.unfinished))}"
@@ -64,9 +64,14 @@ class ApplyOutcome:
         """ApplyError (exit 1) listing what failed, when anything did."""
         if self.ok:
             return
-        failed = [r.line() for r in self.report.results if r.outcome != "done"] + self.failed_runs
+        counts = [
+            (len(self.report.of("failed")), "action", "failed"),
+            (len(self.report.of("skipped")), "action", "skipped"),
+            (len(self.failed_runs), "run", "ended without success"),
+        ]
+        what = ", ".join(f"{n} {noun}{'s' if n != 1 else ''} {verb}" for n, noun, verb in counts if n)
         raise ApplyError(
-            "apply did not fully succeed:\n" + "\n".join(failed),
+            f"apply did not fully succeed: {what} (each reported above)",
             hint="Fix the cause and run `aep-exports apply` again: what succeeded is recorded "
             "and will not run twice.",
         )

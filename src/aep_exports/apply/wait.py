@@ -1,8 +1,9 @@
 """``apply --wait``: follow unfinished runs to the end, recording each outcome as it arrives.
 
 Polls the unfinished jobs by id (one concurrent bulk read per round, through the limiter), with a
-growing interval, and records finished runs with the refresh's own :func:`record_outcomes` (status,
-batches, metrics, errors, watermark), so a waited run and a refreshed run are recorded identically.
+growing interval, and records what it sees with the refresh's own :func:`record_outcomes` (a running job's
+status; a finished one's status, batches, metrics, errors, watermark), so a waited run and a refreshed run
+are recorded identically, and the progress line (read from state) shows each status as it happens.
 """
 
 from __future__ import annotations
@@ -72,11 +73,10 @@ def wait_for_runs(
                 continue  # a transient failure: ask again next round
             else:
                 jobs[job_id] = live_job(got)
-        snapshot = LiveSnapshot(read_at=clock(), jobs=jobs, missing_jobs=frozenset(missing))
-        if any(job.finished for job in jobs.values()) or missing:
-            seen = snapshot
-            outcomes, _ = ledger.commit(lambda doc: record_outcomes(doc, seen, clock()))  # noqa: B023
-            result.outcomes.extend(o for o in outcomes if o.job_id in followed)
+        seen = LiveSnapshot(read_at=clock(), jobs=jobs, missing_jobs=frozenset(missing))
+        # Every change is recorded, a run that went PROCESSING too: the progress line reads state.
+        outcomes = ledger.commit_changes(lambda doc: record_outcomes(doc, seen, clock()))  # noqa: B023
+        result.outcomes.extend(o for o in outcomes if o.job_id in followed)
         pending = {j for j in pending if j not in missing and not (j in jobs and jobs[j].finished)}
         elapsed = time.monotonic() - started
         console.waiting(ledger.read(lambda doc: _status_counts(doc, followed)), elapsed)

@@ -22,7 +22,8 @@ from aep_exports.cli.params import (
     select_option,
     selection_of,
 )
-from aep_exports.errors import ApplyError, PlanError, UsageError
+from aep_exports.cli.plan_cmd import raise_plan_errors
+from aep_exports.errors import ApplyError, UsageError
 
 if TYPE_CHECKING:
     from aep_exports.apply import ApplyOutcome
@@ -166,10 +167,7 @@ def apply(
             plan, ledger = planned.plan, Ledger(backend, planned.state)
         if fmt == "text":
             click.echo(render_plan_text(plan, colour=use_colour()), nl=False)
-        if plan.errors:
-            raise PlanError(
-                f"the plan has {len(plan.errors)} error(s):\n" + "\n".join(e.text() for e in plan.errors)
-            )
+        raise_plan_errors(plan, shown=fmt == "text")
         if not plan.actions:
             if fmt == "json":
                 click.echo(_json_report(plan, None))

@@ -17,13 +17,15 @@ def init(ctx: click.Context, directory: Path | None) -> None:
     Writes, never overwriting an existing file:
       aep-exports.yaml                   settings: the local platform; Adobe settings commented
       exports/example.yaml               one dataset and one daily incremental export
-      .gitignore                         local state, the local platform's data, saved plans
+      .gitignore                         local state, the local platform's data, saved plans, downloads
       .github/workflows/aep-exports.yml  plan on pull requests, apply on main, drift on a schedule
       schemas/*.schema.json              JSON Schemas for editor completion
     """
     from aep_exports.scaffold import scaffold_project
 
-    target = directory if directory is not None else ctx.obj.project_dir if ctx.obj else Path(".")
+    # Never the project found upward: `init` in a subdirectory starts a project there.
+    given = ctx.obj.project_dir if ctx.obj else None
+    target = directory if directory is not None else given if given is not None else Path(".")
     results = scaffold_project(target)
     for item in results:
         if item.outcome == "created":

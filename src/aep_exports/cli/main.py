@@ -107,8 +107,9 @@ def install_debug_logging() -> None:
     },
 )
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, envvar="AEP_EXPORTS_PROJECT",
-              help="Project directory holding aep-exports.yaml and exports/.")
+              default=None, envvar="AEP_EXPORTS_PROJECT",
+              help="Project directory holding aep-exports.yaml and exports/ [default: the nearest "
+                   "such directory upward from here, as git finds its repository].")
 @click.option("--sandbox", allow_from_autoenv=False,
               help="Sandbox to work on (overrides AEP_SANDBOX_NAME and the settings file).")
 @click.option("--platform", "platform_", metavar="local|URL", allow_from_autoenv=False,
@@ -119,7 +120,7 @@ def install_debug_logging() -> None:
 @click.version_option(__version__, prog_name="aep-exports")
 @click.pass_context
 def cli(
-    ctx: click.Context, project_dir: Path, sandbox: str | None, platform_: str | None, debug: bool
+    ctx: click.Context, project_dir: Path | None, sandbox: str | None, platform_: str | None, debug: bool
 ) -> None:
     """Adobe Experience Platform profile exports as code.
 

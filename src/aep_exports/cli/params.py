@@ -129,15 +129,13 @@ def complete_keys(kinds: tuple[str, ...] = ("exports", "datasets")) -> Callable[
     """A completion callback offering the keys declared under ``exports/`` (never raises)."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-        from pathlib import Path
-
-        root = ctx.find_root()
-        project = Path(root.params.get("project_dir") or ".")
         keys: set[str] = set()
         try:
+            from aep_exports.cli.context import project_root
             from aep_exports.config.loader import declaration_files
             from aep_exports.config.yaml_loader import load_yaml_file
 
+            project = project_root(ctx.find_root().params.get("project_dir"))
             for path in declaration_files(project):
                 document, _ = load_yaml_file(path, path.name)
                 data = document.data if isinstance(document.data, dict) else {}

@@ -82,13 +82,13 @@ def _append_step_summary(markdown: str) -> None:
             handle.write(markdown + "\n")
 
 
-def _raise_errors(plan: Plan) -> None:
+def raise_plan_errors(plan: Plan, *, shown: bool = False) -> None:
+    """PlanError when the plan has errors: listed, unless the text output ``shown`` just printed them."""
     if plan.errors:
         count = len(plan.errors)
-        raise PlanError(
-            f"the plan has {count} error{'s' if count != 1 else ''}:\n"
-            + "\n".join(e.text() for e in plan.errors)
-        )
+        head = f"the plan has {count} error{'s' if count != 1 else ''}"
+        listed = " (above)" if shown else ":\n" + "\n".join(e.text() for e in plan.errors)
+        raise PlanError(head + listed)
 
 
 @click.command("refresh")
@@ -206,7 +206,7 @@ def plan(
     else:
         click.echo(render_plan_text(result, colour=use_colour()), nl=False)
     _append_step_summary(render_plan_markdown(result, history=made.state.exports))
-    _raise_errors(result)
+    raise_plan_errors(result, shown=fmt == "text")
     if out is not None and not refresh_only:
         save_plan(result, out)
         if fmt == "text":
@@ -244,5 +244,5 @@ def drift(ctx: click.Context, fmt: str, selectors: tuple[str, ...], now_text: da
     else:
         click.echo(render_drift_text(result, colour=use_colour()), nl=False)
     _append_step_summary(render_drift_markdown(result))
-    _raise_errors(result)
+    raise_plan_errors(result)  # the drift report does not list them
     ctx.exit(drift_report(result).exit_code)

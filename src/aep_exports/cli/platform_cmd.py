@@ -16,9 +16,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def default_data_dir(ctx: click.Context) -> Path:
-    """``.aep-exports/local-platform/`` under the project directory given to the root command."""
-    project = getattr(ctx.find_root().obj, "project_dir", None) or Path(".")
-    return Path(project) / LOCAL_DATA_DIR
+    """``.aep-exports/local-platform/`` under the project (``--project``, else found upward from here)."""
+    from aep_exports.cli.context import project_root
+
+    return project_root(getattr(ctx.find_root().obj, "project_dir", None)) / LOCAL_DATA_DIR
 
 
 def data_option(func: F) -> F:

@@ -6,19 +6,17 @@ from pathlib import Path
 
 import click
 
+from aep_exports.cli.platform_cmd import resolve_data_dir
 from aep_exports.extras import require_extra
 from aep_exports.platform.credentials import DEV_ORG_ID
-
-DEFAULT_DATA_DIR = Path(".aep-exports/local-platform")
 
 data_option = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    show_default=True,
+    default=None,
     envvar="AEP_EXPORTS_PLATFORM_DATA",
-    help="The local platform's data directory.",
+    help="The local platform's data directory [default: PROJECT/.aep-exports/local-platform].",
 )
 org_option = click.option("--org", default=DEV_ORG_ID, show_default=True, help="IMS organisation id.")
 sandbox_option = click.option("--sandbox", default="prod", show_default=True, help="Sandbox name.")
@@ -34,7 +32,8 @@ def _fail(error: Exception) -> click.ClickException:
 @data_option
 @org_option
 @sandbox_option
-def load(file: Path, data_dir: Path, org: str, sandbox: str) -> None:
+@click.pass_context
+def load(ctx: click.Context, file: Path, data_dir: Path | None, org: str, sandbox: str) -> None:
     """Load profiles, events, memberships, segments and merge policies from a JSON-lines FILE.
 
     One JSON object per line, with "type" one of fragment, event, membership, segment,
@@ -45,7 +44,7 @@ def load(file: Path, data_dir: Path, org: str, sandbox: str) -> None:
     from aep_exports.platform.store import ProfileStore, StoreError
 
     try:
-        with ProfileStore.open(data_dir, org, sandbox) as store:
+        with ProfileStore.open(resolve_data_dir(ctx, data_dir), org, sandbox) as store:
             report = store.load_jsonl(file)
     except StoreError as exc:
         raise _fail(exc) from None
@@ -74,7 +73,10 @@ def load(file: Path, data_dir: Path, org: str, sandbox: str) -> None:
 @data_option
 @org_option
 @sandbox_option
-def seed(profiles: int, seed_value: int, data_dir: Path, org: str, sandbox: str) -> None:
+@click.pass_context
+def seed(
+    ctx: click.Context, profiles: int, seed_value: int, data_dir: Path | None, org: str, sandbox: str
+) -> None:
     """Replace the sandbox's profile store with a deterministic synthetic population.
 
     Profiles with XDM attributes from two datasets, web events, memberships in segments of
@@ -85,7 +87,7 @@ def seed(profiles: int, seed_value: int, data_dir: Path, org: str, sandbox: str)
     from aep_exports.platform.store import ProfileStore, StoreError
 
     try:
-        with ProfileStore.open(data_dir, org, sandbox) as store:
+        with ProfileStore.open(resolve_data_dir(ctx, data_dir), org, sandbox) as store:
             report = store.seed(profiles, seed_value)
     except StoreError as exc:
         raise _fail(exc) from None

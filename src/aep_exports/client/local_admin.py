@@ -40,11 +40,20 @@ class LocalAdmin:
     def __init__(self, client: PlatformClient) -> None:
         self._client = client
 
-    def _send(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        idempotent: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         # Repeating any of these after a lost answer changes nothing, except moving the clock forward.
         call = Call(
             method,
             f"{LOCAL}{path}",
+            params=params,
             json_body=body,
             authenticated=False,
             limited=False,
@@ -88,6 +97,14 @@ class LocalAdmin:
         }
         answer: dict[str, Any] = self._send("POST", "/seed", body)
         return answer
+
+    def profile_counts(self, *, sandbox: str | None = None) -> dict[str, int]:
+        """Rows per table (``profiles``, ``events``, ...) of the profile store of the client's org and
+        ``sandbox`` (default: the client's); ``profiles`` is 0 for an empty or absent store. Reads only."""
+        where = {"org": self._client.config.org_id, "sandbox": sandbox or self._client.sandbox}
+        answer: dict[str, Any] = self._send("GET", "/profiles", params=where)
+        counts: dict[str, int] = answer["counts"]
+        return counts
 
     def reset(self, *, profiles: bool = False) -> None:
         """Forget every dataset, batch, file and job (and with ``profiles``, the profile stores);

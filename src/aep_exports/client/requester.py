@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -68,6 +69,8 @@ class Call:
     # Sent as x-request-id on every attempt (default: a new id per attempt), so that a platform that
     # echoes it names the logical call whichever attempt took effect.
     request_id: str | None = None
+    # Who answers (named when it cannot be reached): the platform, or the IMS for tokens.
+    service: str = "platform"
 
     @property
     def is_idempotent(self) -> bool:
@@ -278,6 +281,7 @@ class Requester:
                 ok_statuses=frozenset({200}),
                 error_class=AuthError,
                 what="IMS token request",
+                service="IMS",
             )
         )
         body = reply.json()
@@ -298,12 +302,15 @@ class Requester:
     def _transport_error(self, call: Call, exc: BaseException, request_id: str) -> TransportError:
         path = self.redact(call.display_path())
         reason = self.redact(str(exc)) or type(exc).__name__
+        parts = urlsplit(call.url or self.config.base_url)
+        origin = f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+        where = " (AEP_IMS_URL)" if call.service == "IMS" else ""
         return TransportError(
-            f"{call.method} {path} failed: {type(exc).__name__}: {reason}",
+            f"{call.method} {origin}{path} failed: {type(exc).__name__}: {reason}",
             method=call.method,
             path=path,
             request_id=request_id,
-            hint=f"check that {self.config.base_url} is reachable",
+            hint=f"check that the {call.service} at {origin}{where} is reachable",
         )
 
     def _ambiguous(

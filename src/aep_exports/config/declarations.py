@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,11 +52,16 @@ class DeclaredDataset:
 
 @dataclass(frozen=True)
 class DeclaredExport:
-    """An export; exactly one of ``dataset_key`` / ``dataset_id`` says where it writes."""
+    """An export; exactly one of ``dataset_key`` / ``dataset_id`` says where it writes.
+
+    ``locations``: where the values the platform must know are written (``dataset``, ``mergePolicy.id``,
+    ``filter.segments[0].segmentId``), so that an error about one points at its own line.
+    """
 
     key: str
     spec: ExportSpec
     source: SourceLocation
+    locations: Mapping[str, SourceLocation] = field(default_factory=dict)
 
     @property
     def dataset_key(self) -> str | None:

@@ -250,8 +250,9 @@ class ExportSpec(StrictModel):
 
     @property
     def is_dataset_id(self) -> bool:
-        """True when ``dataset`` is shaped like a platform id rather than a declaration key."""
-        return re.match(KEY_PATTERN, self.dataset) is None
+        """True when ``dataset`` is shaped like a platform id (24 hexadecimal characters, which may also
+        read as a key: ``e33591c204b5e7b03672a84b``) rather than a declaration key."""
+        return re.match(DATASET_ID_PATTERN, self.dataset) is not None
 
     def cron_expression(self) -> str | None:
         """The schedule as 5 cron fields (read in ``timezone``), or None for ``manual``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,12 +17,12 @@ from aep_exports.config.declarations import (
 )
 from aep_exports.config.export_spec import ExportSpec
 from aep_exports.config.moved import MovedChecker, MovedEntry
-from aep_exports.config.problems import InvalidConfigError, Problem, did_you_mean
+from aep_exports.config.problems import InvalidConfigError, NodePath, Problem, did_you_mean, format_path
+from aep_exports.config.project_root import EXPORTS_DIR
 from aep_exports.config.validation import validate_document
-from aep_exports.config.values import check_key
+from aep_exports.config.values import DATASET_ID_PATTERN, check_key
 from aep_exports.config.yaml_loader import YamlDocument, load_yaml_file
 
-EXPORTS_DIR = "exports"
 SUFFIXES = (".yaml", ".yml")
 Spec = TypeVar("Spec", DatasetSpec, ExportSpec)
 
@@ -96,13 +97,18 @@ class _Collector:
         self, datasets: dict[str, DatasetSpec], exports: dict[str, ExportSpec], document: YamlDocument
     ) -> None:
         for key, dataset in datasets.items():
+            if re.match(DATASET_ID_PATTERN, key):
+                message = (f"dataset key '{key}' looks like a dataset id (24 hexadecimal characters), so an "
+                           "export naming it would write into that id; choose another key")
+                self.problems.append(document.problem(("datasets", key), message, of_key=True))
+                continue
             source = self.claim(document, "datasets", key)
             if source is not None:
                 self.datasets[key] = DeclaredDataset(key, dataset, source)
         for key, export in exports.items():
             source = self.claim(document, "exports", key)
             if source is not None:
-                self.exports[key] = DeclaredExport(key, export, source)
+                self.exports[key] = DeclaredExport(key, export, source, _reference_locations(document, key))
                 self.export_docs[key] = document
 
     def claim(self, document: YamlDocument, section: str, key: str) -> SourceLocation | None:
@@ -162,6 +168,23 @@ def _valid_moves(raw: Any) -> list[MovedEntry]:
 def _source(document: YamlDocument, path: tuple[str, str]) -> SourceLocation:
     line, _ = document.position(path, of_key=True)
     return SourceLocation(document.file, line)
+
+
+def _reference_locations(document: YamlDocument, key: str) -> dict[str, SourceLocation]:
+    """Where export ``key`` writes the values only the platform can check: its dataset, merge policy
+    and segment ids (``format_path`` of the path under the export → its value's line)."""
+    export = ("exports", key)
+    paths: list[NodePath] = [("dataset",), ("mergePolicy", "id")]
+    raw = document.data["exports"][key] if isinstance(document.data, dict) else None
+    filter_ = raw.get("filter") if isinstance(raw, dict) else None
+    segments = filter_.get("segments") if isinstance(filter_, dict) else None
+    if isinstance(segments, list):
+        paths += [("filter", "segments", index, "segmentId") for index in range(len(segments))]
+    return {
+        format_path(path): SourceLocation(document.file, document.value_marks[(*export, *path)][0])
+        for path in paths
+        if (*export, *path) in document.value_marks
+    }
 
 
 def load_declarations(project_dir: Path, sandbox: str) -> Declarations:

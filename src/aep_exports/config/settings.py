@@ -27,12 +27,12 @@ from pydantic_core import PydanticCustomError
 
 from aep_exports import __version__
 from aep_exports.config.problems import InvalidConfigError, NodePath, Problem, format_path, short_repr
+from aep_exports.config.project_root import SETTINGS_FILE
 from aep_exports.config.validation import to_problem
 from aep_exports.config.values import Seconds, SecondsOrZero, check_single_line
 from aep_exports.config.yaml_loader import YamlDocument, load_yaml_file
 from aep_exports.redact import has_password, redact_url_credentials
 
-SETTINGS_FILE = "aep-exports.yaml"
 DEFAULT_STATE = ".aep-exports/state/"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 LOCAL = "local"

@@ -169,6 +169,7 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
             merge_policy_id=spec.mergePolicy.id if spec.mergePolicy else None,
             segment_ids=segments,
             location=str(item.source),
+            locations={path: str(where) for path, where in item.locations.items()},
             timezone=spec.timezone,
             retry=RetryPolicy(spec.retry.attempts, spec.retry.delay) if spec.retry else None,
             expect=Expectations.from_declaration(dumped),

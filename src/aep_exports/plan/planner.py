@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 
 from aep_exports.plan.actions import MoveState, action_sort_key
 from aep_exports.plan.datasets import plan_declared_dataset, plan_orphaned_dataset
@@ -64,31 +65,58 @@ def _check_options(
             sink.error(PlanMessage(key=key, message=f"--forget {key} is outside the --select selection"))
 
 
-def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot) -> None:
-    if (
-        live.merge_policies is not None
-        and export.merge_policy_id
-        and export.merge_policy_id not in live.merge_policies
-    ):
+# How many of a sandbox's segments or merge policies an unknown-reference error lists.
+LISTED_REFERENCES = 5
+
+
+def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot, sandbox: str) -> None:
+    if export.dataset_id and export.dataset_id in live.missing_datasets:
         sink.error(
             PlanMessage(
                 key=export.key,
-                location=export.locations.get("mergePolicy", export.location),
-                message=f"export {export.key}: merge policy {export.merge_policy_id!r} does not "
-                "exist on the platform",
+                location=export.locations.get("dataset", export.location),
+                message=f"export {export.key}: dataset {export.dataset_id!r} does not exist in "
+                f"{_place(sandbox)} (check the id, or declare the dataset under datasets: and name its key)",
             )
         )
-    if live.segments is not None:
-        for index, segment in enumerate(export.segment_ids):
-            if segment not in live.segments:
-                where = export.locations.get(f"filter.segments[{index}]", export.location)
-                sink.error(
-                    PlanMessage(
-                        key=export.key,
-                        location=where,
-                        message=f"export {export.key}: segment {segment!r} does not exist on the platform",
-                    )
-                )
+    wanted = [("merge policy", "mergePolicy.id", export.merge_policy_id, live.merge_policies)]
+    wanted += [
+        ("segment", f"filter.segments[{index}].segmentId", segment, live.segments)
+        for index, segment in enumerate(export.segment_ids)
+    ]
+    for kind, path, ident, known in wanted:
+        if known is None or not ident or ident in known:
+            continue
+        sink.error(
+            PlanMessage(
+                key=export.key,
+                location=export.locations.get(path, export.location),
+                message=f"export {export.key}: {_unknown_reference(kind, ident, known, live, sandbox)}",
+            )
+        )
+
+
+def _unknown_reference(kind: str, ident: str, known: frozenset[str], live: LiveSnapshot, sandbox: str) -> str:
+    """``segment 'x' does not exist in sandbox 'dev'``, and what the sandbox has instead (or that it has
+    nothing: the likely cause is then a wrong sandbox)."""
+    place = _place(sandbox)
+    plural = "merge policies" if kind == "merge policy" else "segments"
+    text = f"{kind} {ident!r} does not exist in {place}"
+    if known:
+        listed = sorted(known, key=lambda other: (-SequenceMatcher(None, ident, other).ratio(), other))
+        more = len(listed) - LISTED_REFERENCES
+        shown = ", ".join(listed[:LISTED_REFERENCES]) + (f" and {more} more" if more > 0 else "")
+        return f"{text} ({plural} there, closest first: {shown})"
+    read = {"segments": live.segments, "merge policies": live.merge_policies}
+    empty = [name for name, ids in read.items() if ids is not None and not ids]
+    text += f": {place} has no {' and no '.join(empty)}"
+    if len(empty) == sum(ids is not None for ids in read.values()):
+        text += "; is the sandbox right? (--sandbox, AEP_SANDBOX_NAME or 'sandbox:' in aep-exports.yaml)"
+    return text
+
+
+def _place(sandbox: str) -> str:
+    return f"sandbox {sandbox!r}" if sandbox else "the sandbox"
 
 
 def _foreign_jobs(
@@ -158,7 +186,7 @@ def make_plan(
     _check_options(sink, desired, state, options, scope)
     if not options.refresh_only:
         view = plan_moves(sink, desired, state, scope)
-        _plan_resources(sink, desired, view, live, now, options, scope)
+        _plan_resources(sink, desired, view, live, now, options, scope, context.sandbox)
     return Plan(
         created_at=as_utc(context.created_at or now),
         now=now,
@@ -187,6 +215,7 @@ def _plan_resources(
     now: datetime,
     options: PlanOptions,
     scope: Scope,
+    sandbox: str,
 ) -> None:
     renewed: dict[str, str] = {}  # dataset key -> id of the action that (re)creates it
     for key in sorted(set(desired.datasets) | set(state.datasets)):
@@ -211,7 +240,7 @@ def _plan_resources(
             if record is not None:
                 plan_removed_export(sink, key, record, options)
             continue
-        _check_references(sink, export, live)
+        _check_references(sink, export, live, sandbox)
         dataset_id, dataset_key, after = export.dataset_id, None, None
         if export.dataset_key is not None:
             if export.dataset_key in renewed:

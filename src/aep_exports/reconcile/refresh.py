@@ -95,8 +95,10 @@ def read_live(
     desired: Desired | None,
     now: datetime,
 ) -> LiveSnapshot:
-    """Read the platform for a plan: managed datasets, tracked unfinished jobs, new jobs, references."""
-    dataset_ids = sorted({r.id for r in state.datasets.values()})
+    """Read the platform for a plan: managed datasets and the dataset ids exports name, tracked unfinished
+    jobs, new jobs, references."""
+    named = {e.dataset_id for e in desired.exports.values() if e.dataset_id} if desired is not None else set()
+    dataset_ids = sorted({r.id for r in state.datasets.values()} | named)
     tracked = set(state.unfinished_job_ids())
     jobs: dict[int, LiveJob] = {}
     new_jobs: list[int] = []

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 
 def utc(value: datetime) -> datetime:
@@ -28,6 +28,21 @@ def request_digest(body: Any) -> str:
     """
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def validation_summary(exc: ValidationError, limit: int = 5) -> str:
+    """One indented line per problem of a stored document: ``  field.path: message (found VALUE)``."""
+    lines = []
+    for error in exc.errors()[:limit]:
+        where = ".".join(str(part) for part in error["loc"]) or "(document)"
+        found = error.get("input")
+        scalar = isinstance(found, str | int | float | bool) and len(repr(found)) <= 60
+        shown = f" (found {found!r})" if scalar else ""
+        lines.append(f"  {where}: {error['msg']}{shown}")
+    more = exc.error_count() - limit
+    if more > 0:
+        lines.append(f"  ... and {more} more")
+    return "\n".join(lines)
 
 
 class Record(BaseModel):

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from aep_exports import __version__
 from aep_exports.errors import StateError
+from aep_exports.state.base import validation_summary
 from aep_exports.state.locking import exclusive_lock, held_by_this_process
 from aep_exports.state.migrations import migrate
 from aep_exports.state.model import STATE_VERSION, StateDocument
@@ -85,17 +86,6 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _validation_summary(exc: ValidationError, limit: int = 5) -> str:
-    lines = []
-    for error in exc.errors()[:limit]:
-        where = ".".join(str(part) for part in error["loc"]) or "(document)"
-        lines.append(f"  {where}: {error['msg']}")
-    more = exc.error_count() - limit
-    if more > 0:
-        lines.append(f"  ... and {more} more")
-    return "\n".join(lines)
-
-
 class FileStateBackend:
     """A :class:`~aep_exports.state.backend.StateBackend` on the local filesystem."""
 
@@ -147,7 +137,7 @@ class FileStateBackend:
                                      hint=untouched) from exc
                 raise StateError(
                     f"state file {self.path} does not match the state format (version {STATE_VERSION}):\n"
-                    + _validation_summary(exc),
+                    + validation_summary(exc),
                     hint=untouched,
                 ) from exc
         if (doc.org, doc.sandbox) != (self.org, self.sandbox):

@@ -54,6 +54,10 @@ STATE_VERSION = 2
 2: runs carry ``attempt``, ``restated`` and ``breaches``; exports ``restatements`` (all defaulted,
 so a version-1 document reads unchanged)."""
 
+MAX_SERIAL = 2**53 - 1
+"""The largest serial a document may hold: far beyond any real count of writes (a larger one is a hand
+edit), exact in every JSON reader (JavaScript's integers) and in PostgreSQL's ``bigint`` column."""
+
 Resource = Literal["dataset", "export"]
 
 
@@ -62,7 +66,7 @@ class StateDocument(Record):
 
     version: int = STATE_VERSION
     lineage: str = Field(default_factory=lambda: str(uuid.uuid4()))
-    serial: int = 0
+    serial: int = Field(default=0, ge=0, le=MAX_SERIAL)
     org: str
     sandbox: str
     written_by: str = ""
@@ -199,6 +203,7 @@ class StateDocument(Record):
 __all__ = [
     "ACTIVE_JOB_STATUSES",
     "DEFAULT_RUN_HISTORY",
+    "MAX_SERIAL",
     "STATE_VERSION",
     "TERMINAL_STATUSES",
     "UNFINISHED_STATUSES",

@@ -42,6 +42,7 @@ from aep_exports import __version__
 from aep_exports.errors import LockError, StateError
 from aep_exports.extras import require_extra
 from aep_exports.redact import redact_url_credentials
+from aep_exports.state.base import validation_summary
 from aep_exports.state.locking import describe_holder
 from aep_exports.state.migrations import migrate
 from aep_exports.state.model import STATE_VERSION, StateDocument
@@ -339,9 +340,8 @@ class PostgresStateBackend:
         try:
             doc = StateDocument.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-            raise StateError(f"{where} does not match the state format (version {STATE_VERSION}): {problems}",
-                             hint="the row was left untouched") from exc
+            raise StateError(f"{where} does not match the state format (version {STATE_VERSION}):\n"
+                             + validation_summary(exc), hint="the row was left untouched") from exc
         if (doc.org, doc.sandbox) != (self.org, self.sandbox):
             raise StateError(f"{where} holds the state of org {doc.org!r} sandbox {doc.sandbox!r}")
         return doc

@@ -238,7 +238,7 @@ class ExportRecord(Record):
             )
         run.job_id = job.id
         # A job that already ended is recorded as running: the next refresh records its outcome.
-        run.status = RunStatus.PROCESSING if job.finished else RunStatus(job.status.upper())
+        run.status = RunStatus.PROCESSING if job.finished else job.run_status
         run.created = job.created or now
         if adopted:
             run.note = "adopted after its create answer was lost"
@@ -257,21 +257,22 @@ class ExportRecord(Record):
                     window_to=run.window_to,
                     attempt=run.attempt,
                     restated=run.restated,
-                    status=RunStatus.CANCELLED if cancelled else RunStatus(extra.status.upper()),
+                    status=RunStatus.CANCELLED if cancelled else extra.final_status(),
                     created=extra.created or now,
                     finished=now,
                     request_digest=run.request_digest,
                     intent_id=intent.id,
                     cancelled_by_tool=cancelled,
                     note=f"duplicate of job {job.id} for the same slot; "
-                    + ("cancelled by aep-exports" if cancelled else "had already finished when found"),
+                    + ("cancelled by aep-exports" if cancelled else "had already finished when found")
+                    + ("" if cancelled or not extra.status_note else f" ({extra.status_note})"),
                 ),
             )
         return run
 
     def observe(self, run: RunRecord, job: JobReport) -> bool:
         """A still-running job's current status; True when it differs from the recorded one."""
-        status = RunStatus(job.status.upper())
+        status = job.run_status
         if status == run.status:
             return False
         run.status = status
@@ -283,8 +284,8 @@ class ExportRecord(Record):
         This is the only place the watermark moves, and it only moves forward.
         """
         status = job.final_status()
-        if status.value != job.status.upper():
-            run.note = f"platform status {job.status.upper()}"
+        if job.status_note:
+            run.note = job.status_note
         run.status = status
         run.finished = job.updated or now
         run.batches = list(job.batches)
@@ -360,13 +361,12 @@ class ExportRecord(Record):
         ``spec`` (what was declared, and the request the job shows) becomes the export's spec.
         """
         newest = self.last_run()
-        word = job.status.upper()
         run = RunRecord(
             job_id=job.id,
             slot=slot,
             window_from=window_from,
             window_to=window_to,
-            status=RunStatus(word),
+            status=job.run_status,
             created=job.created or now,
             batches=list(job.batches),
             metrics=dict(job.metrics),
@@ -376,7 +376,7 @@ class ExportRecord(Record):
         self.add_run(run)
         if job.finished:
             self.finish_run(run, job, now)
-        run.note = "imported" if run.status.value == word else f"imported; platform status {word}"
+        run.note = f"imported; {job.status_note}" if job.status_note else "imported"
         self.runs.sort(key=lambda r: r.started)
         if newest is None or self.last_run() is run:
             self.spec = spec

@@ -16,9 +16,8 @@ from typing import Any
 class RunStatus(StrEnum):
     """The status of a run: the platform's job statuses plus the tool's ``INTENT``/``UNKNOWN``/``MISSING``.
 
-    Stored as the bare word, so files written before this enum existed read unchanged. A word this
-    build does not know is kept as it is (``RunStatus("QUEUED")`` is a value outside the members)
-    and counts as finished, neither unfinished nor terminal.
+    Stored as the bare word. Strict: state holds only these words (a hand-edited ``"BOGUS"`` is refused on
+    read). A platform status this build does not know never gets here: :class:`JobReport` normalises it.
     """
 
     NEW = "NEW"
@@ -29,15 +28,6 @@ class RunStatus(StrEnum):
     INTENT = "INTENT"  # intent recorded, request not (known to be) sent yet
     UNKNOWN = "UNKNOWN"  # request sent, outcome unknown (ambiguous write): look for the job
     MISSING = "MISSING"  # the job was tracked but the platform no longer knows it
-
-    @classmethod
-    def _missing_(cls, value: object) -> RunStatus | None:
-        if not isinstance(value, str) or not value:
-            return None
-        unknown = str.__new__(cls, value)
-        unknown._name_ = value
-        unknown._value_ = value
-        return unknown
 
     @property
     def unfinished(self) -> bool:
@@ -62,7 +52,13 @@ ACTIVE_JOB_STATUSES = frozenset({RunStatus.NEW, RunStatus.PROCESSING})
 
 @dataclass(frozen=True)
 class JobReport:
-    """A platform job as read: its status word (upper case) and, once finished, its outcome."""
+    """A platform job as read: its status word (upper case, as the platform said it) and, once finished,
+    its outcome.
+
+    The one place a platform status becomes a :class:`RunStatus` (:attr:`run_status`): NEW and PROCESSING
+    are running; any other word is finished, and a word other than SUCCEEDED, FAILED and CANCELLED (one
+    this build does not know) is a run that ended without success, recorded as ``FAILED`` with a note.
+    """
 
     id: int
     status: str
@@ -78,8 +74,19 @@ class JobReport:
         """Any status other than NEW/PROCESSING is finished (unknown ones: without success)."""
         return self.status.upper() not in ACTIVE_JOB_STATUSES
 
+    @property
+    def run_status(self) -> RunStatus:
+        """The status a run of this job is recorded with now: NEW/PROCESSING, else :meth:`final_status`."""
+        word = self.status.upper()
+        return RunStatus(word) if word in ACTIVE_JOB_STATUSES else self.final_status()
+
     def final_status(self) -> RunStatus:
         """The status a finished job is recorded with: its own when terminal, else ``FAILED``."""
         word = self.status.upper()
-        status = RunStatus(word) if word else RunStatus.FAILED
-        return status if status.terminal else RunStatus.FAILED
+        return RunStatus(word) if word in TERMINAL_STATUSES else RunStatus.FAILED
+
+    @property
+    def status_note(self) -> str:
+        """``platform status WORD`` when the recorded status is not the platform's word, else ``""``."""
+        word = self.status.upper()
+        return "" if word == self.run_status.value else f"platform status {word or '(none)'}"

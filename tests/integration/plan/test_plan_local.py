@@ -51,7 +51,7 @@ def test_missing_segment_is_a_plan_error_naming_file_and_line(project):
     result = project.cli("plan", "--now", T)
     assert result.exit_code == 1
     assert (
-        "exports/main.yaml:6: export daily: segment '00000000-2c35-4f6d-b4c6-9075c68d2df4' does not exist"
+        "exports/main.yaml:14: export daily: segment '00000000-2c35-4f6d-b4c6-9075c68d2df4' does not exist"
         in result.output
     )
 

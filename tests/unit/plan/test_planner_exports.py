@@ -312,8 +312,10 @@ def test_missing_references_are_errors_naming_the_file():
     )
     messages = [e.text() for e in plan.errors]
     assert messages == [
-        "exports/daily.yaml:10: export daily: merge policy 'mp-1' does not exist on the platform",
-        "exports/daily.yaml:10: export daily: segment 'seg-x' does not exist on the platform",
+        "exports/daily.yaml:10: export daily: merge policy 'mp-1' does not exist in the sandbox "
+        "(merge policies there, closest first: mp-2)",
+        "exports/daily.yaml:10: export daily: segment 'seg-x' does not exist in the sandbox "
+        "(segments there, closest first: seg-a)",
     ]
 
 

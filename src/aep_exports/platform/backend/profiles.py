@@ -51,6 +51,12 @@ class ProfilesBackend:
         with ProfileStore.open(self._data_dir, caller.org_id, caller.sandbox) as store:
             return getattr(store, method)(*args)
 
+    def counts(self, caller: Caller) -> dict[str, int]:
+        """Rows per table of the caller's store (``profiles``, ``events``, ...); a sandbox without a store
+        has ``{"profiles": 0}`` (none is created by asking)."""
+        found: dict[str, int] | None = self._read(caller, "counts")
+        return found if found is not None else {"profiles": 0}
+
     def list_merge_policies(self, caller: Caller, query: Query, *, paging: str = "links") -> dict[str, Any]:
         """A page of merge policies, ordered by name (the guide's default ``orderBy``).
 

@@ -1,4 +1,5 @@
-"""Admin routes under ``/local/`` the real API does not have: reset, clock, faults, contract, stats, seed."""
+"""Admin routes under ``/local/`` the real API does not have: reset, clock, faults, contract, stats, seed,
+profile counts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from aep_exports.platform.backend.scope import Caller
 from aep_exports.platform.clock import parse_duration_ms, parse_instant_ms
 from aep_exports.platform.contract import Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
@@ -115,6 +117,13 @@ def put_settings(platform: PlatformDep, body: dict[str, Any] = Body(...)) -> JSO
         return JSONResponse(platform.configure(body))
     except (ValueError, TypeError) as exc:
         raise bad_request(f"Invalid settings: {exc}.") from None
+
+
+@router.get("/profiles")
+def profile_counts(platform: PlatformDep, org: str = DEV_ORG_ID, sandbox: str = "prod") -> JSONResponse:
+    """Rows per table of one org and sandbox's profile store: ``{"org", "sandbox", "counts": {...}}``."""
+    counts = platform.profiles.counts(Caller(client_id="", org_id=org, sandbox=sandbox))
+    return JSONResponse({"org": org, "sandbox": sandbox, "counts": counts})
 
 
 @router.post("/seed")
