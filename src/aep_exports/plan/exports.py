@@ -286,36 +286,36 @@ def _plan_run(
     if restate is not None:
         sink.action(restate)
         after = [*after, restate.action_id]
-    run = RunExport(
-        key=key,
-        reason=reason,
-        slot=slot,
-        window_from=window.start,
-        window_to=window.end,
-        incremental=want.incremental,
-        forced=choice.flag == "--run",
-        dataset_id=dataset_id,
-        dataset_key=dataset_key,
-        request_body=body,
-        body_digest=digest_of(body),
-        spec=AppliedExport(declaration=want.spec, request=body),
-        spec_digest=want.spec_digest,
-        changes=changes,
-        after=after,
-        timeout_seconds=int(want.timeout.total_seconds()) if want.timeout else None,
-        restated=window.restated,
-        timezone=want.timezone,
-    )
     retrying = choice.retrying
-    if retrying is None:
-        sink.action(run)
-        return
-    fields = run.model_dump(exclude={"kind"})
+    action_type = RunExport if retrying is None else RetryExport
+    retry: dict[str, Any] = {}
+    if retrying is not None:
+        retry = {
+            "attempt": retrying.failed.attempt + 1,
+            "attempts": retrying.attempts,
+            "failed_job_id": retrying.failed.job_id,
+        }
     sink.action(
-        RetryExport(
-            **{**fields, "attempt": retrying.failed.attempt + 1},
-            attempts=retrying.attempts,
-            failed_job_id=retrying.failed.job_id,
+        action_type(
+            key=key,
+            reason=reason,
+            slot=slot,
+            window_from=window.start,
+            window_to=window.end,
+            incremental=want.incremental,
+            forced=choice.flag == "--run",
+            dataset_id=dataset_id,
+            dataset_key=dataset_key,
+            request_body=body,
+            body_digest=digest_of(body),
+            spec=AppliedExport(declaration=want.spec, request=body),
+            spec_digest=want.spec_digest,
+            changes=changes,
+            after=after,
+            timeout_seconds=int(want.timeout.total_seconds()) if want.timeout else None,
+            restated=window.restated,
+            timezone=want.timezone,
+            **retry,
         )
     )
 
