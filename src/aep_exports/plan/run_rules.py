@@ -165,23 +165,24 @@ def warn_new_destination(
 ) -> None:
     """An incremental export writing into another dataset, or into its dataset created anew (empty),
     gets only what changed after its watermark: say so, and offer ``--restate``."""
-    watermark = watermark_of(record)
-    if not want.incremental or record is None or watermark is None:
+    if not want.incremental or record is None:
         return
     before, declared = record.spec.declared().get("dataset"), want.spec.get("dataset")
+    repointed = before is not None and before != declared
+    watermark = watermark_of(record) if repointed or renewed else None
+    if watermark is None:
+        return
     offer = f"to export everything into it again: aep-exports apply --restate {want.key}"
     mark = format_instant(watermark)
-    if before is not None and before != declared:
+    if repointed:
         message = (
             f"export {want.key} now writes into dataset {declared} instead of {before}: an incremental "
             f"run exports only what changed after its watermark {mark}, so {declared} gets none of the "
             f"earlier history; {offer}"
         )
-    elif renewed:
+    else:
         message = (
             f"export {want.key}: its dataset {declared} is created anew (empty) in this plan while its "
             f"watermark {mark} carries on, so the new dataset gets only what changed after it; {offer}"
         )
-    else:
-        return
     sink.warning(PlanMessage(key=want.key, location=want.location, message=message))
