@@ -209,7 +209,8 @@ def mv(ctx: click.Context, old: str, new: str, lock_timeout: timedelta | None) -
         doc = backend.read()
         resource, key, _ = _find(doc, old)
         if kind and kind != resource:
-            raise UsageError(f"{old!r} is a {resource}; it cannot become {new!r}")
+            raise UsageError(f"{old!r} is {'an' if resource == 'export' else 'a'} {resource}; "
+                             f"it cannot become {new!r}")
         table = doc.datasets if resource == "dataset" else doc.exports
         if new_key in table:
             raise StateError(f"{resource} {new_key!r} is already in the state",

@@ -78,8 +78,13 @@ class _Found:
 
 
 def _split(address: str) -> tuple[Kind | None, str]:
+    """(``dataset``/``export``/None when not named, key)."""
     kind, _, key = address.rpartition(".")
-    return (kind if kind in ("dataset", "export") else None), key  # type: ignore[return-value]
+    if kind == "dataset":
+        return "dataset", key
+    if kind == "export":
+        return "export", key
+    return None, key
 
 
 class MovedChecker:
@@ -154,7 +159,9 @@ class MovedChecker:
         old_kind, old = _split(entry.from_)
         new_kind, new = _split(entry.to)
         if old_kind and new_kind and old_kind != new_kind:
-            return None, self._problem(found, "to", f"a {old_kind} cannot become a {new_kind}")
+            return None, self._problem(
+                found, "to", f"{entry.from_} is a {old_kind}; it cannot become {entry.to}"
+            )
         kind = old_kind or new_kind
         if kind is None:
             kinds: list[Kind] = [k for k in ("dataset", "export") if new in declared[k]]

@@ -80,7 +80,7 @@ def test_state_mv_renames_by_hand(make_project: ProjectFactory) -> None:
     planned = project.cli("plan", "--now", DAY2)
     assert "window      = 2024-03-01T03:00:00Z → 2024-03-02T03:00:00Z" in planned.output, planned.output
     refused = project.cli("state", "mv", "vip-daily", "dataset.other")
-    assert refused.exit_code == 64 and "is a export; it cannot become" in refused.output
+    assert refused.exit_code == 64 and "is an export; it cannot become" in refused.output
     taken = project.cli("state", "mv", "vip-daily", "vip-daily")
     assert taken.exit_code == 1 and "is already in the state" in taken.output
 

@@ -118,7 +118,10 @@ def test_moved_entries_are_read_with_their_kind(tmp_path: Path) -> None:
             ["{from: a, to: b}", "{from: b, to: vip-daily}"],
             "a chain of moves (a → b → vip-daily): write a → vip-daily directly, and remove b → vip-daily",
         ),
-        (["{from: dataset.a, to: export.vip-daily}"], "a dataset cannot become a export"),
+        (
+            ["{from: dataset.a, to: export.vip-daily}"],
+            "dataset.a is a dataset; it cannot become export.vip-daily",
+        ),
         (["{from: Daily, to: vip-daily}"], "'Daily' is not a key"),
         (["{from: vip-daily, to: vip-daily}"], "is moved onto itself"),
     ],
