@@ -135,3 +135,34 @@ def test_a_schedule_in_a_time_zone_shows_local_time_beside_utc(make_project: Pro
     assert "next slot  2024-04-01T00:00:00Z (2024-04-01 02:00 CEST, Europe/Paris)" in status.output, (
         status.output
     )
+
+
+def test_a_new_or_recreated_dataset_of_an_incremental_export_is_said_and_a_restate_offered(
+    make_project: ProjectFactory,
+) -> None:
+    project = make_project()
+    assert project.cli("apply", "--auto-approve", "--wait", "--now", DAY1).exit_code == 0
+    dataset_id = project.state().datasets["target"].id
+    with project.client() as client:
+        client.delete_dataset(dataset_id)  # deleted outside aep-exports
+    planned = project.cli("plan", "--now", DAY2)
+    assert planned.exit_code == 0, planned.output
+    assert f"dataset {dataset_id} was deleted outside aep-exports; recreate it" in planned.output
+    assert (
+        "its dataset target is created anew (empty) in this plan while its watermark "
+        "2024-03-01T03:00:00Z carries on" in planned.output
+    )
+    assert "aep-exports apply --restate daily" in planned.output
+    restated = project.cli("plan", "--restate", "daily", "--now", DAY2)
+    assert "created anew" not in restated.output
+    assert "window      = (everything) → 2024-03-02T03:00:00Z (restated)" in restated.output, restated.output
+
+    other = PLAN_EXPORTS.replace("exports:\n", "  other:\n    name: Other target\nexports:\n").replace(
+        "dataset: target", "dataset: other"
+    )
+    project.write(other)
+    repointed = project.cli("plan", "--now", DAY2)
+    assert "export daily now writes into dataset other instead of target" in repointed.output, (
+        repointed.output
+    )
+    assert "gets none of the earlier history" in repointed.output
