@@ -94,6 +94,9 @@ def build_inputs(
                     intent_id="",
                     cancelled_by_tool=False,
                     note="",
+                    attempt=1,
+                    restated=False,
+                    breaches=[],
                 )
             )
             job_id += 1
@@ -106,6 +109,7 @@ def build_inputs(
             watermark=runs[-1].window_to,
             runs=runs,
             orphaned=False,
+            restatements=[],
         )
     desired = Desired(datasets=datasets, exports=exports, digest="bench")
     live = LiveSnapshot(

@@ -103,6 +103,10 @@ class ApplyError(AepExportsError):
     """Some actions of an apply failed; the rest ran."""
 
 
+class CheckFailed(AepExportsError):
+    """``status --check``: an export is failing, breached its expectations or is late (exit 1)."""
+
+
 class ImportRefusedError(AepExportsError):
     """``import`` cannot adopt the resource: not declared, not on the platform, or already managed."""
 

@@ -100,9 +100,15 @@ def _segment_lines(index: int) -> list[str]:
 
 
 def exports_yaml(
-    count: int, *, schedule: str = "0 3 * * *", timeout: str | None = None, incremental: bool = True
+    count: int,
+    *,
+    schedule: str = "0 3 * * *",
+    timeout: str | None = None,
+    incremental: bool = True,
+    extra: tuple[str, ...] = (),
 ) -> str:
-    """One dataset and ``count`` incremental exports into it (each with its own fields and segments)."""
+    """One dataset and ``count`` incremental exports into it (each with its own fields and segments);
+    ``extra``: more lines for every export (``retry: {attempts: 2}``)."""
     lines = ["datasets:", "  target:", "    name: Apply test target", "exports:"]
     for index in range(count):
         lines += [
@@ -118,4 +124,5 @@ def exports_yaml(
         ]
         if timeout:
             lines.append(f"    timeout: {timeout}")
+        lines += [f"    {line}" for line in extra]
     return "\n".join(lines) + "\n"

@@ -30,26 +30,27 @@ def platform_jobs(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def check_invariants(project: Project, headers: dict[str, str]) -> dict[str, int]:
-    """At most one job per export per slot, every platform job in state, watermark = last success's ``to``."""
+    """At most one job per export per slot and attempt (a retry is a further attempt of its slot), every
+    platform job in state, watermark = last success's ``to``. ``slots`` counts slots, ``jobs`` jobs."""
     state = project.state()
     assert not state.open_intents(), [i.key for i in state.open_intents()]
     tracked: dict[int, tuple[str, Any]] = {}
-    per_slot: dict[tuple[str, Any], list[int]] = {}
+    per_slot: dict[tuple[str, Any, int], list[int]] = {}
     for key, record in state.exports.items():
         for run in record.runs:
             if run.job_id is None:
                 continue
             assert run.job_id not in tracked, f"job {run.job_id} recorded twice"
             tracked[run.job_id] = (key, run.slot)
-            per_slot.setdefault((key, run.slot), []).append(run.job_id)
+            per_slot.setdefault((key, run.slot, run.attempt), []).append(run.job_id)
         last = record.last_succeeded()
         assert record.watermark == (last.window_to if last else None), key
     duplicates = {slot: ids for slot, ids in per_slot.items() if len(ids) > 1}
-    assert not duplicates, f"more than one job for one slot: {duplicates}"
+    assert not duplicates, f"more than one job for one slot and attempt: {duplicates}"
     jobs = platform_jobs(project.platform, headers)
     untracked = [job["id"] for job in jobs if job["id"] not in tracked]
     assert not untracked, f"jobs on the platform missing from state: {untracked}"
-    return {"jobs": len(jobs), "slots": len(per_slot)}
+    return {"jobs": len(jobs), "slots": len({(key, slot) for key, slot, _ in per_slot})}
 
 
 @dataclass
@@ -102,7 +103,7 @@ def never_twice(state: StateDocument, records: list[dict[str, Any]]) -> NeverTwi
             export_of_intent.setdefault(run.intent_id, key)
             if run.job_id is not None:
                 runs.setdefault(run.job_id, []).append((key, run))
-    per_slot: dict[tuple[str, Any], int] = {}
+    per_slot: dict[tuple[str, Any, int], int] = {}  # a retry is a further attempt of its slot
     unfinished: dict[str, int] = {}
     for job in records:
         claimed = runs.get(job["id"], [])
@@ -123,12 +124,12 @@ def never_twice(state: StateDocument, records: list[dict[str, Any]]) -> NeverTwi
                 found.wrongly_cancelled += 1
                 found.details.append(f"job {job['id']} of {key} was cancelled but not made by its run")
             continue
-        per_slot[(key, run.slot)] = per_slot.get((key, run.slot), 0) + 1
-    found.slots = len(per_slot)
-    for (key, slot), count in per_slot.items():
+        per_slot[(key, run.slot, run.attempt)] = per_slot.get((key, run.slot, run.attempt), 0) + 1
+    found.slots = len({(key, slot) for key, slot, _ in per_slot})
+    for (key, slot, attempt), count in per_slot.items():
         if count > 1:
             found.duplicates += count - 1
-            found.details.append(f"{count} jobs for {key} slot {slot}")
+            found.details.append(f"{count} jobs for {key} slot {slot} attempt {attempt}")
     for key, count in unfinished.items():
         if count > 1:
             found.unfinished_together += count - 1

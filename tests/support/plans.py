@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aep_exports.plan.actions import digest_of
-from aep_exports.plan.desired import Desired, DesiredDataset, DesiredExport, desired_dataset
+from aep_exports.plan.desired import (
+    Desired,
+    DesiredDataset,
+    DesiredExport,
+    DesiredMove,
+    RetryPolicy,
+    desired_dataset,
+)
+from aep_exports.plan.expectations import Expectations
 from aep_exports.plan.live import LiveDataset, LiveJob, LiveSnapshot
 from aep_exports.state.model import AppliedExport, DatasetRecord, ExportRecord, RunRecord, StateDocument
 
@@ -17,7 +25,13 @@ def at(hours: float = 0, days: float = 0, minutes: float = 0) -> datetime:
     return T0 + timedelta(days=days, hours=hours, minutes=minutes)
 
 
-def dataset(key: str = "target", name: str = "Target", protect: bool = False, **body: Any) -> DesiredDataset:
+def dataset(
+    key: str = "target",
+    name: str = "Target",
+    protect: bool = False,
+    labels: dict[str, str] | None = None,
+    **body: Any,
+) -> DesiredDataset:
     full = {
         "name": name,
         "schemaRef": {
@@ -28,7 +42,7 @@ def dataset(key: str = "target", name: str = "Target", protect: bool = False, **
         "aspect": "production",
         **body,
     }
-    return desired_dataset(key, full, protect=protect, location=f"exports/{key}.yaml:2")
+    return desired_dataset(key, full, protect=protect, location=f"exports/{key}.yaml:2", labels=labels)
 
 
 def export(
@@ -43,6 +57,10 @@ def export(
     fields: str = "identities.id",
     segments: tuple[str, ...] = ("seg-a",),
     merge_policy: str | None = "mp-1",
+    timezone: str = "UTC",
+    retry: RetryPolicy | None = None,
+    expect: Expectations | None = None,
+    labels: dict[str, str] | None = None,
 ) -> DesiredExport:
     spec: dict[str, Any] = {
         "dataset": dataset_key or dataset_id,
@@ -51,6 +69,20 @@ def export(
         "fields": fields.split(","),
         "filter": {"segments": [{"segmentId": s} for s in segments]},
     }
+    # As the declaration's stored form: the operating keys only when they are not at their default.
+    if timezone != "UTC":
+        spec["timezone"] = timezone
+    if retry is not None:
+        spec["retry"] = {"attempts": retry.attempts, "delay": retry.delay.total_seconds()}
+    if expect is not None:
+        spec["expect"] = {
+            "min_rows": expect.min_rows,
+            "max_rows": expect.max_rows,
+            "max_duration": expect.max_duration.total_seconds() if expect.max_duration else None,
+            "max_lag": expect.max_lag.total_seconds() if expect.max_lag else None,
+        }
+    if labels:
+        spec["labels"] = dict(labels)
     if merge_policy:
         spec["mergePolicy"] = {"id": merge_policy}
     template: dict[str, Any] = {
@@ -76,14 +108,19 @@ def export(
         merge_policy_id=merge_policy,
         segment_ids=segments,
         location=f"exports/{key}.yaml:10",
+        timezone=timezone,
+        retry=retry,
+        expect=expect,
+        labels=dict(labels or {}),
     )
 
 
-def desired(*items: DesiredDataset | DesiredExport) -> Desired:
+def desired(*items: DesiredDataset | DesiredExport, moves: tuple[DesiredMove, ...] = ()) -> Desired:
     return Desired(
         datasets={i.key: i for i in items if isinstance(i, DesiredDataset)},
         exports={i.key: i for i in items if isinstance(i, DesiredExport)},
         digest="d1",
+        moves=moves,
     )
 
 

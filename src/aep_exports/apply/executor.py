@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, assert_never
 
-from aep_exports.apply import handlers
+from aep_exports.apply import handlers, state_changes
 from aep_exports.apply.console import Console
 from aep_exports.apply.ledger import Ledger
 from aep_exports.apply.runs import RunStarted, start_run
@@ -31,7 +31,9 @@ from aep_exports.plan.actions import (
     CreateDataset,
     DeleteDataset,
     Forget,
+    MoveState,
     ReplaceDataset,
+    RestateExport,
     RunExport,
     UpdateDataset,
 )
@@ -167,6 +169,10 @@ class Executor:
                 return handlers.cancel_job(ledger, client, action, clock), None
             case Forget():
                 return handlers.forget(ledger, action), None
+            case MoveState():
+                return state_changes.move_state(ledger, action), None
+            case RestateExport():
+                return state_changes.restate_export(ledger, action, clock), None
             case _:
                 assert_never(action)
 

@@ -20,6 +20,7 @@ from aep_exports.apply.adoptable import adoptable_resources
 from aep_exports.plan.actions import RunExport
 from aep_exports.plan.model import DriftFinding, PlanMessage
 from aep_exports.plan.planner import PlanContext, make_plan
+from aep_exports.plan.scope import Scope, select_scope
 from aep_exports.plan.windows import format_instant
 from aep_exports.reconcile.refresh import RefreshResult, refresh
 
@@ -57,10 +58,16 @@ def plan_now(
     lock_timeout: float | None = None,
     console: Console | None = None,
 ) -> Planned:
-    """Recover open intents (when writing), refresh, and plan for ``now``."""
+    """Recover open intents (when writing), refresh, and plan for ``now``.
+
+    With ``--select`` (``options.select``), only the selected exports' and datasets' intents are
+    recovered and outcomes recorded: the others stay exactly as they are in state.
+    """
+    scope = select_scope(options.select, desired)
+    only = None if scope.everything else scope.has_export
     if not write:
-        result = refresh(client, backend, desired, now, write=False, command=command)
-        plan = _with_open_intents(_plan(settings, desired, now, options, result), result.state)
+        result = refresh(client, backend, desired, now, write=False, command=command, only=only)
+        plan = _with_open_intents(_plan(settings, desired, now, options, result), result.state, scope)
         plan = _with_hints(settings, client, desired, now, plan, result.state)
         return Planned(plan, result.state, written=False)
     from aep_exports.apply.recovery import recover_intents
@@ -68,8 +75,12 @@ def plan_now(
 
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     with backend.lock(timeout=timeout, command=command):
-        report: RecoveryReport = recover_intents(backend, client, clock_from(now), console=console)
-        result = refresh(client, backend, desired, now, write=True, lock_timeout=0, command=command)
+        report: RecoveryReport = recover_intents(
+            backend, client, clock_from(now), console=console, only=None if scope.everything else scope.has
+        )
+        result = refresh(
+            client, backend, desired, now, write=True, lock_timeout=0, command=command, only=only
+        )
     plan = _plan(settings, desired, now, options, result)
     plan = _with_hints(settings, client, desired, now, plan, result.state)
     return Planned(plan, result.state, result.written or report.resolved > 0, tuple(report.lines))
@@ -89,7 +100,7 @@ def _plan(
     )
 
 
-def _with_open_intents(plan: Plan, state: StateDocument) -> Plan:
+def _with_open_intents(plan: Plan, state: StateDocument, scope: Scope) -> Plan:
     """Report the intents an interrupted apply left (read-only commands cannot resolve them) as pending."""
     found = [
         DriftFinding(
@@ -102,6 +113,7 @@ def _with_open_intents(plan: Plan, state: StateDocument) -> Plan:
             "the next plan or apply resolves it",
         )
         for intent in state.open_intents()
+        if scope.has(intent.resource, intent.key)
     ]
     if not found:
         return plan

@@ -61,23 +61,37 @@ def recover_intents(
     *,
     lock_timeout: float = 0.0,
     console: Console | None = None,
+    only: Callable[[str, str], bool] | None = None,
 ) -> RecoveryReport:
     """Resolve every open intent of ``state`` against the platform; writes state only if there were some.
 
     ``state``: a backend (its lock is taken for the duration) or apply's :class:`Ledger` (already locked).
+    ``only(resource, key)``: the intents a selected command may resolve (None: all of them).
     """
     clock: Clock = now if callable(now) else (lambda: now)
     if isinstance(state, Ledger):
-        return _recover(state, client, clock, console)
+        return _recover(state, client, clock, console, only)
     if not state.read().open_intents():
         return RecoveryReport()
     with state.lock(timeout=lock_timeout, command="recover"):
-        return _recover(Ledger(state), client, clock, console)
+        return _recover(Ledger(state), client, clock, console, only)
 
 
-def _recover(ledger: Ledger, client: PlatformClient, clock: Clock, console: Console | None) -> RecoveryReport:
+def _recover(
+    ledger: Ledger,
+    client: PlatformClient,
+    clock: Clock,
+    console: Console | None,
+    only: Callable[[str, str], bool] | None = None,
+) -> RecoveryReport:
     report = RecoveryReport()
-    intents = ledger.read(lambda doc: [i.model_copy(deep=True) for i in doc.open_intents()])
+    intents = ledger.read(
+        lambda doc: [
+            i.model_copy(deep=True)
+            for i in doc.open_intents()
+            if only is None or only(i.resource, i.key)
+        ]
+    )
     if not intents:
         return report
     runs = [i for i in intents if i.kind == "run_export"]

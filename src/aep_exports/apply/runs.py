@@ -185,7 +185,11 @@ def start_run(
     def write_ahead(doc: StateDocument) -> None:
         doc.add_intent(intent)
         doc.ensure_export(action.key).begin_run(
-            intent, window_from=action.window_from, window_to=action.window_to
+            intent,
+            window_from=action.window_from,
+            window_to=action.window_to,
+            attempt=action.attempt,
+            restated=action.restated,
         )
 
     ledger.commit(write_ahead)

@@ -15,16 +15,19 @@ from aep_exports.cli.params import (
     ALL_KEYS,
     EXPORT_KEYS,
     POSITIVE_DURATION,
+    RESTATE,
     lock_seconds,
     lock_timeout_option,
     now_option,
+    select_option,
+    selection_of,
 )
 from aep_exports.cli.plan_cmd import raise_plan_errors
 from aep_exports.errors import ApplyError, UsageError
 
 if TYPE_CHECKING:
     from aep_exports.apply import ApplyOutcome
-    from aep_exports.plan.model import Plan
+    from aep_exports.plan.model import Plan, RestateRequest
 
 
 def _confirm(auto_approve: bool, from_file: bool) -> None:
@@ -62,12 +65,17 @@ def _json_report(plan: Plan, outcome: ApplyOutcome | None) -> str:
 )
 @click.option("--parallelism", type=click.IntRange(1, 64), default=None, help="Actions carried out at once.")
 @lock_timeout_option
+@select_option("Apply")
 @click.option(
     "--target", "targets", multiple=True, metavar="KEY", shell_complete=ALL_KEYS,
-    help="Apply only this resource (repeatable).",
+    help="Apply only this resource (repeatable); the same as --select KEY.",
 )
 @click.option("--run", "runs", multiple=True, metavar="KEY", shell_complete=EXPORT_KEYS,
               help="Run this export now (repeatable).")
+@click.option(
+    "--restate", "restate", multiple=True, type=RESTATE, shell_complete=EXPORT_KEYS,
+    help="Re-export an incremental export from FROM (default: the beginning); see `plan --help`.",
+)
 @click.option(
     "--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed."
 )
@@ -89,8 +97,10 @@ def apply(
     wait_timeout: timedelta | None,
     parallelism: int | None,
     lock_timeout: timedelta | None,
+    selectors: tuple[str, ...],
     targets: tuple[str, ...],
     runs: tuple[str, ...],
+    restate: tuple[RestateRequest, ...],
     allow_replace: bool,
     prune: bool,
     forget: tuple[str, ...],
@@ -112,9 +122,10 @@ def apply(
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
 
-    if plan_file is not None and (targets or runs or allow_replace or prune or forget):
+    shaping = (selectors, targets, runs, restate, allow_replace, prune, forget)
+    if plan_file is not None and any(shaping):
         raise UsageError(
-            "--target, --run, --forget, --allow-replace and --prune shape a new plan; "
+            "--select, --target, --run, --restate, --forget, --allow-replace and --prune shape a new plan; "
             "a saved plan already has them",
             hint="Pass them to `aep-exports plan -o FILE` instead.",
         )
@@ -135,7 +146,12 @@ def apply(
             recover_intents(ledger, client, clock, console=console)
         else:
             options = PlanOptions(
-                targets=targets, runs=runs, forget=forget, allow_replace=allow_replace, prune=prune
+                select=selection_of(selectors, targets),
+                runs=runs,
+                restate=restate,
+                forget=forget,
+                allow_replace=allow_replace,
+                prune=prune,
             )
             planned = plan_now(
                 settings,

@@ -7,6 +7,7 @@ the project's one RFC 3339 parser. A bad value is a usage error (exit 64) naming
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -59,9 +60,33 @@ class InstantType(click.ParamType):  # type: ignore[type-arg]
         return "RFC3339"
 
 
+class RestateType(click.ParamType):  # type: ignore[type-arg]
+    """``KEY`` or ``KEY:FROM`` (FROM an RFC 3339 instant) → ``RestateRequest``."""
+
+    name = "restate"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from aep_exports.plan.model import RestateRequest
+
+        if isinstance(value, RestateRequest):
+            return value
+        key, _, start = str(value).strip().partition(":")
+        from aep_exports.config.values import KEY_PATTERN
+
+        if not re.match(KEY_PATTERN, key):
+            self.fail(f"{value!r}: expected KEY or KEY:FROM (e.g. daily:2024-05-01T00:00:00Z)", param, ctx)
+        if not start:
+            return RestateRequest(key=key)
+        return RestateRequest(key=key, window_from=INSTANT.convert(start, param, ctx))
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "KEY[:FROM]"
+
+
 DURATION = DurationType()
 POSITIVE_DURATION = DurationType(allow_zero=False)
 INSTANT = InstantType()
+RESTATE = RestateType()
 
 LOCK_TIMEOUT_ENV = "AEP_EXPORTS_LOCK_TIMEOUT"
 NOW_ENV = "AEP_EXPORTS_NOW"
@@ -128,3 +153,25 @@ def complete_keys(kinds: tuple[str, ...] = ("exports", "datasets")) -> Callable[
 EXPORT_KEYS = complete_keys(("exports",))
 DATASET_KEYS = complete_keys(("datasets",))
 ALL_KEYS = complete_keys()
+
+
+def select_option(what: str) -> Callable[[F], F]:
+    """``--select SELECTOR`` (repeatable): keys, key globs or LABEL=VALUE, as ``report`` has it."""
+    return click.option(
+        "--select",
+        "selectors",
+        multiple=True,
+        metavar="SELECTOR",
+        shell_complete=ALL_KEYS,
+        help=f"{what} only what this selects: a key, a key glob (vip-*) or LABEL=VALUE (team=crm); "
+        "repeatable and comma-separated: labels ANDed, keys ORed.",
+    )
+
+
+def selection_of(selectors: tuple[str, ...], targets: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """``--select`` values plus ``--target`` keys (the same mechanism), checked (usage error, exit 64)."""
+    from aep_exports.config.selection import parse_selectors
+
+    texts = (*targets, *selectors)
+    parse_selectors(texts)
+    return texts

@@ -12,11 +12,20 @@ from typing import TYPE_CHECKING
 import click
 
 from aep_exports.cli.context import CliContext
-from aep_exports.cli.params import ALL_KEYS, EXPORT_KEYS, lock_seconds, lock_timeout_option, now_option
+from aep_exports.cli.params import (
+    ALL_KEYS,
+    EXPORT_KEYS,
+    RESTATE,
+    lock_seconds,
+    lock_timeout_option,
+    now_option,
+    select_option,
+    selection_of,
+)
 from aep_exports.errors import ExitCode, PlanError
 
 if TYPE_CHECKING:
-    from aep_exports.plan.model import Plan, PlanOptions
+    from aep_exports.plan.model import Plan, PlanOptions, RestateRequest
     from aep_exports.state.model import StateDocument
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -107,13 +116,14 @@ def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta 
 @click.command("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0 when none).")
 @click.option("--refresh-only", is_flag=True, help="Only refresh: record finished runs, plan no actions.")
+@select_option("Plan")
 @click.option(
     "--target",
     "targets",
     multiple=True,
     metavar="KEY",
     shell_complete=ALL_KEYS,
-    help="Plan only this resource (repeatable).",
+    help="Plan only this resource (repeatable); the same as --select KEY.",
 )
 @click.option(
     "--run",
@@ -122,6 +132,15 @@ def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta 
     metavar="KEY",
     shell_complete=EXPORT_KEYS,
     help="Run this export now, even if not due or manual (repeatable).",
+)
+@click.option(
+    "--restate",
+    "restate",
+    multiple=True,
+    type=RESTATE,
+    shell_complete=EXPORT_KEYS,
+    help="Re-export an incremental export from FROM (RFC 3339; default: the beginning): its watermark "
+    "moves back and a run exports (FROM, now] again (repeatable).",
 )
 @click.option(
     "--allow-replace", is_flag=True, help="Allow replacing datasets whose schema or format changed."
@@ -150,8 +169,10 @@ def plan(
     ctx: click.Context,
     detailed_exitcode: bool,
     refresh_only: bool,
+    selectors: tuple[str, ...],
     targets: tuple[str, ...],
     runs: tuple[str, ...],
+    restate: tuple[RestateRequest, ...],
     allow_replace: bool,
     prune: bool,
     forget: tuple[str, ...],
@@ -168,8 +189,9 @@ def plan(
     from aep_exports.render.text import render_plan_text
 
     options = PlanOptions(
-        targets=targets,
+        select=selection_of(selectors, targets),
         runs=runs,
+        restate=restate,
         forget=forget,
         allow_replace=allow_replace,
         prune=prune,
@@ -195,9 +217,10 @@ def plan(
 
 @click.command("drift")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@select_option("Check")
 @now_option("Check")
 @click.pass_context
-def drift(ctx: click.Context, fmt: str, now_text: datetime | None) -> None:
+def drift(ctx: click.Context, fmt: str, selectors: tuple[str, ...], now_text: datetime | None) -> None:
     """Compare the platform with the declarations and state; exit 3 on out-of-band changes.
 
     \b
@@ -211,7 +234,8 @@ def drift(ctx: click.Context, fmt: str, now_text: datetime | None) -> None:
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_drift_text
 
-    made = _make(ctx.obj, PlanOptions(), now_text, write=False, command="drift")
+    options = PlanOptions(select=selection_of(selectors))
+    made = _make(ctx.obj, options, now_text, write=False, command="drift")
     result = made.plan
     if fmt == "json":
         click.echo(render_drift_json(result), nl=False)

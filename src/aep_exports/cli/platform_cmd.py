@@ -68,6 +68,7 @@ def _fault_flags(func: F) -> F:
         ),
         click.option("--job-failure-rate", type=float, help="Share (0-1) of export jobs that end FAILED."),
         click.option("--job-hang-rate", type=float, help="Share (0-1) of export jobs that never finish."),
+        click.option("--fail-next-jobs", type=int, help="The next N export jobs end FAILED, then the rates."),
         click.option("--fault-seed", "seed", type=int, help="Seed of the random fault choices."),
     ]
     for option in reversed(options):

@@ -1,6 +1,7 @@
-"""``aep-exports state``: inspect and edit the state (``list``, ``show``, ``rm``, ``push``, ``pull``).
+"""``aep-exports state``: inspect and edit the state (``list``, ``show``, ``mv``, ``rm``, ``push``, ``pull``).
 
-Nothing here talks to the platform: ``state rm`` only makes aep-exports forget a resource.
+Nothing here talks to the platform: ``state rm`` only makes aep-exports forget a resource, ``state mv``
+only renames its entry.
 A KEY is a dataset or export key, or an address ``dataset.KEY`` / ``export.KEY`` when a
 dataset and an export share the key.
 """
@@ -71,7 +72,7 @@ def _find(doc: StateDocument, address: str) -> tuple[Resource, str, DatasetRecor
 
 @click.group(commands=[push, pull])
 def state() -> None:
-    """Inspect or edit the state document (list, show, rm, push, pull).
+    """Inspect or edit the state document (list, show, mv, rm, push, pull).
 
     The state records what aep-exports created and ran: dataset ids, each export's
     watermark and run history, and write-ahead records of requests in flight.
@@ -160,17 +161,65 @@ def show(ctx: click.Context, key: str, output_format: str) -> None:
             window = f"{run['window_from'] or '-'} .. {run['window_to'] or '-'}"
             job = f"job {run['job_id']}" if run["job_id"] is not None else "no job"
             extra = " cancelled by aep-exports" if run["cancelled_by_tool"] else ""
+            extra += f" attempt {run['attempt']}" if run["attempt"] > 1 else ""
+            extra += " restated" if run["restated"] else ""
             click.echo(f"    {run['slot']}  {run['status']:<10}  {job:<12}  window {window}{extra}")
             for error in run["errors"]:
                 click.echo(f"      error {error.get('code', '?')}: {error.get('msg', error)}")
+            for breach in run["breaches"]:
+                click.echo(f"      breach: {breach}")
             if run["note"]:
                 click.echo(f"      note: {run['note']}")
+        for item in data["restatements"]:
+            done = f", completed by job {item['job_id']}" if item["completed_at"] else ", pending"
+            click.echo(f"  restated:   watermark {item['previous_watermark'] or '-'} -> "
+                       f"{item['window_from'] or '(the beginning)'} by {item['requested_by']} "
+                       f"at {item['requested_at']}{done}")
     click.echo("  spec:")
     for line in json.dumps(data["spec"], indent=2, sort_keys=True).splitlines():
         click.echo(f"    {line}")
     for intent in intents:
         status = "resolved" if intent["resolved"] else "OPEN"
         click.echo(f"  intent {intent['id']}: {intent['kind']} started {intent['started_at']} ({status})")
+
+
+@state.command()
+@click.argument("old", metavar="OLD", shell_complete=ALL_KEYS)
+@click.argument("new", metavar="NEW")
+@lock_timeout_option
+@click.pass_context
+def mv(ctx: click.Context, old: str, new: str, lock_timeout: timedelta | None) -> None:
+    """Rename OLD to NEW in the state; its history follows (as `terraform state mv`).
+
+    \b
+    An export keeps its watermark and runs, a dataset its id: declare the export or dataset
+    under NEW and the next plan continues where OLD stopped, with no re-export and no new
+    dataset. OLD and NEW are keys, or dataset.KEY / export.KEY. The platform is not touched.
+    To rename in review instead, write `moved: [{from: OLD, to: NEW}]` in a file under exports/.
+    """
+    from aep_exports.config.values import check_key
+
+    backend, settings = _backend(ctx)
+    kind, _, new_key = new.rpartition(".")
+    try:
+        check_key(new_key)
+    except ValueError:
+        raise UsageError(f"{new!r} is not a key (lowercase letters and digits joined by - or _)") from None
+    with backend.lock(timeout=lock_seconds(lock_timeout, settings.lock_timeout), command="state mv"):
+        doc = backend.read()
+        resource, key, _ = _find(doc, old)
+        if kind and kind != resource:
+            raise UsageError(f"{old!r} is {'an' if resource == 'export' else 'a'} {resource}; "
+                             f"it cannot become {new!r}")
+        table = doc.datasets if resource == "dataset" else doc.exports
+        if new_key in table:
+            raise StateError(f"{resource} {new_key!r} is already in the state",
+                             hint=f"remove it first with `aep-exports state rm {resource}.{new_key}`")
+        before = doc.serial
+        doc.move(resource, key, new_key)
+        backend.write(doc, expected_serial=before)
+    click.echo(f"Moved {resource} {key} to {new_key} (serial {before} -> {doc.serial}); "
+               "the platform was not changed.")
 
 
 def _interactive() -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, SerializerFunctionWrapHandler, StrictBool, model_serializer
 
+from aep_exports.config.policies import Labels, without_default_policies
 from aep_exports.config.strict import StrictModel
 from aep_exports.config.values import FreeText, NonEmptyText, TagName, TagValue
 
@@ -42,9 +43,15 @@ class DatasetSpec(StrictModel):
     protect: StrictBool = Field(
         default=False, description="Never delete this dataset, even when its declaration is removed."
     )
+    labels: Labels = Field(default_factory=dict, description="{name: value}, for --select name=value.")
+
+    @model_serializer(mode="wrap")
+    def _stored_form(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        dumped: dict[str, Any] = handler(self)
+        return without_default_policies(dumped)  # no labels: as before they existed
 
     def request_body(self) -> dict[str, Any]:
-        """The JSON body for ``POST /data/foundation/catalog/dataSets`` (``protect`` is ours, not sent)."""
+        """The JSON body for ``POST /data/foundation/catalog/dataSets`` (``protect``, ``labels``: ours)."""
         body: dict[str, Any] = {"name": self.name}
         if self.description is not None:
             body["description"] = self.description

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from aep_exports.config.dataset_spec import DatasetSpec
 from aep_exports.config.export_spec import ExportSpec
+from aep_exports.config.moved import DeclaredMove, MovedEntry
 from aep_exports.config.strict import StrictModel
 from aep_exports.config.values import Key
 
@@ -26,6 +27,9 @@ class DeclarationsFile(StrictModel):
     )
     datasets: dict[Key, DatasetSpec] = Field(default_factory=dict)
     exports: dict[Key, ExportSpec] = Field(default_factory=dict)
+    moved: tuple[MovedEntry, ...] = Field(
+        default=(), description="Renamed keys whose state (watermark, runs, dataset id) follows them."
+    )
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,17 @@ class Declarations:
     exports: dict[str, DeclaredExport] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     skipped_files: tuple[SkippedFile, ...] = ()
+    moved: tuple[DeclaredMove, ...] = ()
 
     def canonical(self) -> dict[str, Any]:
-        """Every spec as JSON-ready data, keys sorted: what ``digest`` hashes."""
-        return {
+        """Every spec (and rename) as JSON-ready data, keys sorted: what ``digest`` hashes."""
+        canonical: dict[str, Any] = {
             "datasets": {key: _dump(item.spec) for key, item in sorted(self.datasets.items())},
             "exports": {key: _dump(item.spec) for key, item in sorted(self.exports.items())},
         }
+        if self.moved:  # only when used, so that digests of projects without renames stay as they were
+            canonical["moved"] = sorted([m.kind, m.old, m.new] for m in self.moved)
+        return canonical
 
     def digest(self) -> str:
         """sha256 of the canonical JSON of all specs; moving a declaration between files keeps it."""

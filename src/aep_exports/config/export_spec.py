@@ -14,13 +14,23 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     WithJsonSchema,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from aep_exports.config.policies import (
+    DEFAULT_TIMEZONE,
+    ExpectSpec,
+    Labels,
+    RetrySpec,
+    TimeZoneName,
+    without_default_policies,
+)
 from aep_exports.config.problems import did_you_mean, short_repr
 from aep_exports.config.strict import StrictModel
 from aep_exports.config.values import (
@@ -207,6 +217,12 @@ class ExportSpec(StrictModel):
     )
     timeout: Duration | None = Field(default=None, description="Cancel a run still unfinished after this.")
     enabled: StrictBool = True
+    timezone: TimeZoneName = Field(
+        default=DEFAULT_TIMEZONE, description="IANA time zone the schedule's wall-clock times are in."
+    )
+    retry: RetrySpec | None = Field(default=None, description="Retry a FAILED run within its slot.")
+    expect: ExpectSpec | None = Field(default=None, description="Rows, duration and lag of a healthy run.")
+    labels: Labels = Field(default_factory=dict, description="{name: value}, for --select name=value.")
     fields: FieldList | None = Field(default=None, description="Omitted: all fields.")
     mergePolicy: MergePolicyRef | None = None
     filter: ExportFilter | None = None
@@ -225,6 +241,13 @@ class ExportSpec(StrictModel):
             )
         return self
 
+    @model_serializer(mode="wrap")
+    def _stored_form(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The operating keys at their default are left out, so state recorded before they existed
+        # (and declarations that do not use them) compare equal to what is declared now.
+        dumped: dict[str, Any] = handler(self)
+        return without_default_policies(dumped)
+
     @property
     def is_dataset_id(self) -> bool:
         """True when ``dataset`` is shaped like a platform id (24 hexadecimal characters, which may also
@@ -232,7 +255,7 @@ class ExportSpec(StrictModel):
         return re.match(DATASET_ID_PATTERN, self.dataset) is not None
 
     def cron_expression(self) -> str | None:
-        """The schedule as 5 cron fields (UTC), or None for ``manual``."""
+        """The schedule as 5 cron fields (read in ``timezone``), or None for ``manual``."""
         if self.schedule == MANUAL:
             return None
         return SCHEDULE_KEYWORDS.get(self.schedule, self.schedule)

@@ -16,6 +16,7 @@ from aep_exports.config.declarations import (
     SourceLocation,
 )
 from aep_exports.config.export_spec import ExportSpec
+from aep_exports.config.moved import MovedChecker, MovedEntry
 from aep_exports.config.problems import InvalidConfigError, NodePath, Problem, did_you_mean, format_path
 from aep_exports.config.project_root import EXPORTS_DIR
 from aep_exports.config.validation import validate_document
@@ -60,6 +61,7 @@ class _Collector:
         self.seen: dict[str, dict[str, SourceLocation]] = {"datasets": {}, "exports": {}}
         self.files: list[str] = []
         self.skipped: list[SkippedFile] = []
+        self.moved = MovedChecker()
 
     def add_file(self, path: Path, name: str) -> None:
         document, problems = load_yaml_file(path, name)
@@ -80,10 +82,12 @@ class _Collector:
         self.files.append(name)
         if isinstance(model, DeclarationsFile):
             self.collect(model.datasets, model.exports, document)
+            self.moved.add(model.moved, document)
         else:  # keep what is valid, so cross-file checks still run on it
             datasets = _valid_items(DatasetSpec, data.get("datasets"))
             exports = _valid_items(ExportSpec, data.get("exports"))
             self.collect(datasets, exports, document)
+            self.moved.add(_valid_moves(data.get("moved")), document)
             for section in ("datasets", "exports"):
                 raw = data.get(section)
                 for key in raw if isinstance(raw, dict) else ():
@@ -151,6 +155,16 @@ def _valid_items(model: type[Spec], raw: Any) -> dict[str, Spec]:
     return items
 
 
+def _valid_moves(raw: Any) -> list[MovedEntry]:
+    entries: list[MovedEntry] = []
+    for item in raw if isinstance(raw, list) else ():
+        try:
+            entries.append(MovedEntry.model_validate(item))
+        except ValueError:  # already reported
+            continue
+    return entries
+
+
 def _source(document: YamlDocument, path: tuple[str, str]) -> SourceLocation:
     line, _ = document.position(path, of_key=True)
     return SourceLocation(document.file, line)
@@ -187,6 +201,10 @@ def load_declarations(project_dir: Path, sandbox: str) -> Declarations:
     for path in declaration_files(project_dir):
         collector.add_file(path, display_name(project_dir, path))
     collector.check_references()
+    moves, problems = collector.moved.check(
+        {"dataset": set(collector.seen["datasets"]), "export": set(collector.seen["exports"])}
+    )
+    collector.problems.extend(problems)
     if collector.problems:
         raise InvalidConfigError(sorted(collector.problems))
     return Declarations(
@@ -195,6 +213,7 @@ def load_declarations(project_dir: Path, sandbox: str) -> Declarations:
         exports=collector.exports,
         files=tuple(collector.files),
         skipped_files=tuple(collector.skipped),
+        moved=tuple(moves),
     )
 
 

@@ -1,13 +1,12 @@
 """What the HTML report shows: the one place that reads state and declarations for it.
 
 A pure function of the state document, the declarations, a clock, a time range and a selection:
-per export its runs (window, outcome, attempt, cancellation, batches, rows, duration, errors), the
-gaps and overlaps of its succeeded incremental windows, and the health, watermark lag and next slot
-that ``status`` computes (:func:`aep_exports.ops.status.compute_status`, reused, never re-derived).
-
-Fields that issue 16 fills later have neutral values today: ``labels`` come from the declaration's
-``labels:`` when it has one (else ``{}``), ``timezone`` is ``UTC``, and no run records expectation
-breaches yet (``breaches`` is empty). ``attempt`` counts earlier runs for the same slot.
+per export its runs (window, outcome, attempt, cancellation, batches, rows, duration, errors,
+expectation breaches), the gaps and overlaps of its succeeded incremental windows (a restated
+window may overlap on purpose), and the health, watermark lag and next slot that ``status``
+computes (:func:`aep_exports.ops.status.compute_status`, reused, never re-derived). ``labels`` and
+``timezone`` are the declaration's; ``attempt`` is the run's as state records it (1, then 2 for its
+first retry); ``breaches`` are the expectations state recorded as broken.
 """
 
 from __future__ import annotations
@@ -56,7 +55,8 @@ class ReportRun:
     duration: timedelta | None = None  # metrics.totalTime.totalTimeInMs, else created → finished
     errors: tuple[str, ...] = ()
     note: str = ""
-    breaches: tuple[str, ...] = ()  # expectation breaches recorded in state (issue 16)
+    breaches: tuple[str, ...] = ()  # expectation breaches recorded in state
+    restated: bool = False  # the window re-exports data exported before (--restate)
 
     @property
     def outcome(self) -> str:
@@ -109,13 +109,11 @@ class ReportData:
 
 
 def _labels(want: DesiredExport | None) -> dict[str, str]:
-    raw = want.spec.get("labels") if want is not None else None
-    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    return dict(want.labels) if want is not None else {}
 
 
 def _timezone(want: DesiredExport | None) -> str:
-    raw = want.spec.get("timezone") if want is not None else None
-    return raw if isinstance(raw, str) and raw else DEFAULT_TIMEZONE
+    return want.timezone if want is not None else DEFAULT_TIMEZONE
 
 
 def _duration(run: RunRecord, now: datetime) -> timedelta | None:
@@ -133,11 +131,9 @@ def _cancelled_by(run: RunRecord) -> str | None:
 
 
 def report_runs(record: ExportRecord, now: datetime) -> list[ReportRun]:
-    """Every run of ``record`` in slot order, with attempts numbered per slot."""
-    attempts: dict[datetime, int] = {}
+    """Every run of ``record`` in slot order (a slot's attempts in order)."""
     runs: list[ReportRun] = []
-    for run in sorted(record.runs, key=lambda r: (r.slot, r.created or r.slot)):
-        attempts[run.slot] = attempts.get(run.slot, 0) + 1
+    for run in sorted(record.runs, key=lambda r: (r.slot, r.attempt, r.created or r.slot)):
         view = run_view(run, now)
         runs.append(
             ReportRun(
@@ -148,13 +144,15 @@ def report_runs(record: ExportRecord, now: datetime) -> list[ReportRun]:
                 window_to=run.window_to,
                 created=run.created,
                 finished=run.finished,
-                attempt=attempts[run.slot],
+                attempt=run.attempt,
                 cancelled_by=_cancelled_by(run),
                 batches=view.batches,
                 rows=view.rows,
                 duration=_duration(run, now),
                 errors=view.errors,
                 note=run.note,
+                breaches=tuple(run.breaches),
+                restated=run.restated,
             )
         )
     return runs
@@ -163,7 +161,7 @@ def report_runs(record: ExportRecord, now: datetime) -> list[ReportRun]:
 def coverage_issues(runs: list[ReportRun]) -> list[TilingIssue]:
     """Gaps and overlaps between the succeeded windows of an incremental export."""
     windows = [
-        Window(run.window_from, run.window_to)
+        Window(run.window_from, run.window_to, restated=run.restated)
         for run in runs
         if run.outcome == SUCCEEDED and run.window_to is not None
     ]

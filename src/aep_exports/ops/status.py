@@ -4,12 +4,19 @@ Health words, first matching rule wins (``HEALTH_RULES`` says the same for the d
 
 1. ``late``    - the newest run is unfinished and older than the export's ``timeout`` (stuck);
 2. ``running`` - the newest run is unfinished (within its timeout, or the export has none);
-3. ``failing`` - the newest run finished without success (FAILED, CANCELLED, MISSING);
-4. ``late``    - a scheduled slot is due and has waited longer than the grace period:
+3. ``failing``  - the newest run finished without success (FAILED, CANCELLED, MISSING); a retry
+   waiting for its delay is named in the reason;
+4. ``breached`` - the newest run succeeded but broke its ``expect:`` (rows, duration), or the
+   watermark is older than ``expect.max_lag``;
+5. ``late``     - a scheduled slot is due and has waited longer than the grace period:
    half the schedule's interval, at most one hour (an hourly export is late 30 min after its
    slot, a daily one after an hour) - the next ``apply`` has not run in time;
-5. ``healthy`` - otherwise (the last run succeeded and nothing is overdue; a manual or disabled
+6. ``healthy``  - otherwise (the last run succeeded and nothing is overdue; a manual or disabled
    export that never ran; a scheduled slot due within its grace period).
+
+``status --check`` fails (exit 1) when an export is ``failing``, ``breached`` or ``late``
+(:data:`UNHEALTHY`). Slots follow the export's ``timezone``; instants are UTC, and
+:attr:`ExportStatus.timezone` lets views show the local time beside them.
 """
 
 from __future__ import annotations
@@ -19,24 +26,31 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.config.durations import format_duration
-from aep_exports.plan.schedule import ScheduleError, is_due, is_manual, next_slot
+from aep_exports.plan.expectations import watermark_lag
+from aep_exports.plan.moves import plan_moves
+from aep_exports.plan.retries import retry_state
+from aep_exports.plan.schedule import UTC_NAME, ScheduleError, is_due, is_manual, next_slot
+from aep_exports.plan.scope import Scope, select_scope
+from aep_exports.plan.sink import PlanSink
 from aep_exports.plan.windows import format_instant
 from aep_exports.state.model import UNFINISHED_STATUSES, ExportRecord, RunRecord, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.plan.desired import Desired, DesiredExport
 
-HEALTHY, RUNNING, LATE, FAILING = "healthy", "running", "late", "failing"
-HEALTH_WORDS = (HEALTHY, RUNNING, LATE, FAILING)
+HEALTHY, RUNNING, LATE, FAILING, BREACHED = "healthy", "running", "late", "failing", "breached"
+HEALTH_WORDS = (HEALTHY, RUNNING, LATE, FAILING, BREACHED)
+UNHEALTHY = frozenset({LATE, FAILING, BREACHED})
+"""The health words ``status --check`` fails on."""
 HEALTH_RULES = (
     (LATE, "the newest run is unfinished and older than the export's timeout"),
     (RUNNING, "the newest run is unfinished"),
     (FAILING, "the newest run finished without success (FAILED, CANCELLED or MISSING)"),
+    (BREACHED, "the newest run broke its expect: (rows, duration), or the watermark is older than max_lag"),
     (LATE, "a scheduled slot is due for longer than half the schedule's interval (at most 1 hour)"),
     (HEALTHY, "otherwise"),
 )
 MAX_LATE_GRACE = timedelta(hours=1)
-ROWS_METRIC = "totalExportedProfileCounter"
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,9 @@ class RunView:
     duration: timedelta | None
     errors: tuple[str, ...]
     note: str = ""
+    attempt: int = 1
+    restated: bool = False
+    breaches: tuple[str, ...] = ()
 
     @property
     def unfinished(self) -> bool:
@@ -81,6 +98,11 @@ class ExportStatus:
     watermark: datetime | None
     lag: timedelta | None  # now - the end of the last successful window
     runs: int = 0
+    timezone: str = UTC_NAME  # the zone the schedule reads in (views show local times beside UTC)
+    labels: dict[str, str] = field(default_factory=dict)
+    breaches: tuple[str, ...] = ()  # the newest run's expectation breaches, then a stale watermark
+    retry: str | None = None  # "retry 2 of 3 at …" while the newest run FAILED and the export retries
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -112,20 +134,8 @@ def _errors_of(run: RunRecord) -> tuple[str, ...]:
     return tuple(str(e.get("msg") or e.get("code") or e) for e in run.errors)
 
 
-def _duration(run: RunRecord, now: datetime) -> timedelta | None:
-    if run.created is not None:
-        end = run.finished if run.finished is not None else (now if run.unfinished else None)
-        if end is not None:
-            return max(end - run.created, timedelta(0))
-    total = run.metrics.get("totalTime")
-    if isinstance(total, dict) and isinstance(total.get("totalTimeInMs"), int):
-        return timedelta(milliseconds=total["totalTimeInMs"])
-    return None
-
-
 def run_view(run: RunRecord, now: datetime) -> RunView:
     """A state run as status shows it (rows from the job's exported-profile counter)."""
-    rows = run.metrics.get(ROWS_METRIC)
     return RunView(
         job_id=run.job_id,
         slot=run.slot,
@@ -135,16 +145,19 @@ def run_view(run: RunRecord, now: datetime) -> RunView:
         created=run.created,
         finished=run.finished,
         batches=tuple(run.batches),
-        rows=rows if isinstance(rows, int) else None,
-        duration=_duration(run, now),
+        rows=run.rows,
+        duration=run.duration(now),
         errors=_errors_of(run),
         note=run.note,
+        attempt=run.attempt,
+        restated=run.restated,
+        breaches=tuple(run.breaches),
     )
 
 
-def late_grace(schedule: str, slot: datetime) -> timedelta:
+def late_grace(schedule: str, slot: datetime, tz: str = UTC_NAME) -> timedelta:
     """How long a due slot may wait for its run before the export is late."""
-    following = next_slot(schedule, slot)
+    following = next_slot(schedule, slot, tz)
     if following is None:
         return MAX_LATE_GRACE
     return min(MAX_LATE_GRACE, (following - slot) / 2)
@@ -157,7 +170,11 @@ def _latest_slot(record: ExportRecord | None) -> datetime | None:
 
 
 def _health(
-    want: DesiredExport | None, last: RunRecord | None, due: datetime | None, now: datetime
+    want: DesiredExport | None,
+    last: RunRecord | None,
+    due: datetime | None,
+    now: datetime,
+    breaches: tuple[str, ...] = (),
 ) -> tuple[str, str]:
     if last is not None and last.unfinished:
         started = last.started
@@ -174,9 +191,11 @@ def _health(
         job = f"job {last.job_id}" if last.job_id is not None else "the last run"
         detail = "; ".join(_errors_of(last)[:1]) or last.note
         return FAILING, f"{job} {last.status}" + (f": {detail}" if detail else "")
+    if breaches:
+        return BREACHED, "expectation breached: " + "; ".join(breaches)
     if due is not None and want is not None and want.schedule is not None:
         waited = now - due
-        if waited > late_grace(want.schedule, due):
+        if waited > late_grace(want.schedule, due, want.timezone):
             return LATE, f"slot {format_instant(due)} is due for {format_span(waited)} and has not run"
         return HEALTHY, f"slot {format_instant(due)} is due; the next apply runs it"
     if last is None:
@@ -199,13 +218,19 @@ def export_status(
     success = record.last_succeeded() if record is not None else None
     schedule = want.schedule if want is not None else None
     enabled = want.enabled if want is not None else False
+    tz = want.timezone if want is not None else UTC_NAME
     try:
-        due = is_due(schedule, now, _latest_slot(record)) if enabled else None
-        upcoming = next_slot(schedule, now) if enabled else None
+        due = is_due(schedule, now, _latest_slot(record), tz) if enabled else None
+        upcoming = next_slot(schedule, now, tz) if enabled else None
         unplaceable = None
     except ScheduleError as exc:  # report this export's schedule, keep the others' status
         due, upcoming, unplaceable = None, None, str(exc)
-    health, reason = _health(want, last, due, now)
+    lag = watermark_lag(record, now)
+    breaches = _breaches(want, last, lag)
+    retry = retry_state(want.retry, record) if want is not None and enabled else None
+    health, reason = _health(want, last, due, now, breaches)
+    if retry is not None and health == FAILING:
+        reason = f"{reason}; {retry.describe()}"
     if unplaceable is not None:
         reason = f"{unplaceable}; {reason}"
     if want is None:
@@ -213,7 +238,6 @@ def export_status(
     elif not want.enabled:
         reason = "disabled (enabled: false); " + reason
     watermark = record.watermark if record is not None else None
-    end = watermark or (success.window_to if success is not None else None)
     shown = want.spec.get("schedule") if want is not None else None
     return ExportStatus(
         key=key,
@@ -229,9 +253,20 @@ def export_status(
         due_slot=due,
         next_slot=upcoming,
         watermark=watermark,
-        lag=max(now - end, timedelta(0)) if end is not None else None,
+        lag=lag,
         runs=len(record.runs) if record is not None else 0,
+        timezone=tz,
+        labels=dict(want.labels) if want is not None else {},
+        breaches=breaches,
+        retry=retry.describe() if retry is not None else None,
+        retry_at=retry.at if retry is not None else None,
     )
+
+
+def _breaches(want: DesiredExport | None, last: RunRecord | None, lag: timedelta | None) -> tuple[str, ...]:
+    found = list(last.breaches) if last is not None and last.succeeded else []
+    stale = want.expect.lag_breach(lag) if want is not None and want.expect is not None else None
+    return (*found, stale) if stale else tuple(found)
 
 
 def _request_dataset(record: ExportRecord | None) -> str | None:
@@ -271,9 +306,17 @@ def _last_batches(
 
 
 def compute_status(
-    state: StateDocument, desired: Desired, now: datetime, *, keys: tuple[str, ...] = ()
+    state: StateDocument,
+    desired: Desired,
+    now: datetime,
+    *,
+    keys: tuple[str, ...] = (),
+    scope: Scope | None = None,
 ) -> StatusReport:
-    """Status of every declared export and dataset, plus those only left in state; ``keys`` filters."""
+    """Status of every declared export and dataset, plus those only left in state; ``keys`` and
+    ``scope`` (``--select``) filter. Declared renames (``moved:``) are shown made: a renamed export
+    keeps its history under its new key even before the apply that moves it in state."""
+    state = plan_moves(PlanSink(), desired, state, select_scope((), desired))
     export_keys = sorted(set(desired.exports) | set(state.exports))
     export_datasets = {
         key: _export_dataset(desired.exports.get(key), state.exports.get(key), state) for key in export_keys
@@ -304,6 +347,9 @@ def compute_status(
         wanted = set(keys)
         exports = [e for e in exports if e.key in wanted]
         datasets = [d for d in datasets if d.key in wanted]
+    if scope is not None and not scope.everything:
+        exports = [e for e in exports if scope.has_export(e.key)]
+        datasets = [d for d in datasets if scope.has_dataset(d.key)]
     counts = {word: sum(1 for e in exports if e.health == word) for word in HEALTH_WORDS}
     return StatusReport(
         now=now,
@@ -344,6 +390,9 @@ def as_json(report: StatusReport) -> dict[str, Any]:
             "duration_s": seconds(view.duration),
             "errors": list(view.errors),
             "note": view.note or None,
+            "attempt": view.attempt,
+            "restated": view.restated,
+            "breaches": list(view.breaches),
         }
 
     return {
@@ -368,6 +417,11 @@ def as_json(report: StatusReport) -> dict[str, Any]:
                 "watermark": instant(e.watermark),
                 "lag_s": seconds(e.lag),
                 "runs": e.runs,
+                "timezone": e.timezone,
+                "labels": e.labels,
+                "breaches": list(e.breaches),
+                "retry": e.retry,
+                "retry_at": instant(e.retry_at),
             }
             for e in report.exports
         ],

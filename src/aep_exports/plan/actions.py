@@ -8,7 +8,8 @@ What a kind means is said once, on its class: ``symbol`` (as plans show it), ``v
 (the summary: "1 dataset to create"), ``label`` (apply's result lines: "create dataset KEY"),
 ``order`` (datasets first, then exports, forgets last) and ``resource`` (what its key names).
 Adding a kind is one class here plus the ``match`` statements mypy then reports as incomplete
-(executor, recovery, renderers).
+(executor, recovery, renderers). A retry is a :class:`RetryExport`, a kind of :class:`RunExport`
+(apply starts it the same way); :class:`RestateExport` and :class:`MoveState` change state only.
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ class RunExport(_Action):
         default_factory=list, description="Difference from the last run's request body."
     )
     timeout_seconds: int | None = None
+    attempt: int = Field(default=1, ge=1, description="1 for a slot's first run, n + 1 for its n-th retry.")
+    restated: bool = Field(default=False, description="The window re-exports data exported before.")
+    timezone: str = Field(default="UTC", description="The zone the export's schedule reads in.")
 
     def resolved_body(self, dataset_ids: dict[str, str] | None = None) -> dict[str, Any]:
         """The body to send: the placeholder replaced by the id apply got for ``dataset_key``."""
@@ -164,6 +168,51 @@ class RunExport(_Action):
                 raise KeyError(f"dataset {self.dataset_key!r} has no id yet")
             body.setdefault("destination", {})["datasetId"] = dataset_ids[self.dataset_key]
         return dict(body)
+
+
+class RetryExport(RunExport):
+    """Run the slot of a FAILED run again, with the same window (``retry:`` of the export)."""
+
+    symbol, verb, noun, label, order = "+", "retry", "export", "retry export", (1, 1)
+
+    # A kind of RunExport (apply starts it alike); only its discriminator differs.
+    kind: Literal["retry_export"] = "retry_export"  # type: ignore[assignment]
+    attempts: int = Field(description="How many retries the export allows (retry.attempts).")
+    failed_job_id: int | None = Field(default=None, description="The job whose failure this retries.")
+
+    @property
+    def retry_number(self) -> int:
+        """1 for the first retry (``attempt`` 2)."""
+        return self.attempt - 1
+
+
+class RestateExport(_Action):
+    """Reset an incremental export's watermark to ``window_from`` (``--restate KEY[:FROM]``); state only.
+
+    The run that follows (its ``after`` names this action) exports ``(window_from, slot]`` again.
+    """
+
+    symbol, verb, noun, label, order = "<", "restate", "export", "restate export", (1, 0)
+    resource: ClassVar[Resource] = "export"
+
+    kind: Literal["restate_export"] = "restate_export"
+    window_from: datetime | None = Field(description="The watermark's new value; None = the beginning.")
+    previous_watermark: datetime | None = Field(description="The watermark it replaces.")
+
+
+class MoveState(_Action):
+    """Rename a state entry from ``old_key`` to ``key`` (``moved:``); its history follows. State only."""
+
+    symbol, verb, noun, label, order = "=>", "move", "state entry", "move", (-1, 0)
+    plural = "state entries"
+
+    kind: Literal["move_state"] = "move_state"
+    resource: Resource
+    old_key: str
+
+    @property
+    def action_id(self) -> str:
+        return f"move_state:{self.resource}:{self.key}"
 
 
 class CancelJob(_Action):
@@ -194,7 +243,16 @@ class Forget(_Action):
 
 
 Action = Annotated[
-    CreateDataset | UpdateDataset | ReplaceDataset | DeleteDataset | RunExport | CancelJob | Forget,
+    MoveState
+    | CreateDataset
+    | UpdateDataset
+    | ReplaceDataset
+    | DeleteDataset
+    | RestateExport
+    | RunExport
+    | RetryExport
+    | CancelJob
+    | Forget,
     Field(discriminator="kind"),
 ]
 

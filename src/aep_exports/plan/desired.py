@@ -6,11 +6,13 @@ the benchmark build these records directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aep_exports.plan.actions import digest_of
+from aep_exports.plan.expectations import Expectations
 from aep_exports.plan.windows import format_instant
 from aep_exports.state.model import AppliedDataset
 
@@ -32,6 +34,15 @@ class DesiredDataset:
     spec_digest: str
     protect: bool = False
     location: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``retry:``: a FAILED run is tried again ``attempts`` times at most, ``delay`` after it ended."""
+
+    attempts: int
+    delay: timedelta
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,10 @@ class DesiredExport:
     segment_ids: tuple[str, ...] = ()
     location: str | None = None
     locations: dict[str, str] = field(default_factory=dict)  # field path -> file:line
+    timezone: str = "UTC"  # IANA name the schedule reads in
+    retry: RetryPolicy | None = None
+    expect: Expectations | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def build_body(self, dataset_id: str, since: datetime | None) -> dict[str, Any]:
         """The body of one run: the template writing into ``dataset_id``, from ``since`` when given.
@@ -82,6 +97,16 @@ def _with(mapping: dict[str, Any], key: str, value: Any, *, before: tuple[str, .
 
 
 @dataclass(frozen=True)
+class DesiredMove:
+    """A declared rename (``moved:``): the state of ``old`` becomes the state of ``new``."""
+
+    resource: Literal["dataset", "export"]
+    old: str
+    new: str
+    location: str | None = None
+
+
+@dataclass(frozen=True)
 class Desired:
     """Every declaration for one sandbox."""
 
@@ -89,10 +114,16 @@ class Desired:
     exports: dict[str, DesiredExport] = field(default_factory=dict)
     digest: str = ""
     skipped_files: tuple[str, ...] = ()
+    moves: tuple[DesiredMove, ...] = ()
 
 
 def desired_dataset(
-    key: str, body: dict[str, Any], *, protect: bool = False, location: str | None = None
+    key: str,
+    body: dict[str, Any],
+    *,
+    protect: bool = False,
+    location: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> DesiredDataset:
     """A DesiredDataset whose recorded spec and digest follow from its body."""
     spec = AppliedDataset(body=body, protect=protect)
@@ -103,6 +134,7 @@ def desired_dataset(
         spec_digest=digest_of(spec.model_dump(mode="json")),
         protect=protect,
         location=location,
+        labels=dict(labels or {}),
     )
 
 
@@ -110,7 +142,11 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
     """The planner's view of loaded declarations (the one place that reads the config models)."""
     datasets = {
         key: desired_dataset(
-            key, item.spec.request_body(), protect=item.spec.protect, location=str(item.source)
+            key,
+            item.spec.request_body(),
+            protect=item.spec.protect,
+            location=str(item.source),
+            labels=item.spec.labels,
         )
         for key, item in declarations.datasets.items()
     }
@@ -134,6 +170,13 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
             segment_ids=segments,
             location=str(item.source),
             locations={path: str(where) for path, where in item.locations.items()},
+            timezone=spec.timezone,
+            retry=RetryPolicy(spec.retry.attempts, spec.retry.delay) if spec.retry else None,
+            expect=Expectations.from_declaration(dumped),
+            labels=dict(spec.labels),
         )
     skipped = tuple(f"{s.file} (pinned to sandbox {s.sandbox})" for s in declarations.skipped_files)
-    return Desired(datasets=datasets, exports=exports, digest=declarations.digest(), skipped_files=skipped)
+    moves = tuple(DesiredMove(m.kind, m.old, m.new, m.source) for m in declarations.moved)
+    return Desired(
+        datasets=datasets, exports=exports, digest=declarations.digest(), skipped_files=skipped, moves=moves
+    )

@@ -1,4 +1,5 @@
-"""Export rules of the planner: schedules, windows, timeouts, forced runs, removed exports."""
+"""Export rules of the planner: schedules, windows, timeouts, forced runs, retries, restatements,
+removed exports."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from aep_exports.plan.actions import (
     CancelJob,
     FieldChange,
     Forget,
+    RestateExport,
+    RetryExport,
     RunExport,
     dataset_placeholder,
     digest_of,
@@ -18,9 +21,20 @@ from aep_exports.plan.actions import (
 from aep_exports.plan.changes import field_changes
 from aep_exports.plan.desired import DesiredExport
 from aep_exports.plan.model import DriftFinding, PlanMessage, PlanOptions
-from aep_exports.plan.schedule import is_due, is_manual, next_slot
+from aep_exports.plan.restate import plan_restate
+from aep_exports.plan.retries import RetryState, retry_state
+from aep_exports.plan.run_rules import (
+    SlotChoice,
+    before_last,
+    choose_slot,
+    report_expectations,
+    run_reason,
+    run_window,
+    warn_new_destination,
+)
+from aep_exports.plan.schedule import is_manual, next_slot
 from aep_exports.plan.sink import PlanSink
-from aep_exports.plan.windows import format_instant, next_window, watermark_of
+from aep_exports.plan.windows import format_instant
 from aep_exports.state.model import UNFINISHED_STATUSES, AppliedExport, ExportRecord, RunRecord, RunStatus
 
 _SLOT = attrgetter("slot")
@@ -43,7 +57,7 @@ def _scan(record: ExportRecord | None) -> tuple[datetime | None, list[RunRecord]
     return latest, [run for run in record.runs if run.status in UNFINISHED_STATUSES]
 
 
-def _report_last_run(sink: PlanSink, key: str, record: ExportRecord) -> None:
+def _report_last_run(sink: PlanSink, key: str, record: ExportRecord, retry: RetryState | None = None) -> None:
     last = record.last_run()
     if last is None:
         return
@@ -72,7 +86,8 @@ def _report_last_run(sink: PlanSink, key: str, record: ExportRecord) -> None:
             PlanMessage(
                 key=key,
                 message=f"export {key}: the last run ({job}, slot "
-                f"{format_instant(last.slot)}) failed: {detail}",
+                f"{format_instant(last.slot)}) failed: {detail}"
+                + (f"; {retry.describe()}" if retry is not None else ""),
             )
         )
 
@@ -149,14 +164,6 @@ def _report_spec_change(
         )
 
 
-def _run_reason(want: DesiredExport, *, forced: bool, never_ran: bool, slot: datetime) -> str:
-    if forced:
-        return "forced with --run"
-    if never_ran:
-        return "first run" + ("" if is_manual(want.schedule) else f" (slot {format_instant(slot)})")
-    return f"due by schedule {want.schedule} (slot {format_instant(slot)})"
-
-
 def plan_declared_export(
     sink: PlanSink,
     want: DesiredExport,
@@ -168,32 +175,29 @@ def plan_declared_export(
     dataset_key: str | None,
     dataset_after: str | None,
 ) -> None:
-    """Plan one declared export: cancel what timed out, run it when due or forced, report pending."""
+    """Plan one declared export: cancel what timed out, run it when due, forced, retried or restated;
+    report pending changes."""
     key = want.key
-    forced = key in options.runs
     # Plain dict equality: both sides are JSON data, and it is much cheaper than hashing 10,000 specs.
     spec_changed = record is not None and record.spec.declared() != want.spec
     last_slot, unfinished = _scan(record)
     blocking: list[RunRecord] = []
     cancels: list[str] = []
     if record is not None:
-        _report_last_run(sink, key, record)
+        _report_last_run(sink, key, record, retry_state(want.retry, record) if want.enabled else None)
         blocking, cancels = _timeouts(sink, want, unfinished, now)
+    report_expectations(sink, want, record, now)
+    restating = any(r.key == key for r in options.restate)
+    warn_new_destination(sink, want, record, renewed=dataset_after is not None and not restating)
     never_ran = record is None or not record.runs
     if never_ran and want.enabled and not is_manual(want.schedule):
         sink.finding(DriftFinding(kind="pending", resource="export", key=key, message="has never run"))
 
-    slot: datetime | None
-    if forced:
-        slot = now
-    elif not want.enabled:
-        sink.info(PlanMessage(key=key, message=f"export {key} is disabled (enabled: false)"))
-        slot = None
-    else:
-        slot = is_due(want.schedule, now, last_slot)
+    choice = choose_slot(sink, want, record, now, options, last_slot)
+    slot = choice.slot
     if slot is None:
         if spec_changed and record is not None and record.runs:
-            upcoming = next_slot(want.schedule, now)
+            upcoming = next_slot(want.schedule, now, want.timezone)
             when = f"the next run ({format_instant(upcoming)})" if upcoming else "the next run"
             changes = field_changes(record.spec.declared(), want.spec)
             sink.finding(
@@ -208,45 +212,98 @@ def plan_declared_export(
         return
     if blocking:
         message = f"export {key}: {_describe_block(blocking[-1])}"
-        if forced:
+        if choice.flag:
             sink.error(
                 PlanMessage(
                     key=key,
                     location=want.location,
-                    message=f"--run {key}: {_describe_block(blocking[-1])}; "
+                    message=f"{choice.flag} {key}: {_describe_block(blocking[-1])}; "
                     "wait for it or let its timeout cancel it",
                 )
             )
         else:
             sink.info(PlanMessage(key=key, message=f"{message}; due slot {format_instant(slot)} waits"))
         return
+    if choice.flag and slot == now and before_last(sink, want, record, last_slot, now, choice.flag):
+        return
+    restate = plan_restate(sink, want, record, choice.restating, now) if choice.restating else None
+    if choice.restating is not None and restate is None:
+        return
+    after = [dataset_after, *cancels] if dataset_after else cancels
+    _plan_run(
+        sink,
+        want,
+        record,
+        choice,
+        restate,
+        spec_changed=spec_changed,
+        never_ran=never_ran,
+        dataset_id=dataset_id,
+        dataset_key=dataset_key,
+        after=after,
+    )
 
-    watermark = watermark_of(record)
-    window = next_window(incremental=want.incremental, watermark=watermark, slot=slot)
+
+def _plan_run(
+    sink: PlanSink,
+    want: DesiredExport,
+    record: ExportRecord | None,
+    choice: SlotChoice,
+    restate: RestateExport | None,
+    *,
+    spec_changed: bool,
+    never_ran: bool,
+    dataset_id: str | None,
+    dataset_key: str | None,
+    after: list[str],
+) -> None:
+    """The run (or retry) for ``choice.slot``, after the restatement it follows, if any."""
+    key, slot = want.key, choice.slot
+    assert slot is not None
+    window = run_window(want, record, slot, choice.retrying, restate)
+    if window.start is not None and window.start >= window.end:  # never an inverted window
+        sink.error(
+            PlanMessage(
+                key=key,
+                location=want.location,
+                message=f"export {key}: the window {window.describe()} would be empty or inverted; "
+                "nothing is run (check --now and the state's watermark)",
+            )
+        )
+        return
     destination = dataset_id if dataset_id is not None else dataset_placeholder(dataset_key or key)
     body = want.build_body(destination, window.start)
     changes = _changes_since_last(want, record, body, spec_changed)
     if spec_changed:
         _report_spec_change(sink, want, record, changes, slot)
-    reason = _run_reason(want, forced=forced, never_ran=never_ran, slot=slot)
-    if not forced:
+    reason = run_reason(want, choice, restate, never_ran)
+    if not choice.flag:
         sink.info(PlanMessage(key=key, message=f"export {key}: {reason}"))
         if not never_ran and not spec_changed:
             sink.finding(DriftFinding(kind="info", resource="export", key=key, message=reason))
-    if window.start is None and want.incremental:
+    if window.start is None and want.incremental and restate is None:
         reason += "; no watermark yet, so the window starts at the beginning (full export)"
-    after = list(cancels)
-    if dataset_after:
-        after.insert(0, dataset_after)
+    if restate is not None:
+        sink.action(restate)
+        after = [*after, restate.action_id]
+    retrying = choice.retrying
+    action_type = RunExport if retrying is None else RetryExport
+    retry: dict[str, Any] = {}
+    if retrying is not None:
+        retry = {
+            "attempt": retrying.failed.attempt + 1,
+            "attempts": retrying.attempts,
+            "failed_job_id": retrying.failed.job_id,
+        }
     sink.action(
-        RunExport(
+        action_type(
             key=key,
             reason=reason,
             slot=slot,
             window_from=window.start,
             window_to=window.end,
             incremental=want.incremental,
-            forced=forced,
+            forced=choice.flag == "--run",
             dataset_id=dataset_id,
             dataset_key=dataset_key,
             request_body=body,
@@ -256,6 +313,9 @@ def plan_declared_export(
             changes=changes,
             after=after,
             timeout_seconds=int(want.timeout.total_seconds()) if want.timeout else None,
+            restated=window.restated,
+            timezone=want.timezone,
+            **retry,
         )
     )
 

@@ -15,7 +15,10 @@ from aep_exports.plan.actions import (
     DeleteDataset,
     FieldChange,
     Forget,
+    MoveState,
     ReplaceDataset,
+    RestateExport,
+    RetryExport,
     RunExport,
     UpdateDataset,
 )
@@ -27,11 +30,27 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class RestateRequest(_Frozen):
+    """``--restate KEY[:FROM]``: re-export an incremental export from ``window_from`` (None: the start)."""
+
+    key: str
+    window_from: datetime | None = None
+
+    def text(self) -> str:
+        """As it was written: ``KEY`` or ``KEY:2024-05-01T00:00:00Z``."""
+        if self.window_from is None:
+            return self.key
+        return f"{self.key}:{self.window_from.isoformat().replace('+00:00', 'Z')}"
+
+
 class PlanOptions(_Frozen):
     """What the user asked for on the command line; part of the saved plan."""
 
-    targets: tuple[str, ...] = ()
+    select: tuple[str, ...] = Field(
+        default=(), description="--select (and --target) selectors: keys, key globs, LABEL=VALUE."
+    )
     runs: tuple[str, ...] = ()
+    restate: tuple[RestateRequest, ...] = ()
     forget: tuple[str, ...] = ()
     allow_replace: bool = False
     prune: bool = False
@@ -73,6 +92,7 @@ class RefreshOutcome(_Frozen):
     window_from: datetime | None = None
     window_to: datetime | None = None
     note: str = ""
+    breaches: tuple[str, ...] = Field(default=(), description="Expectations the run broke.")
 
 
 class Plan(_Frozen):
@@ -138,8 +158,6 @@ class Plan(_Frozen):
         return cls.model_validate(data)
 
 
-
-
 __all__ = [
     "PLAN_FORMAT_VERSION",
     "Action",
@@ -149,11 +167,15 @@ __all__ = [
     "DriftFinding",
     "FieldChange",
     "Forget",
+    "MoveState",
     "Plan",
     "PlanMessage",
     "PlanOptions",
     "RefreshOutcome",
     "ReplaceDataset",
+    "RestateExport",
+    "RestateRequest",
+    "RetryExport",
     "RunExport",
     "UpdateDataset",
 ]

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
 
-from aep_exports.plan.actions import action_sort_key
+from aep_exports.plan.actions import MoveState, action_sort_key
 from aep_exports.plan.datasets import plan_declared_dataset, plan_orphaned_dataset
 from aep_exports.plan.desired import Desired, DesiredExport
 from aep_exports.plan.exports import plan_declared_export, plan_removed_export
 from aep_exports.plan.live import LiveSnapshot
 from aep_exports.plan.lookalike import lookalike_groups, serialised_note
-from aep_exports.plan.model import DriftFinding, Plan, PlanMessage, PlanOptions, RefreshOutcome
+from aep_exports.plan.model import Action, DriftFinding, Plan, PlanMessage, PlanOptions, RefreshOutcome
+from aep_exports.plan.moves import plan_moves
 from aep_exports.plan.schedule import ScheduleError, as_utc
+from aep_exports.plan.scope import Scope, select_scope
 from aep_exports.plan.sink import PlanSink
 from aep_exports.state.model import StateDocument
 
@@ -28,16 +30,28 @@ class PlanContext:
     created_at: datetime | None = None
 
 
-def _check_options(sink: PlanSink, desired: Desired, state: StateDocument, options: PlanOptions) -> None:
-    known = set(desired.datasets) | set(desired.exports) | set(state.datasets) | set(state.exports)
-    for key in options.targets:
-        if key not in known:
-            sink.error(PlanMessage(key=key, message=f"--target {key}: no dataset or export has this key"))
-    for key in options.runs:
-        if key not in desired.exports:
-            sink.error(PlanMessage(key=key, message=f"--run {key}: no declared export has this key"))
-        elif options.targets and key not in options.targets:
-            sink.error(PlanMessage(key=key, message=f"--run {key} is outside the --target selection"))
+def _check_options(
+    sink: PlanSink, desired: Desired, state: StateDocument, options: PlanOptions, scope: Scope
+) -> None:
+    if not scope.everything:
+        exports = set(desired.exports) | set(state.exports)
+        datasets = set(desired.datasets) | set(state.datasets)
+        for selector in scope.selection.selectors:
+            literal = selector.key_pattern is not None and not any(c in selector.key_pattern for c in "*?[")
+            if literal and selector.key_pattern not in exports | datasets:
+                message = f"--select {selector.text}: no dataset or export has this key"
+                sink.error(PlanMessage(key=selector.text, message=message))
+        chosen, _, chosen_datasets, _ = scope.counts(exports, datasets)
+        if not chosen and not chosen_datasets:
+            sink.error(PlanMessage(message=f"--select {scope.selection.describe()} selects nothing"))
+        else:
+            sink.info(PlanMessage(message=scope.describe(exports, datasets)))
+    for flag, keys in (("--run", options.runs), ("--restate", tuple(r.key for r in options.restate))):
+        for key in keys:
+            if key not in desired.exports:
+                sink.error(PlanMessage(key=key, message=f"{flag} {key}: no declared export has this key"))
+            elif not scope.has_export(key):
+                sink.error(PlanMessage(key=key, message=f"{flag} {key} is outside the --select selection"))
     for key in options.forget:
         declared = key in desired.datasets or key in desired.exports
         if declared or (key not in state.datasets and key not in state.exports):
@@ -48,18 +62,8 @@ def _check_options(sink: PlanSink, desired: Desired, state: StateDocument, optio
                     "declared can be forgotten",
                 )
             )
-
-
-def _selected(desired: Desired, options: PlanOptions) -> set[str] | None:
-    """Keys in scope for --target (with the datasets targeted exports write into); None = everything."""
-    if not options.targets:
-        return None
-    keys = set(options.targets)
-    for key in options.targets:
-        export = desired.exports.get(key)
-        if export is not None and export.dataset_key:
-            keys.add(export.dataset_key)
-    return keys
+        elif not (scope.has_dataset(key) or scope.has_export(key)):
+            sink.error(PlanMessage(key=key, message=f"--forget {key} is outside the --select selection"))
 
 
 # How many of a sandbox's segments or merge policies an unknown-reference error lists.
@@ -117,7 +121,7 @@ def _place(sandbox: str) -> str:
 
 
 def _foreign_jobs(
-    sink: PlanSink, desired: Desired, state: StateDocument, live: LiveSnapshot, scope: set[str] | None
+    sink: PlanSink, desired: Desired, state: StateDocument, live: LiveSnapshot, scope: Scope
 ) -> None:
     if not live.new_jobs:
         return
@@ -137,7 +141,7 @@ def _foreign_jobs(
         if job is None or job.id in tracked or job.dataset_id not in managed:
             continue
         key = managed[job.dataset_id]
-        if (scope is not None and key not in scope) or key in unresolved:
+        if not scope.has_dataset(key) or key in unresolved:
             continue
         sink.finding(
             DriftFinding(
@@ -164,6 +168,20 @@ def _record_problems(sink: PlanSink, live: LiveSnapshot) -> None:
         sink.warning(PlanMessage(message="run `aep-exports doctor` to see what this platform answers"))
 
 
+def _after_moves(actions: list[Action]) -> list[Action]:
+    """Every other action on a key moved in this plan waits for the move (it records under the new key)."""
+    moves = {(a.resource, a.key): a.action_id for a in actions if isinstance(a, MoveState)}
+    if not moves:
+        return actions
+    out: list[Action] = []
+    for action in actions:
+        move = moves.get((action.resource, action.key))
+        if move is not None and not isinstance(action, MoveState) and move not in action.after:
+            action = action.model_copy(update={"after": [move, *action.after]})
+        out.append(action)
+    return out
+
+
 def make_plan(
     desired: Desired,
     state: StateDocument,
@@ -179,10 +197,12 @@ def make_plan(
     context = context or PlanContext()
     now = as_utc(now)
     sink = PlanSink()
-    _check_options(sink, desired, state, options)
+    scope = select_scope(options.select, desired)
+    _check_options(sink, desired, state, options, scope)
     _record_problems(sink, live)
     if not options.refresh_only:
-        _plan_resources(sink, desired, state, live, now, options, context.sandbox)
+        view = plan_moves(sink, desired, state, scope)
+        _plan_resources(sink, desired, view, live, now, options, scope, context.sandbox)
         for group in lookalike_groups(sink.actions):
             sink.info(PlanMessage(key=group[0].key, message=serialised_note(group)))
     return Plan(
@@ -195,7 +215,7 @@ def make_plan(
         state_serial=state.serial,
         declarations_digest=desired.digest,
         options=options,
-        actions=tuple(sorted(sink.actions, key=action_sort_key)),
+        actions=tuple(sorted(_after_moves(sink.actions), key=action_sort_key)),
         drift=tuple(sorted(sink.drift, key=lambda f: (f.resource == "export", f.key))),
         errors=tuple(sink.errors),
         warnings=tuple(sink.warnings),
@@ -212,16 +232,12 @@ def _plan_resources(
     live: LiveSnapshot,
     now: datetime,
     options: PlanOptions,
+    scope: Scope,
     sandbox: str,
 ) -> None:
-    scope = _selected(desired, options)
-
-    def in_scope(key: str) -> bool:
-        return scope is None or key in scope
-
     renewed: dict[str, str] = {}  # dataset key -> id of the action that (re)creates it
     for key in sorted(set(desired.datasets) | set(state.datasets)):
-        if not in_scope(key):
+        if not scope.has_dataset(key):
             continue
         want = desired.datasets.get(key)
         dataset_record = state.datasets.get(key)
@@ -234,7 +250,7 @@ def _plan_resources(
             plan_orphaned_dataset(sink, key, dataset_record, live, options, in_use)
 
     for key in sorted(set(desired.exports) | set(state.exports)):
-        if not in_scope(key):
+        if not scope.has_export(key):
             continue
         export = desired.exports.get(key)
         record = state.exports.get(key)

@@ -4,6 +4,10 @@
 The watermark moves only on success, so a failed or cancelled run's window is folded into the
 next run (same ``from``): the succeeded windows tile time with no gap and no overlap. The first
 run of an incremental export has no ``from`` and exports everything up to its slot.
+
+A restatement (``--restate KEY[:FROM]``) moves the watermark back on purpose: its window starts at
+or before the end of the previous one and is marked ``restated``, so the overlap (or the new start
+from the beginning) is what was asked for and not a tiling issue; a gap still is.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class Window:
 
     start: datetime | None
     end: datetime
+    restated: bool = False
 
     def describe(self) -> str:
         """``2024-05-01T03:00:00Z → 2024-05-02T03:00:00Z`` (``full`` start when unbounded)."""
@@ -43,6 +48,9 @@ def watermark_of(record: ExportRecord | None) -> datetime | None:
     """The export's watermark: state's, else the ``to`` of its last SUCCEEDED run in history."""
     if record is None:
         return None
+    pending = record.pending_restatement
+    if pending is not None:  # moved back on request; None: from the beginning
+        return pending.window_from
     if record.watermark is not None:
         return record.watermark
     last = record.last_succeeded()
@@ -62,6 +70,7 @@ class TilingIssue:
     kind: str
     start: datetime | None
     end: datetime
+    restated: bool = False
 
     def describe(self) -> str:
         """One line, as :func:`tiling_problems` reports it."""
@@ -71,10 +80,15 @@ class TilingIssue:
 
 
 def tiling_issues(windows: Iterable[Window]) -> list[TilingIssue]:
-    """Gaps, overlaps and restarts between consecutive windows (sorted by end); empty when they tile."""
+    """Gaps, overlaps and restarts between consecutive windows (sorted by end); empty when they tile.
+
+    A ``restated`` window may overlap (or restart before) the ones it follows.
+    """
     ordered: Sequence[Window] = sorted(windows, key=lambda w: w.end)
     issues: list[TilingIssue] = []
     for before, after in pairwise(ordered):
+        if after.restated and (after.start is None or after.start <= before.end):
+            continue
         if after.start is None:
             issues.append(TilingIssue("restart", None, after.end))
         elif after.start > before.end:

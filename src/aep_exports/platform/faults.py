@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class FaultConfig:
     drop_rate: float = 0.0  # share of POSTs that take effect but whose answer is lost
     job_failure_rate: float = 0.0  # share of new export jobs that end FAILED
     job_hang_rate: float = 0.0  # share of new export jobs that stay PROCESSING forever
+    fail_next_jobs: int = 0  # the next N new export jobs end FAILED, whatever the rates (counts down)
     seed: int | None = None  # makes the random choices repeatable
 
     @classmethod
@@ -66,7 +67,7 @@ class FaultConfig:
                 raise ValueError(f"{name} must be between 0 and 1, got {rate}")
         if self.job_failure_rate + self.job_hang_rate > 1.0:
             raise ValueError("job_failure_rate + job_hang_rate must not exceed 1")
-        for name in ("latency_ms", "jitter_ms", "rate_limit"):
+        for name in ("latency_ms", "jitter_ms", "rate_limit", "fail_next_jobs"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.retry_after_s < 1:
@@ -88,7 +89,11 @@ def _coerce(name: str, value: Any) -> Any:
     number = float(value)
     if math.isnan(number) or math.isinf(number):
         raise ValueError(f"{name} must be a finite number")
-    return int(number) if name == "retry_after_s" else number
+    if name in ("retry_after_s", "fail_next_jobs"):
+        if number != int(number):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        return int(number)
+    return number
 
 
 class FaultInjector:
@@ -155,8 +160,14 @@ class FaultInjector:
             return self._random.random() < rate
 
     def job_fate(self) -> str:
-        """How a new export job will end."""
+        """How a new export job will end (``fail_next_jobs`` first, counting down, then the rates)."""
         config = self._config
+        if config.fail_next_jobs:
+            with self._lock:
+                left = self._config.fail_next_jobs
+                if left:
+                    self._config = replace(self._config, fail_next_jobs=left - 1)
+                    return JOB_FAILS
         if not config.job_failure_rate and not config.job_hang_rate:
             return JOB_SUCCEEDS
         with self._lock:

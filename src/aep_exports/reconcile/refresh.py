@@ -9,14 +9,16 @@ batches, metrics and errors, and a SUCCEEDED run advances the watermark.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aep_exports.errors import ApiError, NotFoundError
+from aep_exports.plan.expectations import Expectations
 from aep_exports.plan.live import CLOCK_SKEW, LiveDataset, LiveJob, LiveSnapshot
 from aep_exports.plan.model import RefreshOutcome
-from aep_exports.state.model import StateDocument
+from aep_exports.state.model import ExportRecord, RunRecord, StateDocument
 
 if TYPE_CHECKING:
     from aep_exports.client import PlatformClient
@@ -152,14 +154,29 @@ def _references(
     return policies, segments
 
 
+KeyFilter = Callable[[str], bool]
+"""Which export keys a selected command records outcomes for (None: every key)."""
+
+
+def _judge(record: ExportRecord, run: RunRecord) -> None:
+    """A SUCCEEDED run against the expectations declared when it started (state keeps that declaration)."""
+    expectations = Expectations.from_declaration(record.spec.declared())
+    breaches = expectations.run_breaches(run) if expectations is not None else []
+    if breaches:
+        record.record_breaches(run, breaches)
+
+
 def record_outcomes(
-    state: StateDocument, snapshot: LiveSnapshot, now: datetime
+    state: StateDocument, snapshot: LiveSnapshot, now: datetime, *, only: KeyFilter | None = None
 ) -> tuple[list[RefreshOutcome], bool]:
     """Update ``state`` in place from the snapshot; returns the finished runs recorded and whether
-    anything changed (statuses of still-running jobs included)."""
+    anything changed (statuses of still-running jobs included). A SUCCEEDED run is judged against its
+    export's expectations; ``only`` leaves the other exports untouched."""
     outcomes: list[RefreshOutcome] = []
     changed = False
     for key, record in sorted(state.exports.items()):
+        if only is not None and not only(key):
+            continue
         for run in record.runs:
             if not run.unfinished or run.job_id is None:
                 continue
@@ -173,6 +190,7 @@ def record_outcomes(
                     changed = record.observe(run, job) or changed
                     continue
                 record.finish_run(run, job, now)
+                _judge(record, run)
             changed = True
             outcomes.append(
                 RefreshOutcome(
@@ -183,6 +201,7 @@ def record_outcomes(
                     window_from=run.window_from,
                     window_to=run.window_to,
                     note=run.note,
+                    breaches=tuple(run.breaches),
                 )
             )
     return outcomes, changed
@@ -197,17 +216,21 @@ def refresh(
     write: bool = True,
     lock_timeout: float = 0.0,
     command: str = "refresh",
+    only: KeyFilter | None = None,
 ) -> RefreshResult:
-    """Read the platform and record outcomes; with ``write=False`` (drift) state is only updated in memory."""
+    """Read the platform and record outcomes; with ``write=False`` (drift) state is only updated in memory.
+
+    ``only``: the export keys whose outcomes are recorded (a selected command leaves the others as
+    they are)."""
     if not write:
         doc = backend.read()
         snapshot = read_live(client, doc, desired, now)
-        outcomes, _ = record_outcomes(doc, snapshot, now)
+        outcomes, _ = record_outcomes(doc, snapshot, now, only=only)
         return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
     with backend.lock(timeout=lock_timeout, command=command):
         doc = backend.read()
         snapshot = read_live(client, doc, desired, now)
-        outcomes, changed = record_outcomes(doc, snapshot, now)
+        outcomes, changed = record_outcomes(doc, snapshot, now, only=only)
         stale = doc.last_refresh is None or now - doc.last_refresh > RECORD_REFRESH_AFTER
         written = False
         if changed or (stale and not doc.is_empty):

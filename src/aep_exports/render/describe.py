@@ -13,14 +13,17 @@ from aep_exports.plan.actions import (
     DeleteDataset,
     FieldChange,
     Forget,
+    MoveState,
     ReplaceDataset,
+    RestateExport,
+    RetryExport,
     RunExport,
     UpdateDataset,
 )
 from aep_exports.plan.changes import leaf_paths
 from aep_exports.plan.windows import format_instant
 
-COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red"}
+COLOURS = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", "!": "red", "<": "yellow", "=>": "cyan"}
 
 
 def value_text(value: Any) -> str:
@@ -46,12 +49,22 @@ def headline(action: Action) -> str:
             return f'replace dataset "{action.key}" ({action.old_dataset_id}): delete it, then create it'
         case DeleteDataset():
             return f'delete dataset "{action.key}" ({action.dataset_id})'
+        case RetryExport():
+            return (
+                f'retry export "{action.key}" for slot {format_instant(action.slot)} '
+                f"(retry {action.retry_number} of {action.attempts})"
+            )
         case RunExport():
             return f'run export "{action.key}" for slot {format_instant(action.slot)}'
+        case RestateExport():
+            start = format_instant(action.window_from) if action.window_from else "the beginning"
+            return f'restate export "{action.key}": its watermark moves back to {start} (state only)'
         case CancelJob():
             return f'cancel job {action.job_id} of export "{action.key}" ({action.cause})'
         case Forget():
             return f"forget {resource_name(action)} (state only; the platform is not touched)"
+        case MoveState():
+            return f"{action.resource}.{action.old_key} has moved to {resource_name(action)} (state only)"
         case _:
             assert_never(action)
 
@@ -84,7 +97,7 @@ def detail_lines(action: Action) -> Iterator[tuple[str, str]]:
         case UpdateDataset():
             yield from change_lines(action.changes)
         case RunExport():
-            yield "", f"window      = {window_text(action)}"
+            yield "", f"window      = {window_text(action)}" + (" (restated)" if action.restated else "")
             destination = (
                 f"dataset.{action.dataset_key} (its id once created)"
                 if action.dataset_key
@@ -97,7 +110,12 @@ def detail_lines(action: Action) -> Iterator[tuple[str, str]]:
         case CancelJob():
             if action.started is not None:
                 yield "", f"started     = {format_instant(action.started)}"
-        case DeleteDataset() | Forget():
+        case RestateExport():
+            if action.previous_watermark is not None:
+                yield "~", f"watermark: {format_instant(action.previous_watermark)} -> " + (
+                    format_instant(action.window_from) if action.window_from else "(the beginning)"
+                )
+        case DeleteDataset() | Forget() | MoveState():
             pass
         case _:
             assert_never(action)

@@ -17,12 +17,18 @@ from typing import Any
 
 from aep_exports import __version__
 from aep_exports.ops.report_data import CANCELLED, FAILED, OUTCOMES, ExportReport, ReportData
-from aep_exports.ops.status import FAILING, HEALTH_WORDS, HEALTHY, LATE, RUNNING, format_span
+from aep_exports.ops.status import BREACHED, FAILING, HEALTH_WORDS, HEALTHY, LATE, RUNNING, format_span
 from aep_exports.plan.windows import format_instant
 from aep_exports.render.report_figures import OUTCOME_COLOURS, export_figure, plotly_bundle
 
-HEALTH_COLOURS = {HEALTHY: "#2e7d32", RUNNING: "#1565c0", LATE: "#ef6c00", FAILING: "#c62828"}
-_HEALTH_RANK = {FAILING: 0, LATE: 1, RUNNING: 2, HEALTHY: 3}
+HEALTH_COLOURS = {
+    HEALTHY: "#2e7d32",
+    RUNNING: "#1565c0",
+    LATE: "#ef6c00",
+    FAILING: "#c62828",
+    BREACHED: "#6a1b9a",
+}
+_HEALTH_RANK = {FAILING: 0, BREACHED: 1, LATE: 2, RUNNING: 3, HEALTHY: 4}
 _OTHER_COLOUR = "#616161"  # a health word this build does not know
 _COLUMNS = (
     ("export", "text"),

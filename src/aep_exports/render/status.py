@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 from aep_exports.ops.status import (
+    BREACHED,
     FAILING,
     HEALTH_WORDS,
     HEALTHY,
@@ -17,6 +18,7 @@ from aep_exports.ops.status import (
     as_json,
     format_span,
 )
+from aep_exports.plan.schedule import local_time
 from aep_exports.plan.windows import format_instant
 from aep_exports.render.style import Painter
 
@@ -26,8 +28,14 @@ def _at(moment: datetime) -> str:
     return format_instant(moment.replace(microsecond=0))
 
 
-_HEALTH_COLOUR = {HEALTHY: "green", RUNNING: "cyan", LATE: "yellow", FAILING: "red"}
-_SYMBOL = {HEALTHY: "✓", RUNNING: "…", LATE: "!", FAILING: "✗"}
+def _slot(moment: datetime, timezone: str) -> str:
+    """``2024-05-02T00:00:00Z (2024-05-02 02:00 CEST, Europe/Paris)``: UTC, and the schedule's wall clock."""
+    local = local_time(moment, timezone)
+    return _at(moment) + (f" ({local}, {timezone})" if local else "")
+
+
+_HEALTH_COLOUR = {HEALTHY: "green", RUNNING: "cyan", LATE: "yellow", FAILING: "red", BREACHED: "magenta"}
+_SYMBOL = {HEALTHY: "✓", RUNNING: "…", LATE: "!", FAILING: "✗", BREACHED: "≠"}
 
 
 def _window(run: RunView) -> str:
@@ -36,9 +44,14 @@ def _window(run: RunView) -> str:
     return f"{start} → {end}"
 
 
-def _run_lines(label: str, run: RunView) -> list[str]:
+def _run_lines(label: str, run: RunView, timezone: str) -> list[str]:
     job = f"job {run.job_id}" if run.job_id is not None else "no job yet"
-    lines = [f"    {label:<11}{job} {run.status}, slot {_at(run.slot)}", f"    {'':<11}window {_window(run)}"]
+    attempt = f", attempt {run.attempt}" if run.attempt > 1 else ""
+    restated = " (restated)" if run.restated else ""
+    lines = [
+        f"    {label:<11}{job} {run.status}{attempt}, slot {_slot(run.slot, timezone)}",
+        f"    {'':<11}window {_window(run)}{restated}",
+    ]
     facts = [f"{len(run.batches)} batch{'es' if len(run.batches) != 1 else ''}"]
     if run.rows is not None:
         facts.append(f"{run.rows:,} rows")
@@ -53,26 +66,33 @@ def _run_lines(label: str, run: RunView) -> list[str]:
 def _export_block(item: ExportStatus, paint: Painter) -> list[str]:
     word = paint(f"{_SYMBOL[item.health]} {item.health}", _HEALTH_COLOUR[item.health], bold=True)
     kind = [item.schedule or "manual"]
+    if item.timezone != "UTC" and item.schedule not in (None, "manual"):
+        kind.append(f"in {item.timezone}")
     if item.incremental:
         kind.append("incremental")
     if not item.enabled and item.declared:
         kind.append("disabled")
-    lines = [f"  {paint(item.key, bold=True)}  {word}  ({' '.join(kind)})"]
+    labels = "  " + ", ".join(f"{k}={v}" for k, v in sorted(item.labels.items())) if item.labels else ""
+    lines = [f"  {paint(item.key, bold=True)}  {word}  ({' '.join(kind)}){paint(labels, dim=True)}"]
     if item.last_run is None:
         lines.append(f"    {'last run':<11}never ran")
     else:
-        lines.extend(_run_lines("last run", item.last_run))
+        lines.extend(_run_lines("last run", item.last_run, item.timezone))
         success = item.last_success
         if success is not None and success.job_id != item.last_run.job_id:
             lines.append(f"    {'last success':<11} job {success.job_id}, window {_window(success)}")
+    if item.retry is not None:
+        lines.append(f"    {'retry':<11}{item.retry}")
     if item.due_slot is not None:
-        lines.append(f"    {'next slot':<11}{_at(item.due_slot)} (due now)")
+        lines.append(f"    {'next slot':<11}{_slot(item.due_slot, item.timezone)} (due now)")
     elif item.next_slot is not None:
-        lines.append(f"    {'next slot':<11}{_at(item.next_slot)}")
+        lines.append(f"    {'next slot':<11}{_slot(item.next_slot, item.timezone)}")
     if item.watermark is not None or item.lag is not None:
         mark = _at(item.watermark) if item.watermark else "-"
         lag = f" (lag {format_span(item.lag)})" if item.lag is not None else ""
         lines.append(f"    {'watermark':<11}{mark}{lag}")
+    for breach in item.breaches:
+        lines.append(f"    {'breach':<11}{paint(breach, _HEALTH_COLOUR[BREACHED])}")
     lines.append(f"    {paint(item.reason, dim=True)}")
     return lines
 

@@ -53,6 +53,17 @@ def holder_info(command: str) -> dict[str, Any]:
     }
 
 
+def operator_identity() -> str:
+    """``user@host`` of this process, as state records who did something on request (a restatement)."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (some containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
 def describe_holder(info: dict[str, Any]) -> str:
     """``pid 123 on host x since <time> running 'apply'`` (or what is known of the holder)."""
     if not info.get("pid"):

@@ -42,8 +42,15 @@ def _v0_to_v1(doc: JsonDict) -> JsonDict:
     return out
 
 
+def _v1_to_v2(doc: JsonDict) -> JsonDict:
+    """v2 added fields with defaults (run ``attempt``/``restated``/``breaches``, export ``restatements``):
+    a v1 document reads as it is; the version says an older aep-exports must not rewrite a v2 one."""
+    return dict(doc)
+
+
 MIGRATIONS: dict[int, Callable[[JsonDict], JsonDict]] = {
     0: _v0_to_v1,
+    1: _v1_to_v2,
 }
 
 

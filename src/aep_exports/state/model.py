@@ -49,8 +49,11 @@ from aep_exports.state.status import (
     RunStatus,
 )
 
-STATE_VERSION = 1
-"""The version this build writes; older documents are migrated on read, newer ones refused."""
+STATE_VERSION = 2
+"""The version this build writes; older documents are migrated on read, newer ones refused.
+
+2: runs carry ``attempt``, ``restated`` and ``breaches``; exports ``restatements`` (all defaulted,
+so a version-1 document reads unchanged)."""
 
 MAX_SERIAL = 2**53 - 1
 """The largest serial a document may hold: far beyond any real count of writes (a larger one is a hand
@@ -147,6 +150,28 @@ class StateDocument(Record):
             return False
         del self.datasets[key]
         return True
+
+    def move(self, resource: Resource, old: str, new: str) -> DatasetRecord | ExportRecord:
+        """Rename ``old`` to ``new`` (``state mv``, ``moved:``): its record and intents follow the key.
+
+        A dataset's id, an export's watermark and runs stay as they are; exports that declared the
+        old dataset key are recorded as declaring the new one. KeyError when ``old`` is not in state,
+        ValueError when ``new`` already is.
+        """
+        table: dict[str, Any] = self.exports if resource == "export" else self.datasets
+        if old not in table:
+            raise KeyError(old)
+        if new in table:
+            raise ValueError(f"{resource} {new!r} is already in the state")
+        record: DatasetRecord | ExportRecord = table.pop(old)
+        table[new] = record
+        for intent in self.intents.values():
+            if intent.key == old and intent.resource == resource:
+                intent.key = new
+        if resource == "dataset":
+            for export in self.exports.values():
+                export.spec.rename_dataset(old, new)
+        return record
 
     def forget(self, resource: Resource, key: str) -> DatasetRecord | ExportRecord | None:
         """Drop ``key`` and its intents from state (the platform keeps the resource); returns the record."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field
 
 from aep_exports.state.base import Record, UtcDatetime, request_digest, utc
+from aep_exports.state.restatements import Restatement
 from aep_exports.state.specs import AppliedDataset, AppliedExport
 from aep_exports.state.status import UNFINISHED_STATUSES, JobReport, RunStatus
 
@@ -29,6 +30,8 @@ IntentKind = Literal[
 
 _NOTE_LIMIT = 300
 _GONE = "the platform no longer shows it"
+ROWS_METRIC = "totalExportedProfileCounter"
+"""The job metric that counts the profiles a run exported (public reference: job ``metrics``)."""
 
 
 class RunRecord(Record):
@@ -48,6 +51,9 @@ class RunRecord(Record):
     intent_id: str = ""
     cancelled_by_tool: bool = False
     note: str = ""
+    attempt: int = Field(default=1, ge=1, description="1: the slot's first run; 2: its first retry; ...")
+    restated: bool = Field(default=False, description="Its window re-exports data exported before (restate).")
+    breaches: list[str] = Field(default_factory=list, description="Expectations this run broke.")
 
     @property
     def unfinished(self) -> bool:
@@ -63,6 +69,24 @@ class RunRecord(Record):
     def started(self) -> datetime:
         """When the run's job was created, else its slot."""
         return self.created or self.slot
+
+    @property
+    def rows(self) -> int | None:
+        """Profiles the run exported (the job's ``totalExportedProfileCounter``), when known."""
+        rows = self.metrics.get(ROWS_METRIC)
+        return rows if isinstance(rows, int) and not isinstance(rows, bool) else None
+
+    def duration(self, now: datetime | None = None) -> timedelta | None:
+        """Creation to end (to ``now`` while unfinished), else the job's ``totalTime`` metric."""
+        if self.created is not None:
+            end = self.finished if self.finished is not None else (now if self.unfinished else None)
+            if end is not None:
+                return max(end - self.created, timedelta(0))
+        total = self.metrics.get("totalTime")
+        millis = total.get("totalTimeInMs") if isinstance(total, dict) else None
+        if isinstance(millis, int) and not isinstance(millis, bool):
+            return timedelta(milliseconds=millis)
+        return None
 
 
 class Intent(Record):
@@ -108,6 +132,9 @@ class ExportRecord(Record):
     watermark: UtcDatetime | None = None
     runs: list[RunRecord] = Field(default_factory=list)
     orphaned: bool = False
+    restatements: list[Restatement] = Field(
+        default_factory=list, description="Watermark resets asked for with --restate, oldest first."
+    )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -125,6 +152,12 @@ class ExportRecord(Record):
     def unfinished_runs(self) -> list[RunRecord]:
         """Runs that may still produce (or be) a job, oldest first."""
         return [run for run in self.runs if run.unfinished]
+
+    @property
+    def pending_restatement(self) -> Restatement | None:
+        """The latest restatement while no run of it has succeeded yet."""
+        last = self.restatements[-1] if self.restatements else None
+        return last if last is not None and last.completed_at is None else None
 
     def find_run(self, *, job_id: int | None = None, intent_id: str | None = None) -> RunRecord | None:
         """The newest run with this job id or intent id."""
@@ -169,8 +202,14 @@ class ExportRecord(Record):
         window_from: datetime | None,
         window_to: datetime | None,
         cap: int = DEFAULT_RUN_HISTORY,
+        attempt: int = 1,
+        restated: bool = False,
     ) -> RunRecord:
-        """The run ``intent`` is about to create, in status ``INTENT`` (stored before its request is sent)."""
+        """The run ``intent`` is about to create, in status ``INTENT`` (stored before its request is sent).
+
+        ``attempt``: 1 for a slot's first run, n + 1 for its n-th retry; ``restated``: the window
+        starts before data already exported (a restatement).
+        """
         if intent.slot is None:
             raise ValueError("a run's intent names its slot")
         return self.add_run(
@@ -181,6 +220,8 @@ class ExportRecord(Record):
                 status=RunStatus.INTENT,
                 request_digest=intent.request_digest,
                 intent_id=intent.id,
+                attempt=attempt,
+                restated=restated,
             ),
             cap=cap,
         )
@@ -236,6 +277,8 @@ class ExportRecord(Record):
                     slot=run.slot,
                     window_from=run.window_from,
                     window_to=run.window_to,
+                    attempt=run.attempt,
+                    restated=run.restated,
                     status=RunStatus.CANCELLED if by_us else extra.final_status(),
                     created=extra.created or now,
                     finished=now,
@@ -281,6 +324,34 @@ class ExportRecord(Record):
             self.watermark is None or run.window_to > self.watermark
         ):
             self.watermark = run.window_to
+        pending = self.pending_restatement
+        if status == RunStatus.SUCCEEDED and run.restated and pending is not None:
+            pending.complete(job_id=run.job_id, at=run.finished, window_to=run.window_to)
+
+    def record_breaches(self, run: RunRecord, breaches: Sequence[str]) -> None:
+        """The expectations ``run`` broke (its outcome is recorded first; [] clears them)."""
+        run.breaches = list(breaches)
+
+    def restate(
+        self, window_from: datetime | None, *, by: str, at: datetime, reason: str = ""
+    ) -> Restatement:
+        """Reset the watermark to ``window_from`` (None: the beginning) so the next run exports again.
+
+        The one way the watermark moves back; recorded with who asked and when. The runs that follow
+        are marked ``restated`` until one succeeds (:meth:`finish_run` completes the restatement).
+        """
+        if window_from is not None and self.watermark is not None and window_from > self.watermark:
+            raise ValueError("a restatement starts at or before the watermark")
+        restatement = Restatement(
+            window_from=window_from,
+            previous_watermark=self.watermark,
+            requested_by=by,
+            requested_at=utc(at),
+            reason=reason,
+        )
+        self.restatements.append(restatement)
+        self.watermark = window_from
+        return restatement
 
     def mark_missing(self, run: RunRecord, now: datetime) -> None:
         """The platform no longer knows the run's job (404): gone outside aep-exports, unless aep-exports

@@ -37,6 +37,11 @@ class AppliedExport(Record):
         """The declaration last applied ({} when none is known)."""
         return self.declaration if self.declaration is not None else {}
 
+    def rename_dataset(self, old: str, new: str) -> None:
+        """The declared target dataset key ``old`` is now ``new`` (a rename, not a new target)."""
+        if self.declaration is not None and self.declaration.get("dataset") == old:
+            self.declaration = {**self.declaration, "dataset": new}
+
 
 class AppliedDataset(Record):
     """A dataset's ``POST /dataSets`` body as last applied, and whether it is protected."""

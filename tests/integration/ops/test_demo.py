@@ -41,7 +41,7 @@ def test_demo_runs_the_whole_loop_and_reruns_cleanly(tmp_path: Path) -> None:
     assert "OK: 3 datasets, 3 exports" in out
     assert "Plan: 3 datasets to create, 2 exports to run." in out
     assert "Apply complete: 5 done. Runs: 2 SUCCEEDED." in out
-    assert "3 exports: 3 healthy, 0 running, 0 late, 0 failing." in out
+    assert "3 exports: 3 healthy, 0 running, 0 late, 0 failing, 0 breached." in out
     assert "Traceback" not in first.stderr
 
     match = re.search(r"of job (\d+) \(export ([\w-]+),.*\) in (.+)\n", out)

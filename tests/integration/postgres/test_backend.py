@@ -10,7 +10,14 @@ import pytest
 
 from aep_exports.errors import StateError
 from aep_exports.state import postgres
-from aep_exports.state.model import AppliedExport, DatasetRecord, Intent, RunRecord, StateDocument
+from aep_exports.state.model import (
+    STATE_VERSION,
+    AppliedExport,
+    DatasetRecord,
+    Intent,
+    RunRecord,
+    StateDocument,
+)
 from aep_exports.state.postgres import PostgresStateBackend
 
 ORG, SANDBOX = "ORG@AdobeOrg", "prod"
@@ -103,7 +110,7 @@ def test_older_documents_are_migrated_and_newer_ones_refused_untouched(pg_url: s
                                       "to": "2026-03-01T00:00:00Z", "status": "SUCCEEDED"}]}}}
     _raw(pg_url, "UPDATE aep_exports_state SET document = %s::jsonb, version = 0", json.dumps(v0))
     migrated = backend.read()
-    assert migrated.version == 1
+    assert migrated.version == STATE_VERSION
     assert migrated.exports["e"].runs[0].window_from == datetime(2026, 2, 28, tzinfo=UTC)
 
     future = {**v0, "version": 99}

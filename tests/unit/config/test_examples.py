@@ -19,12 +19,20 @@ def test_examples_validate(repo_root: Path) -> None:
     assert set(declarations.exports) == {"profile-data-export-daily", "vip-hourly", "full-snapshot"}
     schedules = {key: item.spec.schedule for key, item in declarations.exports.items()}
     assert schedules == {
-        "profile-data-export-daily": "@daily",
+        "profile-data-export-daily": "0 2 * * *",
         "vip-hourly": "@hourly",
         "full-snapshot": "manual",
     }
     for item in declarations.exports.values():
         assert item.dataset_key in declarations.datasets
+
+
+def test_an_example_shows_a_time_zone_a_retry_labels_and_expectations(repo_root: Path) -> None:
+    spec = load_declarations(repo_root, "prod").exports["profile-data-export-daily"].spec
+    assert spec.timezone == "Europe/Paris"
+    assert spec.retry is not None and spec.retry.attempts == 2
+    assert spec.labels == {"team": "crm", "tier": "gold"}
+    assert spec.expect is not None and spec.expect.min_rows == 1 and spec.expect.max_lag is not None
 
 
 def test_every_example_starts_with_its_schema_line(repo_root: Path) -> None:

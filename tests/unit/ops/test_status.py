@@ -140,7 +140,7 @@ def test_health_word_for_every_case(project: Path) -> None:
         "manual-one": "healthy",  # manual and never ran
         "removed": "healthy",  # only in state (orphaned): its last run succeeded
     }
-    assert data["summary"] == {"healthy": 4, "running": 1, "late": 2, "failing": 1}
+    assert data["summary"] == {"healthy": 4, "running": 1, "late": 2, "failing": 1, "breached": 0}
     reasons = {e["key"]: e["reason"] for e in data["exports"]}
     assert reasons["stuck"] == "job 5 is PROCESSING for 1d1h, longer than its timeout (2h)"
     assert reasons["failed"] == "job 7 FAILED: Error writing profiles to output path"
@@ -183,7 +183,7 @@ def test_text_view(project: Path) -> None:
     assert "  failed  ✗ failing" in text and "error: Error writing profiles to output path" in text
     assert "    next slot  2024-05-01T00:00:00Z (due now)" in text
     assert "  unused  not created yet" in text
-    assert text.rstrip().endswith("8 exports: 4 healthy, 1 running, 2 late, 1 failing.")
+    assert text.rstrip().endswith("8 exports: 4 healthy, 1 running, 2 late, 1 failing, 0 breached.")
 
 
 def test_unknown_key_is_an_error(project: Path) -> None:

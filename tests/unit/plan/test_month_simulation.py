@@ -1,9 +1,11 @@
 """A simulated month of hourly and daily incremental exports with random failures and stuck jobs.
 
 Outcomes are simulated in pure code (no platform): each planned run becomes a job that, some time
-later, succeeds, fails, or hangs until the planner's timeout cancels it. The SUCCEEDED windows of
-each export must tile time exactly: the first starts at the beginning, each next one starts where
-the previous ended, and there is never more than one unfinished run or two jobs for one slot.
+later, succeeds, fails, or hangs until the planner's timeout cancels it. Both exports retry a
+failed run (``retry: {attempts: 2, delay: 10m}``) within its slot. The SUCCEEDED windows of each
+export must tile time exactly: the first starts at the beginning, each next one starts where the
+previous ended, and there is never more than one unfinished run, nor two jobs for one slot and
+attempt; a retry repeats its failed run's window.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from itertools import pairwise
 
 import pytest
 
+from aep_exports.plan.desired import RetryPolicy
 from aep_exports.plan.planner import make_plan
 from aep_exports.plan.windows import Window, tiling_problems
 from aep_exports.state.model import RunRecord
@@ -23,9 +26,10 @@ from support.plans import T0, applied_dataset, dataset, desired, export, live, s
 def simulate(seed: int, days: int = 30):
     rng = random.Random(seed)
     ds = dataset()
+    retry = RetryPolicy(attempts=2, delay=timedelta(minutes=10))
     exports = [
-        export("hourly", "@hourly", timeout=timedelta(minutes=40)),
-        export("daily", "0 3 * * *", timeout=timedelta(hours=3)),
+        export("hourly", "@hourly", timeout=timedelta(minutes=40), retry=retry),
+        export("daily", "0 3 * * *", timeout=timedelta(hours=3), retry=retry),
     ]
     doc = state(datasets={"target": applied_dataset(ds)})
     want = desired(ds, *exports)
@@ -53,9 +57,14 @@ def simulate(seed: int, days: int = 30):
                 for r in doc.exports[action.key].runs:
                     if r.job_id == action.job_id:
                         r.status, r.cancelled_by_tool, r.finished = "CANCELLED", True, now
-            elif action.kind == "run_export":
+            elif action.kind in ("run_export", "retry_export"):
                 record = doc.ensure_export(action.key)
                 assert not [r for r in record.runs if r.unfinished], "two unfinished runs"
+                if action.kind == "retry_export":
+                    failed = record.last_run()
+                    assert failed is not None and failed.status == "FAILED" and failed.slot == action.slot
+                    assert (failed.window_from, failed.window_to) == (action.window_from, action.window_to)
+                    assert action.attempt == failed.attempt + 1 <= 3
                 record.spec = action.spec
                 record.add_run(
                     RunRecord(
@@ -65,6 +74,7 @@ def simulate(seed: int, days: int = 30):
                         window_to=action.window_to,
                         status="PROCESSING",
                         created=now,
+                        attempt=action.attempt,
                     ),
                     cap=10_000,
                 )
@@ -80,8 +90,9 @@ def simulate(seed: int, days: int = 30):
 def test_succeeded_windows_tile_the_month(seed):
     doc = simulate(seed)
     for key, record in doc.exports.items():
-        slots = [r.slot for r in record.runs]
-        assert len(slots) == len(set(slots)), f"{key}: two jobs for one slot"
+        tries = [(r.slot, r.attempt) for r in record.runs]
+        assert len(tries) == len(set(tries)), f"{key}: two jobs for one slot and attempt"
+        assert any(r.attempt > 1 for r in record.runs), f"{key}: the simulation should retry"
         ok = [r for r in record.runs if r.status == "SUCCEEDED"]
         failed = [r for r in record.runs if r.status in ("FAILED", "CANCELLED")]
         assert failed, "the simulation should inject failures"

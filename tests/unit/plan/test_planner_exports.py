@@ -210,11 +210,14 @@ def test_forced_run_while_unfinished_is_an_error():
     assert runs_of(plan) == [] and "--run daily" in plan.errors[0].message
 
 
-def test_unknown_run_and_target_keys_are_errors():
+def test_unknown_run_and_select_keys_are_errors():
     plan = plan_for(
-        export(), [], at(hours=4), PlanOptions(runs=("nope",), targets=("other",)), with_record=False
+        export(), [], at(hours=4), PlanOptions(runs=("nope",), select=("other",)), with_record=False
     )
-    assert len(plan.errors) == 2
+    messages = [e.message for e in plan.errors]
+    assert "--select other: no dataset or export has this key" in messages
+    assert "--select other selects nothing" in messages
+    assert "--run nope: no declared export has this key" in messages
 
 
 def test_target_limits_the_plan_but_keeps_the_dataset_it_needs():
@@ -222,7 +225,7 @@ def test_target_limits_the_plan_but_keeps_the_dataset_it_needs():
     want = export()
     doc = state()
     plan = make_plan(
-        desired(DS, want, other), doc, live(at(hours=4)), at(hours=4), PlanOptions(targets=("daily",))
+        desired(DS, want, other), doc, live(at(hours=4)), at(hours=4), PlanOptions(select=("daily",))
     )
     assert [(a.kind, a.key) for a in plan.actions] == [("create_dataset", "target"), ("run_export", "daily")]
 

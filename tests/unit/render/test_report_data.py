@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given
@@ -28,7 +27,14 @@ def _runs() -> list[RunRecord]:
             job_id=2,
             errors=[{"code": "E1", "msg": "engine failed"}],
         ),
-        run(at(days=1, hours=3), "CANCELLED", window_from=at(hours=3), job_id=3, cancelled_by_tool=True),
+        run(
+            at(days=1, hours=3),
+            "CANCELLED",
+            window_from=at(hours=3),
+            job_id=3,
+            cancelled_by_tool=True,
+            attempt=2,
+        ),
         run(at(days=2, hours=3), "CANCELLED", window_from=at(hours=3), job_id=4),
         run(
             at(days=3, hours=3),
@@ -45,7 +51,7 @@ def _runs() -> list[RunRecord]:
 def test_runs_carry_attempts_cancellations_rows_durations_and_errors():
     runs = report_runs(ExportRecord(runs=_runs()), NOW)
     assert [r.job_id for r in runs] == [1, 2, 3, 4, 5, 6]
-    assert [r.attempt for r in runs] == [1, 1, 2, 1, 1, 1]  # two runs for one slot: a retry
+    assert [r.attempt for r in runs] == [1, 1, 2, 1, 1, 1]  # as state records them: job 3 retried job 2
     assert [r.cancelled_by for r in runs] == [None, None, "tool", "outside", None, None]
     assert [r.outcome for r in runs] == [
         "succeeded",
@@ -86,7 +92,7 @@ def test_coverage_finds_gaps_and_overlaps_of_succeeded_incremental_windows_only(
 
 
 def test_selection_uses_keys_and_declared_labels_and_counts_what_it_left_out():
-    crm = replace(export("crm-daily"), spec={**export("crm-daily").spec, "labels": {"team": "crm"}})
+    crm = export("crm-daily", labels={"team": "crm"})
     ads = export("ads-daily")
     doc = state(exports={"orphan": ExportRecord(runs=[run(at(hours=3))])})
     everything = build_report_data(doc, desired(crm, ads), NOW)
@@ -102,7 +108,7 @@ def test_health_lag_and_next_slot_are_status_own():
     doc = state(exports={"daily": applied_export(want, _runs())})
     report = build_report_data(doc, desired(want), NOW)
     assert [e.status for e in report.exports] == list(compute_status(doc, desired(want), NOW).exports)
-    assert report.counts == {"healthy": 0, "running": 0, "late": 1, "failing": 0}
+    assert report.counts == {"healthy": 0, "running": 0, "late": 1, "failing": 0, "breached": 0}
 
 
 @given(st.lists(st.sampled_from(["SUCCEEDED", "FAILED", "CANCELLED"]), min_size=1, max_size=30))

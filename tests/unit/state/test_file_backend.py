@@ -11,7 +11,7 @@ import pytest
 
 from aep_exports.errors import StateError
 from aep_exports.state.file_backend import FileStateBackend, safe_file_name
-from aep_exports.state.model import DatasetRecord, StateDocument
+from aep_exports.state.model import STATE_VERSION, DatasetRecord, StateDocument
 
 
 def test_missing_file_reads_as_an_empty_document(backend: FileStateBackend) -> None:
@@ -154,7 +154,7 @@ def test_file_names_are_safe_and_distinct() -> None:
 def test_state_is_written_compactly_and_readably(backend: FileStateBackend, doc: StateDocument) -> None:
     backend.write(doc, expected_serial=0)
     text = backend.path.read_text()
-    assert text.startswith('{"version":1,')
+    assert text.startswith(f'{{"version":{STATE_VERSION},')
     assert '"slot":"2024-03-02T00:00:00Z"' in text
 
 
