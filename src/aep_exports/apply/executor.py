@@ -27,6 +27,7 @@ from aep_exports.apply.runs import RunStarted, start_run
 from aep_exports.errors import AepExportsError
 from aep_exports.plan.actions import (
     ACTION_TYPES,
+    AddExport,
     CancelJob,
     CreateDataset,
     DeleteDataset,
@@ -36,6 +37,7 @@ from aep_exports.plan.actions import (
     RestateExport,
     RunExport,
     UpdateDataset,
+    UpdateExport,
 )
 from aep_exports.plan.lookalike import LookalikeKey, lookalike_key
 
@@ -173,6 +175,8 @@ class Executor:
                 return state_changes.move_state(ledger, action), None
             case RestateExport():
                 return state_changes.restate_export(ledger, action, clock), None
+            case AddExport() | UpdateExport():
+                return state_changes.record_export_spec(ledger, action), None
             case _:
                 assert_never(action)
 

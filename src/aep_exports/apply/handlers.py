@@ -113,7 +113,10 @@ def _record_dataset(
 
 
 def update_dataset(ledger: Ledger, client: PlatformClient, action: UpdateDataset, clock: Clock) -> str:
-    """PATCH name/description/tags, record the spec applied."""
+    """PATCH name/description/tags, record the spec applied (state only when the patch is empty)."""
+    if not action.patch:
+        ledger.commit(lambda doc: doc.record_dataset_spec(action.key, action.spec))
+        return "recorded the new declaration (the platform already had it)"
     intent = _intent(ledger, clock, action, action.patch, {"dataset_id": action.dataset_id})
     with _refusal_resolves(ledger, intent, clock):
         client.patch_dataset(action.dataset_id, action.patch)

@@ -1,4 +1,5 @@
-"""Plan actions that change only the state: a rename (``moved:``) and a restatement (``--restate``).
+"""Plan actions that change only the state: a rename (``moved:``), a restatement (``--restate``) and a
+new or changed export declaration (export jobs are one-shot: the next run sends it).
 
 Each is one commit of a named state operation; nothing is sent to the platform, so no write-ahead
 intent is needed (the commit either happened or did not).
@@ -15,7 +16,7 @@ from aep_exports.state.locking import operator_identity
 from aep_exports.state.model import StateDocument
 
 if TYPE_CHECKING:
-    from aep_exports.plan.actions import MoveState, RestateExport
+    from aep_exports.plan.actions import AddExport, MoveState, RestateExport, UpdateExport
 
 Clock = Callable[[], datetime]
 
@@ -40,3 +41,13 @@ def restate_export(ledger: Ledger, action: RestateExport, clock: Clock) -> str:
     ledger.commit(restate)
     start = action.window_from.isoformat().replace("+00:00", "Z") if action.window_from else "the beginning"
     return f"watermark moved back to {start} (by {who})"
+
+
+def record_export_spec(ledger: Ledger, action: AddExport | UpdateExport) -> str:
+    """Record the export's declaration in state; its next run sends the request it implies."""
+
+    def record(doc: StateDocument) -> None:
+        doc.ensure_export(action.key).spec = action.spec
+
+    ledger.commit(record)
+    return "recorded its declaration; " + action.takes_effect()

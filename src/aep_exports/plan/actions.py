@@ -18,7 +18,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from aep_exports.state.model import AppliedDataset, AppliedExport, request_digest
 
@@ -63,6 +63,23 @@ class _Action(BaseModel):
     key: str = Field(description="Declaration key of the dataset or export the action is about.")
     reason: str = Field(description="Why the planner chose this action, in words.")
     after: list[str] = Field(default_factory=list, description="Action ids that must complete first.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_digest(cls, data: Any) -> Any:
+        # A saved plan carries each action's digest; it is derived, so loading ignores it here
+        # (``plan.saved`` compares it with the recomputed one first).
+        if isinstance(data, dict) and "digest" in data:
+            return {k: v for k, v in data.items() if k != "digest"}
+        return data
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="sha256 of everything else in the action; apply refuses a saved plan where it differs."
+    )
+    @property
+    def digest(self) -> str:
+        """A digest of the action's content: a hand edit of a saved plan changes it."""
+        return digest_of(self.model_dump(mode="json", exclude={"digest"}))
 
     @property
     def action_id(self) -> str:
@@ -158,6 +175,7 @@ class RunExport(_Action):
     timeout_seconds: int | None = None
     attempt: int = Field(default=1, ge=1, description="1 for a slot's first run, n + 1 for its n-th retry.")
     restated: bool = Field(default=False, description="The window re-exports data exported before.")
+    first_run: bool = Field(default=False, description="The export's first run: its request is shown in full.")
     timezone: str = Field(default="UTC", description="The zone the export's schedule reads in.")
 
     def resolved_body(self, dataset_ids: dict[str, str] | None = None) -> dict[str, Any]:
@@ -215,6 +233,53 @@ class MoveState(_Action):
         return f"move_state:{self.resource}:{self.key}"
 
 
+class _ExportSpecChange(_Action):
+    """A declaration change that takes effect at the export's next run; apply records it in state only.
+
+    Export jobs are one-shot on the platform: there is nothing to update there. The next run sends
+    ``request_body`` (shown in full for a new export, as field changes for a changed one).
+    """
+
+    resource: ClassVar[Resource] = "export"
+
+    changes: list[FieldChange] = Field(
+        default_factory=list, description="Difference from the declaration last applied."
+    )
+    spec: AppliedExport = Field(description="The declaration to record in state (the last request kept).")
+    spec_digest: str
+    next_run: datetime | None = Field(
+        description="The run that will use it first (None: manual, or disabled: no scheduled run)."
+    )
+    enabled: bool = True
+    manual: bool = False
+    request_body: dict[str, Any] = Field(description="The body the next run would send, as of this plan.")
+    window_from: datetime | None = Field(default=None, description="The next run's window start, as of now.")
+
+    def takes_effect(self) -> str:
+        """``from the run at 2026-11-21T03:00:00Z``, or why no run is scheduled."""
+        if not self.enabled:
+            return "no run while disabled (enabled: false)"
+        if self.next_run is None:
+            return "from its next run (manual: apply --run)" if self.manual else "from its next run"
+        return f"from the run at {self.next_run.isoformat().replace('+00:00', 'Z')}"
+
+
+class AddExport(_ExportSpecChange):
+    """A newly declared export with no run due yet: record it; its first run sends ``request_body``."""
+
+    symbol, verb, noun, label, order = "+", "add", "export", "add export", (1, 0)
+
+    kind: Literal["add_export"] = "add_export"
+
+
+class UpdateExport(_ExportSpecChange):
+    """A changed export declaration with no run due now: record it; the next run sends the new request."""
+
+    symbol, verb, noun, label, order = "~", "change", "export", "record the new spec of export", (1, 0)
+
+    kind: Literal["update_export"] = "update_export"
+
+
 class CancelJob(_Action):
     """DELETE /export/jobs/{job_id}: the run timed out, or its export was removed."""
 
@@ -249,6 +314,8 @@ Action = Annotated[
     | ReplaceDataset
     | DeleteDataset
     | RestateExport
+    | AddExport
+    | UpdateExport
     | RunExport
     | RetryExport
     | CancelJob

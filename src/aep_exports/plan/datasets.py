@@ -150,6 +150,18 @@ def plan_declared_dataset(
             )
         )
     if not needed:
+        if pending:  # the platform already has what is declared now: only state is behind
+            sink.action(
+                UpdateDataset(
+                    key=want.key,
+                    dataset_id=record.id,
+                    patch={},
+                    changes=pending,
+                    spec=want.spec,
+                    spec_digest=want.spec_digest,
+                    reason="the platform already matches the new declaration; state records it",
+                )
+            )
         return None
     immutable = [c for c in needed if not _is_patchable(c)]
     if not immutable:

@@ -9,12 +9,14 @@ from typing import Any
 
 from aep_exports.config.durations import format_duration
 from aep_exports.plan.actions import (
+    AddExport,
     CancelJob,
     FieldChange,
     Forget,
     RestateExport,
     RetryExport,
     RunExport,
+    UpdateExport,
     dataset_placeholder,
     digest_of,
 )
@@ -190,26 +192,16 @@ def plan_declared_export(
     restating = any(r.key == key for r in options.restate)
     warn_new_destination(sink, want, record, renewed=dataset_after is not None and not restating)
     never_ran = record is None or not record.runs
-    if never_ran and want.enabled and not is_manual(want.schedule):
-        sink.finding(DriftFinding(kind="pending", resource="export", key=key, message="has never run"))
+    if record is None:
+        sink.finding(DriftFinding(kind="pending", resource="export", key=key, message=_never_ran(want)))
 
     choice = choose_slot(sink, want, record, now, options, last_slot)
     slot = choice.slot
-    if slot is None:
-        if spec_changed and record is not None and record.runs:
-            upcoming = next_slot(want.schedule, now, want.timezone)
-            when = f"the next run ({format_instant(upcoming)})" if upcoming else "the next run"
-            changes = field_changes(record.spec.declared(), want.spec)
-            sink.finding(
-                DriftFinding(
-                    kind="pending",
-                    resource="export",
-                    key=key,
-                    changes=tuple(changes),
-                    message=f"spec changed since the last run; {when} will use it",
-                )
-            )
-        return
+    if slot is None or blocking:
+        if record is None or spec_changed:
+            _plan_spec_change(sink, want, record, now, slot, dataset_id, dataset_key)
+        if slot is None:
+            return
     if blocking:
         message = f"export {key}: {_describe_block(blocking[-1])}"
         if choice.flag:
@@ -242,6 +234,65 @@ def plan_declared_export(
         dataset_key=dataset_key,
         after=after,
     )
+
+
+def _never_ran(want: DesiredExport) -> str:
+    if not want.enabled:
+        return "declared (disabled), not yet recorded in state"
+    if is_manual(want.schedule):
+        return "declared (manual), not yet recorded in state; runs only with --run"
+    return "has never run"
+
+
+def _plan_spec_change(
+    sink: PlanSink,
+    want: DesiredExport,
+    record: ExportRecord | None,
+    now: datetime,
+    due: datetime | None,
+    dataset_id: str | None,
+    dataset_key: str | None,
+) -> None:
+    """A new or changed declaration with no run planned now: recorded in state, used by the next run."""
+    upcoming = due or (next_slot(want.schedule, now, want.timezone) if want.enabled else None)
+    window = run_window(want, record, upcoming or now, None, None)
+    destination = dataset_id if dataset_id is not None else dataset_placeholder(dataset_key or want.key)
+    body = want.build_body(destination, window.start)
+    common: dict[str, Any] = {
+        "key": want.key,
+        "spec": AppliedExport(declaration=want.spec, request=record.spec.request if record else None),
+        "spec_digest": want.spec_digest,
+        "next_run": upcoming,
+        "enabled": want.enabled,
+        "manual": is_manual(want.schedule),
+        "request_body": body,
+        "window_from": window.start,
+    }
+    if record is None:
+        sink.action(AddExport(reason="declared; no run is due yet", **common))
+        return
+    changes = field_changes(record.spec.declared(), want.spec)
+    action = UpdateExport(reason="declaration changed; export jobs are one-shot, so the next run uses it",
+                          changes=changes, **common)
+    sink.action(action)
+    sink.finding(
+        DriftFinding(
+            kind="pending",
+            resource="export",
+            key=want.key,
+            changes=tuple(changes),
+            message=f"spec changed since the last run; {action.takes_effect()}",
+        )
+    )
+    if want.incremental and record.runs and _shape_changed(changes) and upcoming is not None:
+        sink.warning(
+            PlanMessage(
+                key=want.key,
+                location=want.location,
+                message=f"export {want.key}: segments or fields changed; windows exported "
+                f"before {format_instant(upcoming)} used the old definition",
+            )
+        )
 
 
 def _plan_run(
@@ -314,6 +365,7 @@ def _plan_run(
             after=after,
             timeout_seconds=int(want.timeout.total_seconds()) if want.timeout else None,
             restated=window.restated,
+            first_run=never_ran,
             timezone=want.timezone,
             **retry,
         )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aep_exports.plan.actions import (
     ACTION_TYPES,
     Action,
+    AddExport,
     CancelJob,
     CreateDataset,
     DeleteDataset,
@@ -21,6 +22,7 @@ from aep_exports.plan.actions import (
     RetryExport,
     RunExport,
     UpdateDataset,
+    UpdateExport,
 )
 
 PLAN_FORMAT_VERSION = 1
@@ -142,10 +144,12 @@ class Plan(_Frozen):
         """``Plan: 1 dataset to create, 3 exports to run, 1 job to cancel.`` or the no-change line."""
         if not self.actions:
             return "No changes. The platform matches the declarations."
-        counts: dict[type, int] = {}
+        by_kind: dict[type, list[Action]] = {}
         for action in self.actions:
-            counts[type(action)] = counts.get(type(action), 0) + 1
-        parts = [kind.count_text(counts[kind]) for kind in ACTION_TYPES if kind in counts]
+            by_kind.setdefault(type(action), []).append(action)
+        parts = [
+            kind.count_text(len(by_kind[kind])) + _when(by_kind[kind]) for kind in ACTION_TYPES if kind in by_kind
+        ]
         return "Plan: " + ", ".join(parts) + "."
 
     def to_json(self) -> str:
@@ -158,9 +162,20 @@ class Plan(_Frozen):
         return cls.model_validate(data)
 
 
+def _when(actions: list[Action]) -> str:
+    """What a summary adds to a count: when declared export changes take effect, how many runs change."""
+    specs = [a for a in actions if isinstance(a, AddExport | UpdateExport)]
+    if specs:
+        effects = {a.takes_effect() for a in specs}
+        return f" ({effects.pop()})" if len(effects) == 1 else " (from their next runs)"
+    changed = sum(1 for a in actions if isinstance(a, RunExport) and a.changes)
+    return f" ({changed} with a changed spec)" if changed else ""
+
+
 __all__ = [
     "PLAN_FORMAT_VERSION",
     "Action",
+    "AddExport",
     "CancelJob",
     "CreateDataset",
     "DeleteDataset",
@@ -178,4 +193,5 @@ __all__ = [
     "RetryExport",
     "RunExport",
     "UpdateDataset",
+    "UpdateExport",
 ]

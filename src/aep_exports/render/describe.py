@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, assert_never
 
 from aep_exports.plan.actions import (
+    DATASET_PLACEHOLDER_PREFIX,
     Action,
+    AddExport,
     CancelJob,
     CreateDataset,
     DeleteDataset,
@@ -19,6 +21,7 @@ from aep_exports.plan.actions import (
     RetryExport,
     RunExport,
     UpdateDataset,
+    UpdateExport,
 )
 from aep_exports.plan.changes import leaf_paths
 from aep_exports.plan.windows import format_instant
@@ -43,6 +46,8 @@ def headline(action: Action) -> str:
     match action:
         case CreateDataset():
             return f'create dataset "{action.key}"'
+        case UpdateDataset() if not action.patch:
+            return f'record the new declaration of dataset "{action.key}" (the platform already has it; state only)'
         case UpdateDataset():
             return f'update dataset "{action.key}" ({action.dataset_id}) in place'
         case ReplaceDataset():
@@ -56,6 +61,10 @@ def headline(action: Action) -> str:
             )
         case RunExport():
             return f'run export "{action.key}" for slot {format_instant(action.slot)}'
+        case AddExport():
+            return f'add export "{action.key}": {_first_run(action)}'
+        case UpdateExport():
+            return f'change export "{action.key}": {action.takes_effect()}'
         case RestateExport():
             start = format_instant(action.window_from) if action.window_from else "the beginning"
             return f'restate export "{action.key}": its watermark moves back to {start} (state only)'
@@ -75,38 +84,79 @@ def window_text(action: RunExport) -> str:
     return f"{begin} → {format_instant(action.window_to)}"
 
 
-def change_lines(changes: Iterable[FieldChange]) -> Iterator[tuple[str, str]]:
-    """``(symbol, "path: before -> after")`` per field change."""
+def _first_run(action: AddExport) -> str:
+    if not action.enabled:
+        return "disabled (enabled: false): no run until it is enabled"
+    if action.next_run is None:
+        return "manual: runs only with apply --run" if action.manual else "no run scheduled"
+    return f"first run at {format_instant(action.next_run)}"
+
+
+def change_lines(changes: Iterable[FieldChange], *, diff: bool = False) -> Iterator[tuple[str, str]]:
+    """``(symbol, "path: before -> after")`` per field change.
+
+    ``diff``: a changed field as a ``-`` line (before) and a ``+`` line (after), as a unified diff
+    shows it (GitHub colours only those two in a ```diff block).
+    """
     for change in changes:
         if change.change == "added":
             yield "+", f"{change.path} = {value_text(change.after)}"
         elif change.change == "removed":
             yield "-", f"{change.path} = {value_text(change.before)}"
+        elif diff:
+            yield "-", f"{change.path} = {value_text(change.before)}"
+            yield "+", f"{change.path} = {value_text(change.after)}"
         else:
             yield "~", f"{change.path}: {value_text(change.before)} -> {value_text(change.after)}"
 
 
-def detail_lines(action: Action) -> Iterator[tuple[str, str]]:
-    """``(symbol, text)`` lines under an action's headline; symbol "" for plain attributes."""
+def _destination(dataset_key: str | None, dataset_id: str | None) -> str:
+    if dataset_key is None and dataset_id and dataset_id.startswith(DATASET_PLACEHOLDER_PREFIX):
+        dataset_key = dataset_id[len(DATASET_PLACEHOLDER_PREFIX) : -1]
+    return f"dataset.{dataset_key} (its id once created)" if dataset_key else str(dataset_id)
+
+
+# Shown on their own lines (window, destination), so left out of a request listed in full.
+_SHOWN_APART = ("destination.datasetId", "filter.fromIngestTimestamp")
+
+
+def request_lines(body: dict[str, Any], symbol: str = "") -> Iterator[tuple[str, str]]:
+    """A run's request body, field by field (segments, fields, merge policy, filter...)."""
+    for path, value in leaf_paths(body).items():
+        if path not in _SHOWN_APART:
+            yield symbol, f"request.{path} = {value_text(value)}"
+
+
+def detail_lines(action: Action, *, diff: bool = False) -> Iterator[tuple[str, str]]:
+    """``(symbol, text)`` lines under an action's headline; symbol "" for plain attributes.
+
+    ``diff``: changed fields as ``-``/``+`` pairs (see :func:`change_lines`).
+    """
     match action:
         case CreateDataset():
-            yield from _body_lines(action.body)
+            yield from _body_lines(action.body, "+" if diff else "")
         case ReplaceDataset():
-            yield from change_lines(action.changes)
+            yield from change_lines(action.changes, diff=diff)
             yield from _body_lines(action.body)
         case UpdateDataset():
-            yield from change_lines(action.changes)
+            yield from change_lines(action.changes, diff=diff)
+        case AddExport():
+            start = format_instant(action.window_from) if action.window_from else "(everything)"
+            end = format_instant(action.next_run) if action.next_run else "its run"
+            yield "", f"window      = {start} → {end} (as of now)"
+            target = action.request_body.get("destination", {}).get("datasetId")
+            yield "", f"destination = {_destination(None, target)}"
+            yield from request_lines(action.request_body, "+" if diff else "")
+        case UpdateExport():
+            yield from change_lines(action.changes, diff=diff)
         case RunExport():
             yield "", f"window      = {window_text(action)}" + (" (restated)" if action.restated else "")
-            destination = (
-                f"dataset.{action.dataset_key} (its id once created)"
-                if action.dataset_key
-                else str(action.dataset_id)
-            )
-            yield "", f"destination = {destination}"
+            yield "", f"destination = {_destination(action.dataset_key, action.dataset_id)}"
+            if action.first_run:
+                yield from request_lines(action.request_body, "+" if diff else "")
             if action.changes:
                 yield "", "changes since the last run:"
-                yield from change_lines(action.changes)
+                yield from change_lines(action.changes, diff=diff)
         case CancelJob():
             if action.started is not None:
                 yield "", f"started     = {format_instant(action.started)}"
@@ -121,6 +171,6 @@ def detail_lines(action: Action) -> Iterator[tuple[str, str]]:
             assert_never(action)
 
 
-def _body_lines(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _body_lines(body: dict[str, Any], symbol: str = "") -> Iterator[tuple[str, str]]:
     for path, value in leaf_paths(body).items():
-        yield "", f"{path} = {value_text(value)}"
+        yield symbol, f"{path} = {value_text(value)}"

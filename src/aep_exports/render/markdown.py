@@ -35,7 +35,9 @@ def _escape(text: str) -> str:
 
 
 def _diff_block(lines: list[tuple[str, str]]) -> str:
-    body = "\n".join(f"{sym or ' '} {text}" if sym != "-/+" else f"! {text}" for sym, text in lines)
+    """A ```diff block: GitHub colours ``+`` lines green and ``-`` lines red; others are context."""
+    marks = {"+": "+", "-": "-", "-/+": "!", "~": "!"}
+    body = "\n".join(f"{marks.get(sym, ' ')} {text}" for sym, text in lines)
     return f"```diff\n{body}\n```"
 
 
@@ -54,7 +56,7 @@ def _finding_details(findings: tuple[DriftFinding, ...]) -> list[str]:
             parts += [
                 f"<details><summary><code>{finding.resource}.{finding.key}</code> field changes</summary>",
                 "",
-                _diff_block(list(change_lines(finding.changes))),
+                _diff_block(list(change_lines(finding.changes, diff=True))),
                 "",
                 "</details>",
             ]
@@ -72,7 +74,7 @@ def _resource_sections(plan: Plan) -> list[str]:
             lines.append(f"- **{_escape(headline(action))}** — {_escape(action.reason)}")
             if isinstance(action, RunExport):
                 lines.append(f"  - window: `{window_text(action)}`")
-            details = [(s, t) for s, t in detail_lines(action) if not t.startswith("window")]
+            details = [(s, t) for s, t in detail_lines(action, diff=True) if not t.startswith("window")]
             if details:
                 lines += ["", _diff_block(details), ""]
         lines += ["", "</details>"]
@@ -95,28 +97,44 @@ def _fit(head: str, sections: list[str], tail: str, limit: int) -> str:
     return "\n\n".join([head, *kept, note, tail])[:limit]
 
 
+def _error_count(plan: Plan) -> str:
+    count = len(plan.errors)
+    return f"{count} error{'s' if count != 1 else ''}"
+
+
 def render_plan_markdown(
     plan: Plan, *, limit: int = MARKDOWN_LIMIT, history: Mapping[str, ExportRecord] | None = None
 ) -> str:
-    """The plan as a pull-request comment; ``history`` (state's exports) adds recent runs to the timeline."""
+    """The plan as a pull-request comment; ``history`` (state's exports) adds recent runs to the timeline.
+
+    A plan with errors is headed as failed and lists its errors first: it cannot be applied, so what
+    it would otherwise do comes after, under a heading that says so.
+    """
     where = f"sandbox `{plan.sandbox}`" if plan.sandbox else "this sandbox"
-    head = [
-        f"### aep-exports plan for {where}",
-        "",
-        f"**{plan.summary_line()}**",
-        "",
-        f"<sub>made for {format_instant(plan.now)} · state serial {plan.state_serial}</sub>",
-    ]
+    made = f"<sub>made for {format_instant(plan.now)} · state serial {plan.state_serial}</sub>"
     if plan.errors:
-        head += [
+        head = [
+            f"### ❌ aep-exports plan failed for {where}: {_error_count(plan)}",
             "",
-            "**Errors** (the plan cannot be applied):",
+            "**The plan cannot be applied until these are fixed:**",
+            "",
             *[f"- ❌ {_escape(e.text())}" for e in plan.errors],
+            "",
+            made,
         ]
+    else:
+        head = [f"### aep-exports plan for {where}", "", f"**{_escape(plan.summary_line())}**", "", made]
     if plan.warnings:
         head += ["", "**Warnings:**", *[f"- ⚠️ {_escape(w.text())}" for w in plan.warnings]]
-    if plan.drift:
-        head += ["", "#### Drift", "", *_finding_rows(plan.drift), "", *_finding_details(plan.drift)]
+    if plan.out_of_band:
+        head += [
+            "",
+            "#### Changed outside aep-exports",
+            "",
+            *_finding_rows(plan.out_of_band),
+            "",
+            *_finding_details(plan.out_of_band),
+        ]
     tail_lines = []
     if plan.skipped_files:
         tail_lines.append("<sub>Skipped: " + ", ".join(_escape(s) for s in plan.skipped_files) + "</sub>")
@@ -124,7 +142,10 @@ def render_plan_markdown(
     if timeline:
         head += ["", "#### Timeline", "", timeline]
     if plan.actions:
-        head += ["", "#### Actions"]
+        if plan.errors:
+            head += ["", f"#### Actions once the errors are fixed ({_escape(plan.summary_line())})"]
+        else:
+            head += ["", "#### Actions"]
     return _fit("\n".join(head), _resource_sections(plan), "\n".join(tail_lines), limit).rstrip() + "\n"
 
 
