@@ -47,7 +47,7 @@ def record_export_spec(ledger: Ledger, action: AddExport | UpdateExport) -> str:
     """Record the export's declaration in state; its next run sends the request it implies."""
 
     def record(doc: StateDocument) -> None:
-        doc.ensure_export(action.key).spec = action.spec
+        doc.record_export_spec(action.key, action.spec)
 
     ledger.commit(record)
     return "recorded its declaration; " + action.takes_effect()

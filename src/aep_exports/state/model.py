@@ -137,6 +137,10 @@ class StateDocument(Record):
         record = self.datasets[key] = DatasetRecord(id=dataset_id, spec=spec, created_at=created_at)
         return record
 
+    def record_export_spec(self, key: str, spec: AppliedExport) -> None:
+        """Export ``key``'s declaration changed (or is new) with no run yet: its next run sends it."""
+        self.ensure_export(key).spec = spec
+
     def record_dataset_spec(self, key: str, spec: AppliedDataset) -> None:
         """Dataset ``key`` was changed in place to ``spec``."""
         record = self.datasets.get(key)

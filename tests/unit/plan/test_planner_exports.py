@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from aep_exports.plan.live import LiveJob
-from aep_exports.plan.model import PlanOptions
+from aep_exports.plan.model import PlanOptions, UpdateExport
 from aep_exports.plan.planner import make_plan
 from support.plans import (
     T0,
@@ -262,15 +262,21 @@ def test_spec_change_shows_field_diff_and_warns_for_incremental():
     assert any("old definition" in w.message for w in plan.warnings)
 
 
-def test_spec_change_not_yet_due_is_pending_without_action():
+def test_spec_change_not_yet_due_is_a_state_only_change():
     old, new = export(), export(fields="a,b")
     doc = state(
         datasets={"target": applied_dataset(DS)}, exports={"daily": applied_export(old, [run(at(hours=3))])}
     )
     plan = make_plan(desired(DS, new), doc, live(at(hours=4)), at(hours=4))
-    assert plan.actions == ()
+    (action,) = plan.actions
+    assert isinstance(action, UpdateExport) and action.next_run == at(days=1, hours=3)
+    assert [(c.path, c.before, c.after) for c in action.changes] == [
+        ("fields[0]", "identities.id", "a"),
+        ("fields[1]", None, "b"),
+    ]
+    assert plan.summary_line() == "Plan: 1 export to change (from the run at 2024-05-02T03:00:00Z)."
     (finding,) = plan.pending
-    assert "next run (2024-05-02T03:00:00Z)" in finding.message and finding.changes
+    assert "from the run at 2024-05-02T03:00:00Z" in finding.message and finding.changes
 
 
 def test_never_run_export_is_pending():

@@ -154,8 +154,12 @@ def test_a_month_of_applies_runs_every_slot_once_and_the_windows_tile(zone: str,
         plan = make_plan(want, doc, live(now), now)
         assert not plan.errors, plan.errors
         for action in plan.actions:
+            if action.kind == "add_export":  # a new export before its first slot: apply records it
+                doc.ensure_export(action.key).spec = action.spec
+                continue
             assert action.kind == "run_export", action
             record = doc.ensure_export(action.key)
+            record.spec = action.spec  # as apply records what the run was declared and sent with
             run = RunRecord(
                 job_id=job,
                 slot=action.slot,

@@ -58,7 +58,8 @@ def test_text_has_terraform_symbols_grouped_by_resource_and_a_summary():
     assert '~ fields: "identities.id" -> "identities.id,person.name"' in text
     assert "! dataset.target: dataset ds-1 was edited outside aep-exports" in text
     assert text.rstrip().endswith(
-        "Plan: 1 dataset to update, 1 dataset to delete, 2 exports to run, 1 job to cancel."
+        "Plan: 1 dataset to update, 1 dataset to delete, 2 exports to run (1 with a changed spec), "
+        "1 job to cancel."
     )
     assert "\x1b[" not in text
 
@@ -80,10 +81,10 @@ def test_colour_only_when_asked_and_never_with_no_color(monkeypatch):
 def test_markdown_summary_details_windows_diff_and_drift():
     md = render_plan_markdown(mixed_plan())
     assert md.startswith("### aep-exports plan for sandbox `dev`\n\n**Plan: 1 dataset to update")
-    assert "#### Drift" in md and "🔴 | `dataset.target`" in md
+    assert "#### Changed outside aep-exports" in md and "🔴 | `dataset.target`" in md
     assert "<details><summary><code>+ export.daily</code>" in md
     assert "  - window: `2024-04-30T03:00:00Z → 2024-05-01T03:00:00Z`" in md
-    assert '~ fields: "identities.id" -> "identities.id,person.name"' in md
+    assert '- fields = "identities.id"\n+ fields = "identities.id,person.name"' in md
     assert md.count("<details>") == md.count("</details>")
 
 
