@@ -99,6 +99,10 @@ class StalePlanError(AepExportsError):
     """A saved plan no longer matches the state or the declarations."""
 
 
+class TamperedPlanError(StalePlanError):
+    """A saved plan was edited after it was made: an action's digest does not match its content."""
+
+
 class ApplyError(AepExportsError):
     """Some actions of an apply failed; the rest ran."""
 

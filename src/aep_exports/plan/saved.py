@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aep_exports.errors import PlanError, StalePlanError
+from aep_exports.errors import PlanError, StalePlanError, TamperedPlanError
 from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan
 from aep_exports.state.model import StateDocument
 
@@ -54,11 +54,29 @@ def load_saved_plan(path: Path) -> Plan:
             hint="Upgrade aep-exports, or make the plan again.",
         )
     try:
-        return Plan.from_json_data(data)
+        plan = Plan.from_json_data(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise PlanError(f"plan file {path} is damaged: {where}: {first['msg']}") from exc
+    verify_digests(plan, data["actions"], path)
+    return plan
+
+
+def verify_digests(plan: Plan, saved_actions: Any, path: Path) -> None:
+    """Refuse a saved plan whose actions were edited: each action's saved digest must be the digest of
+    its content as loaded (a changed window, destination or body, or a missing digest, is refused)."""
+    for index, action in enumerate(plan.actions):
+        saved = saved_actions[index] if isinstance(saved_actions, list) else None
+        found = saved.get("digest") if isinstance(saved, dict) else None
+        if found == action.digest:
+            continue
+        what = "has no digest" if not found else "does not match its digest"
+        raise TamperedPlanError(
+            f"plan file {path} was edited after it was made: action {index + 1} "
+            f"({action.label} {action.key}, {action.action_id}) {what}",
+            hint="Apply only a plan as `aep-exports plan -o` wrote it: make the plan again and review it.",
+        )
 
 
 def check_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> list[str]:

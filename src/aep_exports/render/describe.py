@@ -103,9 +103,11 @@ def change_lines(changes: Iterable[FieldChange], *, diff: bool = False) -> Itera
             yield "+", f"{change.path} = {value_text(change.after)}"
         elif change.change == "removed":
             yield "-", f"{change.path} = {value_text(change.before)}"
-        elif diff:
-            yield "-", f"{change.path} = {value_text(change.before)}"
-            yield "+", f"{change.path} = {value_text(change.after)}"
+        elif diff:  # an absent side has no line of its own
+            if change.before is not None:
+                yield "-", f"{change.path} = {value_text(change.before)}"
+            if change.after is not None:
+                yield "+", f"{change.path} = {value_text(change.after)}"
         else:
             yield "~", f"{change.path}: {value_text(change.before)} -> {value_text(change.after)}"
 

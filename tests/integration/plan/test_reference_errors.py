@@ -53,8 +53,9 @@ def test_unknown_references_point_at_their_own_line_name_the_sandbox_and_list_wh
         "sandbox 'dev'" in result.output
     ), result.output
     # what the sandbox does have, so a typo is one glance away
-    segment_error = next(line for line in result.output.splitlines() if WRONG_SEGMENT in line)
-    policy_error = next(line for line in result.output.splitlines() if MISSING_POLICY in line)
+    errors = [line for line in result.output.splitlines() if "does not exist" in line]
+    segment_error = next(line for line in errors if WRONG_SEGMENT in line)
+    policy_error = next(line for line in errors if MISSING_POLICY in line)
     assert f"closest first: {SEGMENT}" in segment_error and MERGE_POLICY in policy_error
     # a known segment beside the unknown one is no error
     assert f"segment '{SEGMENT}'" not in result.output

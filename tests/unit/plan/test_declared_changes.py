@@ -1,0 +1,246 @@
+"""Every declared difference is a change in the plan: its action, diff, summary count and exit code, in
+text, Markdown and JSON alike; ``drift`` reports the same pending set (issue 13, item 2)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from aep_exports.plan.actions import digest_of
+from aep_exports.plan.desired import DesiredExport
+from aep_exports.plan.drift import drift_report
+from aep_exports.plan.live import LiveSnapshot
+from aep_exports.plan.model import Plan
+from aep_exports.plan.planner import PlanContext, make_plan
+from aep_exports.render.json_view import render_drift_json, render_plan_json
+from aep_exports.render.markdown import render_plan_markdown
+from aep_exports.render.text import render_drift_text, render_plan_text
+from aep_exports.state.model import StateDocument
+from support.plans import applied_dataset, applied_export, at, dataset, desired, export, live, live_body, run, state
+
+NOW = at(hours=4)  # the daily 03:00 run of today is done; the next is tomorrow 03:00
+DS = dataset()
+OLD = export()
+
+
+def _with_spec(want: DesiredExport, **top: Any) -> DesiredExport:
+    """``want`` whose declaration has these top-level keys changed (as the YAML loader would dump them)."""
+    spec = {**want.spec, **top}
+    return dataclasses.replace(want, spec=spec, spec_digest=digest_of(spec))
+
+
+def _history(ds_body: dict[str, Any] | None = None) -> tuple[StateDocument, LiveSnapshot]:
+    doc = state(
+        datasets={"target": applied_dataset(DS)},
+        exports={"daily": applied_export(OLD, [run(at(hours=3), window_from=at(hours=-21))])},
+    )
+    return doc, live(NOW, datasets={"ds-1": ds_body or live_body(DS)})
+
+
+def _plan(*items: Any, ds_body: dict[str, Any] | None = None) -> Plan:
+    doc, snapshot = _history(ds_body)
+    return make_plan(desired(*items), doc, snapshot, NOW, context=PlanContext(sandbox="dev"))
+
+
+TOMORROW = "from the run at 2024-05-02T03:00:00Z"
+
+# (case, declarations, platform's dataset body, kind, summary, text lines, Markdown diff lines)
+CASES = [
+    (
+        "fields",
+        (DS, export(fields="identities.id,person.name")),
+        None,
+        "update_export",
+        f"Plan: 1 export to change ({TOMORROW}).",
+        ['~ change export "daily": ' + TOMORROW, '+ fields[1] = "person.name"'],
+        ['+ fields[1] = "person.name"'],
+    ),
+    (
+        "segments",
+        (DS, export(segments=("seg-b",))),
+        None,
+        "update_export",
+        f"Plan: 1 export to change ({TOMORROW}).",
+        ['~ filter.segments[0].segmentId: "seg-a" -> "seg-b"'],
+        ['- filter.segments[0].segmentId = "seg-a"', '+ filter.segments[0].segmentId = "seg-b"'],
+    ),
+    (
+        "merge policy",
+        (DS, export(merge_policy="mp-2")),
+        None,
+        "update_export",
+        f"Plan: 1 export to change ({TOMORROW}).",
+        ['~ mergePolicy.id: "mp-1" -> "mp-2"'],
+        ['- mergePolicy.id = "mp-1"', '+ mergePolicy.id = "mp-2"'],
+    ),
+    (
+        "filter key",
+        (DS, _with_spec(OLD, filter={**OLD.spec["filter"], "emptyProfiles": True})),
+        None,
+        "update_export",
+        f"Plan: 1 export to change ({TOMORROW}).",
+        ["+ filter.emptyProfiles = true"],
+        ["+ filter.emptyProfiles = true"],
+    ),
+    (
+        "schedule",
+        (DS, export(schedule="0 5 * * *")),
+        None,
+        "update_export",
+        "Plan: 1 export to change (from the run at 2024-05-01T05:00:00Z).",
+        ['~ schedule: "0 3 * * *" -> "0 5 * * *"'],
+        ['- schedule = "0 3 * * *"', '+ schedule = "0 5 * * *"'],
+    ),
+    (
+        "enabled flip",
+        (DS, dataclasses.replace(_with_spec(OLD, enabled=False), enabled=False)),
+        None,
+        "update_export",
+        "Plan: 1 export to change (no run while disabled (enabled: false)).",
+        ["+ enabled = false"],
+        ["+ enabled = false"],
+    ),
+    (
+        "dataset change",
+        (dataset(description="for the CRM"), OLD),
+        None,
+        "update_dataset",
+        "Plan: 1 dataset to update.",
+        ['~ update dataset "target" (ds-1) in place', '~ description: (absent) -> "for the CRM"'],
+        ['+ description = "for the CRM"'],
+    ),
+    (
+        "dataset change the platform already has (state only)",
+        (dataset(description="for the CRM"), OLD),
+        live_body(DS, description="for the CRM"),
+        "update_dataset",
+        "Plan: 1 dataset to update.",
+        ['~ record the new declaration of dataset "target"', '~ description: (absent) -> "for the CRM"'],
+        ['+ description = "for the CRM"'],
+    ),
+    (
+        "new export",
+        (DS, OLD, export("fresh", fields="identities.id,person.name", segments=("seg-z",), merge_policy="mp-9")),
+        None,
+        "run_export",
+        "Plan: 1 export to run.",
+        [
+            '+ run export "fresh" for slot 2024-05-01T03:00:00Z',
+            "window      = (everything) → 2024-05-01T03:00:00Z",
+            'request.fields = "identities.id,person.name"',
+            'request.filter.segments = [{"segmentId": "seg-z"}]',
+            'request.mergePolicy.id = "mp-9"',
+        ],
+        [
+            '+ request.fields = "identities.id,person.name"',
+            '+ request.filter.segments = [{"segmentId": "seg-z"}]',
+            '+ request.mergePolicy.id = "mp-9"',
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "items", "ds_body", "kind", "summary", "text_lines", "diff_lines"),
+    CASES,
+    ids=[c[0] for c in CASES],
+)
+def test_each_declared_difference_is_a_change_in_every_format(
+    case: str,
+    items: tuple[Any, ...],
+    ds_body: dict[str, Any] | None,
+    kind: str,
+    summary: str,
+    text_lines: list[str],
+    diff_lines: list[str],
+) -> None:
+    plan = _plan(*items, ds_body=ds_body)
+    assert not plan.errors, plan.errors
+    assert [a.kind for a in plan.actions] == [kind]
+    assert plan.summary_line() == summary
+    assert plan.has_changes  # plan --detailed-exitcode exits 2
+    assert drift_report(plan).exit_code == 2  # and drift agrees: declared, not applied
+
+    text = render_plan_text(plan)
+    assert "No changes" not in text and text.rstrip().endswith(summary)
+    for line in text_lines:
+        assert line in text, text
+
+    markdown = render_plan_markdown(plan)
+    assert markdown.startswith(f"### aep-exports plan for sandbox `dev`\n\n**{summary}**")
+    assert "#### Drift" not in markdown and "```diff" in markdown
+    for line in diff_lines:
+        assert f"\n{line}\n" in markdown, markdown
+
+    (action,) = json.loads(render_plan_json(plan))["actions"]
+    assert action["kind"] == kind and action["digest"].startswith("sha256:")
+    if kind != "run_export":
+        assert action["changes"], action
+
+
+def test_no_declared_difference_is_no_change() -> None:
+    plan = _plan(DS, OLD)
+    assert plan.actions == () and not plan.has_changes
+    assert plan.summary_line() == "No changes. The platform matches the declarations."
+    assert drift_report(plan).exit_code == 0
+
+
+def _pending_keys(plan: Plan) -> set[tuple[str, str]]:
+    return {(f.resource, f.key) for f in plan.pending}
+
+
+def _declared_change_keys(plan: Plan) -> set[tuple[str, str]]:
+    """What the plan changes because the declarations changed (a run merely due by schedule is not)."""
+    keys = set()
+    for action in plan.actions:
+        if action.kind == "run_export" and not (getattr(action, "changes", None) or action.first_run):
+            continue
+        keys.add((action.resource, action.key))
+    return keys
+
+
+AGREEMENT = {
+    "in sync": ((DS, OLD), NOW),
+    "a run merely due": ((DS, OLD), at(days=1, hours=4)),
+    "fields changed, no run due": ((DS, export(fields="a")), NOW),
+    "fields changed, run due": ((DS, export(fields="a")), at(days=1, hours=4)),
+    "schedule changed": ((DS, export(schedule="@hourly")), at(hours=3, minutes=30)),
+    "disabled": ((DS, dataclasses.replace(_with_spec(OLD, enabled=False), enabled=False)), NOW),
+    "dataset renamed": ((dataset(name="Renamed"), OLD), NOW),
+    "new dataset and export": ((DS, OLD, dataset("more"), export("more", dataset_key="more")), NOW),
+    "everything at once": (
+        (dataset(name="Renamed"), export(fields="a"), dataset("more"), export("more", dataset_key="more")),
+        NOW,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AGREEMENT))
+def test_plan_and_drift_report_the_same_pending_set(case: str) -> None:
+    items, now = AGREEMENT[case]
+    doc, _ = _history()
+    plan = make_plan(desired(*items), doc, live(now, datasets={"ds-1": live_body(DS)}), now)
+    assert _pending_keys(plan) == _declared_change_keys(plan)
+    report = json.loads(render_drift_json(plan))
+    assert {(f["resource"], f["key"]) for f in report["pending"]} == _declared_change_keys(plan)
+    expected = 2 if _declared_change_keys(plan) else 0
+    assert report["exit_code"] == drift_report(plan).exit_code == expected
+    if expected:
+        assert plan.has_changes and "Declared but not applied:" in render_drift_text(plan)
+
+
+def test_apply_records_an_export_change_and_the_next_plan_has_none() -> None:
+    changed = export(fields="identities.id,person.name")
+    doc, snapshot = _history()
+    plan = make_plan(desired(DS, changed), doc, snapshot, NOW)
+    (action,) = plan.actions
+    doc.record_export_spec(action.key, action.spec)  # what apply does for update_export
+    again = make_plan(desired(DS, changed), doc, snapshot, NOW)
+    assert again.actions == () and again.pending == ()
+    # the next run sends the new request and is an ordinary scheduled run
+    later = make_plan(desired(DS, changed), doc, live(at(days=1, hours=4)), at(days=1, hours=4))
+    (run_action,) = later.actions
+    assert run_action.kind == "run_export" and run_action.request_body["fields"] == "identities.id,person.name"
