@@ -175,7 +175,9 @@ class RunExport(_Action):
     timeout_seconds: int | None = None
     attempt: int = Field(default=1, ge=1, description="1 for a slot's first run, n + 1 for its n-th retry.")
     restated: bool = Field(default=False, description="The window re-exports data exported before.")
-    first_run: bool = Field(default=False, description="The export's first run: its request is shown in full.")
+    first_run: bool = Field(
+        default=False, description="The export's first run: renderers show its request in full."
+    )
     timezone: str = Field(default="UTC", description="The zone the export's schedule reads in.")
 
     def resolved_body(self, dataset_ids: dict[str, str] | None = None) -> dict[str, Any]:

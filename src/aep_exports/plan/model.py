@@ -147,9 +147,8 @@ class Plan(_Frozen):
         by_kind: dict[type, list[Action]] = {}
         for action in self.actions:
             by_kind.setdefault(type(action), []).append(action)
-        parts = [
-            kind.count_text(len(by_kind[kind])) + _when(by_kind[kind]) for kind in ACTION_TYPES if kind in by_kind
-        ]
+        groups = [by_kind[kind] for kind in ACTION_TYPES if kind in by_kind]
+        parts = [type(group[0]).count_text(len(group)) + _when(group) for group in groups]
         return "Plan: " + ", ".join(parts) + "."
 
     def to_json(self) -> str:

@@ -47,7 +47,10 @@ def headline(action: Action) -> str:
         case CreateDataset():
             return f'create dataset "{action.key}"'
         case UpdateDataset() if not action.patch:
-            return f'record the new declaration of dataset "{action.key}" (the platform already has it; state only)'
+            return (
+                f'record the new declaration of dataset "{action.key}" '
+                "(the platform already has it; state only)"
+            )
         case UpdateDataset():
             return f'update dataset "{action.key}" ({action.dataset_id}) in place'
         case ReplaceDataset():

@@ -19,7 +19,18 @@ from aep_exports.render.json_view import render_drift_json, render_plan_json
 from aep_exports.render.markdown import render_plan_markdown
 from aep_exports.render.text import render_drift_text, render_plan_text
 from aep_exports.state.model import StateDocument
-from support.plans import applied_dataset, applied_export, at, dataset, desired, export, live, live_body, run, state
+from support.plans import (
+    applied_dataset,
+    applied_export,
+    at,
+    dataset,
+    desired,
+    export,
+    live,
+    live_body,
+    run,
+    state,
+)
 
 NOW = at(hours=4)  # the daily 03:00 run of today is done; the next is tomorrow 03:00
 DS = dataset()
@@ -123,7 +134,11 @@ CASES = [
     ),
     (
         "new export",
-        (DS, OLD, export("fresh", fields="identities.id,person.name", segments=("seg-z",), merge_policy="mp-9")),
+        (
+            DS,
+            OLD,
+            export("fresh", fields="identities.id,person.name", segments=("seg-z",), merge_policy="mp-9"),
+        ),
         None,
         "run_export",
         "Plan: 1 export to run.",
@@ -243,4 +258,6 @@ def test_apply_records_an_export_change_and_the_next_plan_has_none() -> None:
     # the next run sends the new request and is an ordinary scheduled run
     later = make_plan(desired(DS, changed), doc, live(at(days=1, hours=4)), at(days=1, hours=4))
     (run_action,) = later.actions
-    assert run_action.kind == "run_export" and run_action.request_body["fields"] == "identities.id,person.name"
+    assert (
+        run_action.kind == "run_export" and run_action.request_body["fields"] == "identities.id,person.name"
+    )
