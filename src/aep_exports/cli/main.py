@@ -27,6 +27,7 @@ COMMANDS = {
     "refresh": "aep_exports.cli.plan_cmd:refresh",
     "plan": "aep_exports.cli.plan_cmd:plan",
     "drift": "aep_exports.cli.plan_cmd:drift",
+    "show": "aep_exports.cli.show_cmd:show",
     "state": "aep_exports.cli.state_cmd:state",
     "apply": "aep_exports.cli.apply_cmd:apply",
     "status": "aep_exports.cli.status_cmd:status",

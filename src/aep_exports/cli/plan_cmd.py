@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,7 @@ from aep_exports.cli.params import (
     select_option,
     selection_of,
 )
-from aep_exports.errors import ExitCode, PlanError
+from aep_exports.errors import AepExportsError, ExitCode, PlanError
 
 if TYPE_CHECKING:
     from aep_exports.plan.model import Plan, PlanOptions, RestateRequest
@@ -197,7 +199,8 @@ def plan(
         prune=prune,
         refresh_only=refresh_only,
     )
-    made = _make(ctx.obj, options, now_text, write=True, command="plan")
+    with errors_as_json(fmt == "json"):
+        made = _make(ctx.obj, options, now_text, write=True, command="plan")
     result = made.plan
     if fmt == "json":
         click.echo(render_plan_json(result), nl=False)
@@ -246,3 +249,17 @@ def drift(ctx: click.Context, fmt: str, selectors: tuple[str, ...], now_text: da
     _append_step_summary(render_drift_markdown(result))
     raise_plan_errors(result)  # the drift report does not list them
     ctx.exit(drift_report(result).exit_code)
+
+
+@contextmanager
+def errors_as_json(enabled: bool) -> Iterator[None]:
+    """With ``--format json``, an error that prevents the plan is also a JSON document on stdout (so a
+    pipeline reading stdout gets one), before click prints it on stderr and exits 1."""
+    from aep_exports.render.json_view import render_error_json
+
+    try:
+        yield
+    except AepExportsError as exc:
+        if enabled:
+            click.echo(render_error_json(exc), nl=False)
+        raise

@@ -5,8 +5,21 @@ from __future__ import annotations
 import json
 
 from aep_exports.plan.drift import drift_report
-from aep_exports.plan.model import Plan
+from aep_exports.errors import AepExportsError
+from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan
 from aep_exports.render.machine import versioned
+
+
+def render_error_json(error: AepExportsError) -> str:
+    """What ``plan --format json`` prints when no plan could be made (bad configuration, unreachable
+    platform, unreadable state): the saved plan's ``format_version`` and ``errors`` keys, and no actions."""
+    data = {
+        "format_version": PLAN_FORMAT_VERSION,
+        "errors": [{"message": error.format_message(), "hint": error.hint, "kind": type(error).__name__}],
+        "exit_code": int(error.exit_code),
+        "actions": [],
+    }
+    return json.dumps(data, indent=2) + "\n"
 
 
 def render_plan_json(plan: Plan) -> str:

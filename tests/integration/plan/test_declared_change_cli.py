@@ -1,0 +1,80 @@
+"""Changing an export's fields on a project with history (issue 13's "done when"): ``plan
+--detailed-exitcode`` exits 2 and shows the diff in text and Markdown, ``drift`` agrees, and applying the
+plan records the change so that the next plan has none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support.declarations import PLAN_EXPORTS
+from support.projects import ProjectFactory
+
+FIRST = "2026-11-20T03:00:00Z"
+LATER = "2026-11-20T10:00:00Z"  # no run due: the next is tomorrow 03:00
+NEXT_DUE = "2026-11-21T03:30:00Z"
+CHANGED = PLAN_EXPORTS.replace("personalEmail.address", "person.name.firstName")
+
+
+def test_a_fields_change_is_a_change_in_plan_markdown_and_drift(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    project = make_project()
+    applied = project.cli("apply", "--auto-approve", "--now", FIRST)
+    assert applied.exit_code == 0, applied.output
+    project.write(CHANGED)
+
+    plan = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert plan.exit_code == 2, plan.output
+    assert '~ change export "daily": from the run at 2026-11-21T03:00:00Z' in plan.output
+    assert '~ fields[1]: "personalEmail.address" -> "person.name.firstName"' in plan.output
+    assert "Plan: 1 export to change (from the run at 2026-11-21T03:00:00Z)." in plan.output
+    assert "No changes" not in plan.output
+
+    markdown = project.cli("plan", "--format", "markdown", "--detailed-exitcode", "--now", LATER)
+    assert markdown.exit_code == 2, markdown.output
+    assert "**Plan: 1 export to change (from the run at 2026-11-21T03:00:00Z).**" in markdown.output
+    assert '```diff\n- fields[1] = "personalEmail.address"\n+ fields[1] = "person.name.firstName"\n```' in (
+        markdown.output
+    )
+
+    drift = project.cli("drift", "--now", LATER)
+    assert drift.exit_code == 2, drift.output
+    assert (
+        "export.daily: spec changed since the last run; from the run at 2026-11-21T03:00:00Z" in drift.output
+    )
+
+    # When the run is due, it carries the change; a dataset reference resolved to the same dataset is no
+    # change (issue 14, item 21: no `destination.datasetId: "${dataset:target}" -> "<id>"` line).
+    due = project.cli("plan", "--detailed-exitcode", "--now", NEXT_DUE)
+    assert due.exit_code == 2, due.output
+    assert "changes since the last run:" in due.output and "fields" in due.output
+    assert "datasetId" not in due.output and "${dataset:" not in due.output
+
+    saved = tmp_path / "plan.json"
+    assert project.cli("plan", "-o", str(saved), "--now", LATER).exit_code == 0
+    applied = project.cli("apply", str(saved), "--now", LATER)
+    assert applied.exit_code == 0, applied.output
+    assert "✓ record the new spec of export daily: recorded its declaration" in applied.output
+    assert project.state().exports["daily"].spec.declaration["fields"][1] == "person.name.firstName"
+
+    again = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert again.exit_code == 0, again.output
+    assert "No changes. The platform matches the declarations." in again.output
+    assert project.cli("drift", "--now", LATER).exit_code == 0
+    # the next run sends the new fields, as an ordinary scheduled run
+    run = project.cli("plan", "--format", "json", "--now", NEXT_DUE)
+    assert '"fields": "identities.id,person.name.firstName"' in run.output
+
+
+def test_plan_json_prints_an_error_document_for_a_configuration_error(make_project: ProjectFactory) -> None:
+    """Issue 14, item 21: ``plan --format json`` printed nothing on stdout when no plan could be made."""
+    project = make_project(PLAN_EXPORTS + "  broken: [\n", profiles=None)
+    result = project.cli("plan", "--format", "json", "--now", LATER)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1 and document["exit_code"] == 1 and document["actions"] == []
+    (error,) = document["errors"]
+    assert "exports/main.yaml:" in error["message"] and "YAML syntax error" in error["message"]
+    assert error["kind"] == "InvalidConfigError" and error["hint"]
+    assert "Error: " in result.stderr  # and the usual one-line error for a person
