@@ -261,3 +261,25 @@ def test_apply_records_an_export_change_and_the_next_plan_has_none() -> None:
     assert (
         run_action.kind == "run_export" and run_action.request_body["fields"] == "identities.id,person.name"
     )
+
+
+def test_markdown_of_a_plan_with_errors_is_headed_as_failed_with_the_errors_first() -> None:
+    plan = _plan(DS, OLD, export("fresh"))
+    broken = make_plan(
+        desired(DS, export(fields="a"), export("fresh", merge_policy="mp-missing")),
+        _history()[0],
+        live(NOW, datasets={"ds-1": live_body(DS)}, merge_policies=frozenset({"mp-1"})),
+        NOW,
+        context=PlanContext(sandbox="dev"),
+    )
+    assert not plan.errors and len(broken.errors) == 1
+    markdown = render_plan_markdown(broken)
+    lines = markdown.splitlines()
+    assert lines[0] == "### ❌ aep-exports plan failed for sandbox `dev`: 1 error"
+    assert lines[2] == "**The plan cannot be applied until these are fixed:**"
+    assert lines[4].startswith(
+        "- ❌ exports/fresh.yaml:10: export fresh: merge policy 'mp-missing' does not exist"
+    )
+    assert f"**{broken.summary_line()}**" not in markdown  # not dressed as a plan to apply
+    assert f"#### Actions once the errors are fixed ({broken.summary_line()})" in markdown
+    assert render_plan_markdown(plan).startswith("### aep-exports plan for sandbox `dev`\n\n**Plan: ")
