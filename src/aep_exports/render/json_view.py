@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from aep_exports.plan.drift import drift_report
 from aep_exports.errors import AepExportsError
+from aep_exports.plan.drift import drift_report
 from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan
 from aep_exports.render.machine import versioned
 
