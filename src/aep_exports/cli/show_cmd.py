@@ -34,5 +34,6 @@ def show(plan_file: Path, fmt: str) -> None:
     else:
         where = f"{plan.org}/{plan.sandbox}" if plan.org else plan.sandbox or "an unnamed sandbox"
         made = plan.created_at.isoformat().replace("+00:00", "Z")
-        click.echo(f"Saved plan {plan_file} for {where}, made {made} from state serial {plan.state_serial}.\n")
+        serial = plan.state_serial
+        click.echo(f"Saved plan {plan_file} for {where}, made {made} from state serial {serial}.\n")
         click.echo(render_plan_text(plan, colour=use_colour()), nl=False)
