@@ -78,3 +78,24 @@ def test_plan_json_prints_an_error_document_for_a_configuration_error(make_proje
     assert "exports/main.yaml:" in error["message"] and "YAML syntax error" in error["message"]
     assert error["kind"] == "InvalidConfigError" and error["hint"]
     assert "Error: " in result.stderr  # and the usual one-line error for a person
+
+
+def test_apply_refuses_a_hand_edited_plan_naming_the_action(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """Issue 14, item 4: a changed window start and destination in plan.json went through."""
+    project = make_project()
+    saved = tmp_path / "plan.json"
+    assert project.cli("plan", "-o", str(saved), "--now", FIRST).exit_code == 0
+    data = json.loads(saved.read_text())
+    run = next(a for a in data["actions"] if a["kind"] == "run_export")
+    run["request_body"]["destination"]["datasetId"] = "0123456789abcdef01234567"
+    run["request_body"].setdefault("filter", {})["fromIngestTimestamp"] = "2026-11-19T00:00:00Z"
+    saved.write_text(json.dumps(data))
+    before = project.state()
+    result = project.cli("apply", str(saved), "--now", FIRST)
+    assert result.exit_code == 1, result.output
+    assert "was edited after it was made: action 2 (run export daily, run_export:daily)" in result.output
+    assert project.state().serial == before.serial  # nothing applied
+    with project.client() as client:
+        assert client.list_export_jobs() == []
