@@ -49,27 +49,40 @@ def _make(
     command: str,
     lock_timeout: timedelta | None = None,
 ) -> _Made:
-    from aep_exports.apply.console import console_for
-    from aep_exports.apply.pipeline import plan_now
-    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
+    """The plan: read-only (``plan``, ``drift``: no lock, no write, ``--now`` a what-if), or with the
+    recovery and the refresh recorded in state under the lock (``refresh``)."""
+    from aep_exports.cli.wiring import (
+        agree_on_now,
+        load_declared,
+        now_from,
+        open_client,
+        open_state,
+        read_only_now,
+    )
+    from aep_exports.reconcile.pipeline import plan_now
 
     settings = cli.settings()
     _, desired = load_declared(settings)
     backend = open_state(settings)
-    # Recovery lines go to stderr so that --format json/markdown stay parseable on stdout.
-    console = console_for(sys.stderr) if write else None
     with open_client(settings) as client:
+        if not write:
+            now = read_only_now(settings, client, now_from(now_text))
+            planned = plan_now(settings, client, backend, desired, now, options)
+            return _Made(planned.plan, planned.written, planned.state)
+        from aep_exports.apply.console import console_for
+        from aep_exports.apply.recording import record_and_plan
+
         now = agree_on_now(settings, client, now_from(now_text))
-        planned = plan_now(
+        planned = record_and_plan(
             settings,
             client,
             backend,
             desired,
             now,
             options,
-            write=write,
             command=command,
-            console=console,
+            # Recovery lines go to stderr so that --format json/markdown stay parseable on stdout.
+            console=console_for(sys.stderr),
             lock_timeout=lock_seconds(lock_timeout, settings.lock_timeout),
         )
     return _Made(planned.plan, planned.written, planned.state)
@@ -197,7 +210,7 @@ def plan(
         prune=prune,
         refresh_only=refresh_only,
     )
-    made = _make(ctx.obj, options, now_text, write=True, command="plan")
+    made = _make(ctx.obj, options, now_text, write=False, command="plan")
     result = made.plan
     if fmt == "json":
         click.echo(render_plan_json(result), nl=False)

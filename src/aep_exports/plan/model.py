@@ -115,6 +115,16 @@ class Plan(_Frozen):
     infos: tuple[PlanMessage, ...] = ()
     skipped_files: tuple[str, ...] = ()
     refreshed: tuple[RefreshOutcome, ...] = ()
+    refresh_pending: bool = Field(
+        default=False,
+        description="True when `refreshed` and `recovery` are only previewed (a read-only plan): the next "
+        "apply or refresh records them in state.",
+    )
+    recovery: tuple[str, ...] = Field(
+        default=(),
+        description="What the next apply or refresh does with the intents an interrupted apply left open "
+        "(adopt a job, cancel extra jobs, drop an unsent run...), one line each.",
+    )
 
     @property
     def has_changes(self) -> bool:

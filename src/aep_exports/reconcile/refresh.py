@@ -207,6 +207,20 @@ def record_outcomes(
     return outcomes, changed
 
 
+def refresh_in_memory(
+    client: PlatformClient,
+    doc: StateDocument,
+    desired: Desired | None,
+    now: datetime,
+    *,
+    only: KeyFilter | None = None,
+) -> RefreshResult:
+    """Refresh ``doc`` in memory only (``plan``, ``drift``): no lock, nothing written anywhere."""
+    snapshot = read_live(client, doc, desired, now)
+    outcomes, _ = record_outcomes(doc, snapshot, now, only=only)
+    return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
+
+
 def refresh(
     client: PlatformClient,
     backend: StateBackend,
@@ -223,10 +237,7 @@ def refresh(
     ``only``: the export keys whose outcomes are recorded (a selected command leaves the others as
     they are)."""
     if not write:
-        doc = backend.read()
-        snapshot = read_live(client, doc, desired, now)
-        outcomes, _ = record_outcomes(doc, snapshot, now, only=only)
-        return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
+        return refresh_in_memory(client, backend.read(), desired, now, only=only)
     with backend.lock(timeout=lock_timeout, command=command):
         doc = backend.read()
         snapshot = read_live(client, doc, desired, now)
