@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from aep_exports.apply.recovery import recover_intents
 from aep_exports.apply.service import clock_from
+from aep_exports.plan.findings import findings_seen
 from aep_exports.reconcile.pipeline import Planned, finish_plan, scoped
 from aep_exports.reconcile.refresh import refresh
 
@@ -49,5 +50,12 @@ def record_and_plan(
         result = refresh(
             client, backend, desired, now, write=True, lock_timeout=0, command=command, only=selected.exports
         )
-    plan = finish_plan(settings, client, desired, now, options, result, recorded=True)
-    return Planned(plan, result.state, result.written or report.resolved > 0, tuple(report.lines))
+        plan = finish_plan(settings, client, desired, now, options, result, recorded=True)
+        # Out-of-band findings are remembered until resolved or acknowledged (state.findings); a selected
+        # command saw only part of them, so it adds new ones but drops none.
+        doc = result.state
+        seen = findings_seen(plan, now)
+        changed = doc.sync_findings(seen, now, complete=selected.scope.everything)
+        if changed:
+            backend.write(doc, expected_serial=doc.serial)
+    return Planned(plan, doc, result.written or changed or report.resolved > 0, tuple(report.lines))

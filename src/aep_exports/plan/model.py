@@ -80,6 +80,10 @@ class DriftFinding(_Frozen):
     key: str
     message: str
     changes: tuple[FieldChange, ...] = ()
+    id: str = Field(
+        default="",
+        description="A change made outside aep-exports: its stable id (`job-10047`), for `state ack ID`.",
+    )
 
 
 class RefreshOutcome(_Frozen):

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aep_exports.plan.actions import RunExport
+from aep_exports.plan.findings import remember_findings
 from aep_exports.plan.model import DriftFinding, PlanMessage
 from aep_exports.plan.planner import PlanContext, make_plan
 from aep_exports.plan.scope import Scope, select_scope
@@ -113,6 +114,8 @@ def finish_plan(
     plan = make_plan(
         desired, result.state, result.snapshot, now, options, context=context, refreshed=result.outcomes
     )
+    scope = scoped(options, desired).scope
+    plan = remember_findings(plan, result.state, result.snapshot, in_scope=scope.has)
     if not recorded:
         plan = plan.model_copy(update={"recovery": recovery, "refresh_pending": True})
     return _with_hints(settings, client, desired, now, plan, result.state)

@@ -99,7 +99,9 @@ def read_live(
     jobs, new jobs, references."""
     named = {e.dataset_id for e in desired.exports.values() if e.dataset_id} if desired is not None else set()
     dataset_ids = sorted({r.id for r in state.datasets.values()} | named)
-    tracked = set(state.unfinished_job_ids())
+    # Jobs of remembered out-of-band findings too: a finding lasts only while its job exists.
+    remembered = {f.job_id for f in state.findings.values() if f.job_id is not None}
+    tracked = set(state.unfinished_job_ids()) | remembered
     jobs: dict[int, LiveJob] = {}
     new_jobs: list[int] = []
     since = _listing_since(state, now)

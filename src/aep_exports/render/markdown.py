@@ -43,7 +43,8 @@ def _finding_rows(findings: tuple[DriftFinding, ...]) -> list[str]:
     rows = ["| | resource | finding |", "|---|---|---|"]
     for finding in findings:
         mark = {"out_of_band": "🔴", "pending": "🟡", "info": "ℹ️"}[finding.kind]  # noqa: RUF001
-        rows.append(f"| {mark} | `{finding.resource}.{finding.key}` | {_escape(finding.message)} |")
+        ident = f" (`{finding.id}`)" if finding.id else ""  # for `state ack ID`
+        rows.append(f"| {mark} | `{finding.resource}.{finding.key}`{ident} | {_escape(finding.message)} |")
     return rows
 
 

@@ -46,7 +46,9 @@ def _finding_lines(paint: Painter, findings: tuple[DriftFinding, ...]) -> list[s
     for finding in findings:
         symbol = _FINDING_SYMBOL[finding.kind]
         fg = {"!": "red", "~": "yellow"}.get(symbol)
-        lines.append(f"  {paint(symbol, fg, bold=True)} {finding.resource}.{finding.key}: {finding.message}")
+        # The id of an out-of-band finding is what `state ack ID` takes.
+        name = f"{finding.resource}.{finding.key}" + (f" [{finding.id}]" if finding.id else "")
+        lines.append(f"  {paint(symbol, fg, bold=True)} {name}: {finding.message}")
         for sym, text in change_lines(finding.changes):
             lines.append(f"      {paint(sym, COLOURS.get(sym))} {text}")
     return lines

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from aep_exports.apply.recording import record_and_plan
-
 from aep_exports.apply.console import CapturedConsole
 from aep_exports.apply.ledger import Ledger
+from aep_exports.apply.recording import record_and_plan
 from aep_exports.apply.service import ApplyOptions, apply_plan, clock_from
 from aep_exports.cli.wiring import load_declared
 from aep_exports.client.local_admin import LocalAdmin

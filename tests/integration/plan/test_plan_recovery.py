@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aep_exports.apply.recording import record_and_plan
 
 from aep_exports.apply import Ledger, clock_from
+from aep_exports.apply.recording import record_and_plan
 from aep_exports.apply.runs import start_run
 from aep_exports.cli.wiring import agree_on_now, load_declared, open_client, open_state, parse_now
 from aep_exports.plan.model import PlanOptions
