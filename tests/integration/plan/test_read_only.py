@@ -10,12 +10,8 @@ platform received no write (its request statistics and job list), and its clock 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +22,12 @@ from aep_exports.state.file_backend import FileStateBackend
 from support.declarations import exports_yaml
 from support.invariants import platform_jobs
 from support.leftovers import DAY2, Leftovers, leave_work_for_the_next_apply, stamp
+from support.locks import lock_held_elsewhere
 from support.projects import Project
 
 pytestmark = pytest.mark.timeout(120)
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
-HOLD_LOCK = """
-import sys
-from aep_exports.cli.wiring import open_state
-from aep_exports.config.settings import load_settings
-backend = open_state(load_settings(sys.argv[1], {}))
-with backend.lock(timeout=10, command="apply (held by the test)"):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
 READ_ONLY = [
     ("plan",),
     ("plan", "--now", stamp(DAY2)),
@@ -100,25 +88,6 @@ def _platform_view(url: str, headers: dict[str, str]) -> dict[str, Any]:
     return {"writes": writes, "jobs": jobs, "clock": clock}
 
 
-@contextmanager
-def _lock_held_elsewhere(project: Project) -> Iterator[None]:
-    """Another process holds the state lock (as an apply would) for the duration."""
-    env = project.env()
-    if os.environ.get("AEP_STATE_URL"):
-        env["AEP_STATE_URL"] = os.environ["AEP_STATE_URL"]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(project.root)],
-        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "held", (line, proc.stderr.read() if proc.stderr else "")
-        yield
-    finally:
-        proc.communicate(input="", timeout=30)
-
-
 def _scenario(platform_server: Any, make_project: Any) -> tuple[Project, Leftovers, str, dict[str, str]]:
     url = platform_server.url
     project = make_project(exports_yaml(2), platform=url)
@@ -132,7 +101,7 @@ def test_read_only_commands_take_no_lock_write_nothing_and_send_nothing(
     state_before = _stored(project)
     platform_before = _platform_view(url, headers)
     outputs: dict[str, str] = {}
-    with _lock_held_elsewhere(project):
+    with lock_held_elsewhere(project):
         assert project.cli("apply", "--auto-approve").exit_code != 0, "the lock must really be held"
         for args in READ_ONLY:
             argv = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
