@@ -115,6 +115,8 @@ def test_read_only_commands_take_no_lock_write_nothing_and_send_nothing(
     assert f"will cancel extra job(s) {left.cancel}" in shown, shown
     assert f"~ will record export.export001: job {left.record} SUCCEEDED" in shown, shown
     assert "unresolved intent record" in outputs[f"drift --now {stamp(DAY2)}"]
+    markdown = outputs[f"plan --format markdown --detailed-exitcode --now {stamp(DAY2)}"]
+    assert "The next apply will record" in markdown and f"job {left.record} SUCCEEDED" in markdown, markdown
     assert (tmp_path / "plan.json").is_file()
 
 
@@ -159,3 +161,22 @@ def test_plan_with_now_does_not_move_the_local_clock(project: Project) -> None:
     assert shown.exit_code == 0 and "Local platform clock: 2024-05-01T04:" in shown.output, shown.output
     advanced = project.cli("platform", "clock", "advance", "1d")
     assert "Local platform clock: 2024-05-02T04:" in advanced.output, advanced.output
+
+
+def test_a_saved_plan_is_applied_after_recording_what_it_previewed(
+    platform_server: Any, make_project: Any, tmp_path: Path
+) -> None:
+    project, left, url, headers = _scenario(platform_server, make_project)
+    saved = tmp_path / "plan.json"
+    planned = project.cli("plan", "-o", str(saved), "--now", stamp(DAY2))
+    assert planned.exit_code == 0, planned.output
+    applied = project.cli("apply", str(saved), "--now", stamp(DAY2))
+    assert applied.exit_code == 0, applied.output
+    assert f"Recovered: export export000: adopted job {left.adopt}" in applied.output, applied.output
+    state = project.state()
+    assert not state.open_intents()
+    assert state.exports["export001"].runs[0].job_id == left.record
+    assert state.exports["export001"].runs[0].status == "SUCCEEDED"
+    started = [run.job_id for run in state.exports["export001"].runs[1:]]
+    assert len(started) == 1, "the saved plan's run of export001 was executed"
+    assert dict(_platform_view(url, headers)["jobs"])[left.cancel] == "CANCELLED"
