@@ -109,7 +109,13 @@ def raise_plan_errors(plan: Plan, *, shown: bool = False) -> None:
 @lock_timeout_option
 @click.pass_obj
 def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta | None) -> None:
-    """Read the platform and record finished runs in state; change nothing else."""
+    """Read the platform and record finished runs in state; change nothing else.
+
+    \b
+    Also resolves the intents an interrupted apply left (adopting the job of a lost answer,
+    cancelling extra jobs it made), as `plan` shows they will be. With --now on the local
+    platform, its clock is first set to that instant.
+    """
     from aep_exports.plan.model import PlanOptions
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
@@ -128,7 +134,11 @@ def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta 
 
 @click.command("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0 when none).")
-@click.option("--refresh-only", is_flag=True, help="Only refresh: record finished runs, plan no actions.")
+@click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Only show what a refresh would record (finished runs); plan no actions, record nothing.",
+)
 @select_option("Plan")
 @click.option(
     "--target",
@@ -193,7 +203,13 @@ def plan(
     fmt: str,
     now_text: datetime | None,
 ) -> None:
-    """Show what apply would do now (or save it with -o)."""
+    """Show what apply would do now (or save it with -o).
+
+    \b
+    Read-only, whatever the flags: no state lock, no state write, nothing sent to the platform but
+    reads, and --now is a what-if. What the next apply will record first (finished runs, the
+    intents an interrupted apply left) is shown with the plan.
+    """
     from aep_exports.plan.model import PlanOptions
     from aep_exports.plan.saved import save_plan
     from aep_exports.render.json_view import render_plan_json
