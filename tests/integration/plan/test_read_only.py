@@ -10,6 +10,7 @@ platform received no write (its request statistics and job list), and its clock 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,3 +181,38 @@ def test_a_saved_plan_is_applied_after_recording_what_it_previewed(
     started = [run.job_id for run in state.exports["export001"].runs[1:]]
     assert len(started) == 1, "the saved plan's run of export001 was executed"
     assert dict(_platform_view(url, headers)["jobs"])[left.cancel] == "CANCELLED"
+
+
+def test_plan_and_drift_need_only_select_on_postgresql_state(
+    make_project: Any, state_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PR job may read the state with a role that can only SELECT: plan and drift write nothing at all
+    (not even the tables' DDL once they exist); apply with that role is refused by the database."""
+    if state_kind != "postgres":
+        pytest.skip("PostgreSQL only")
+    import psycopg
+
+    project = make_project()
+    applied = project.cli("apply", "--auto-approve", "--now", "2024-05-01T04:00:00Z")
+    assert applied.exit_code == 0, applied.output
+    owner_url = os.environ["AEP_STATE_URL"]
+    schema = owner_url.rsplit("schema=", 1)[1]
+    role = f"aep_ro_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
+    try:
+        monkeypatch.setenv("AEP_STATE_URL", owner_url.replace("postgres@", f"{role}@", 1))
+        before = _stored(project)
+        for args in (("plan", "--now", "2024-05-02T04:00:00Z"), ("drift", "--now", "2024-05-02T04:00:00Z")):
+            result = project.cli(*args)
+            assert result.exit_code in (0, 2), (args, result.output)
+        assert _stored(project) == before
+        refused = project.cli("apply", "--auto-approve", "--now", "2024-05-02T04:00:00Z")
+        assert refused.exit_code != 0 and "permission denied" in refused.output, refused.output
+    finally:
+        monkeypatch.setenv("AEP_STATE_URL", owner_url)
+        with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
