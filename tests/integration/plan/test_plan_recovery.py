@@ -1,4 +1,4 @@
-"""A crash between a job's POST and its result: `drift` reports the open intent, `plan` adopts the job."""
+"""A crash between a job's POST and its result: drift and plan show the open intent; apply adopts the job."""
 
 from __future__ import annotations
 
