@@ -43,7 +43,8 @@ def _finding_rows(findings: tuple[DriftFinding, ...]) -> list[str]:
     rows = ["| | resource | finding |", "|---|---|---|"]
     for finding in findings:
         mark = {"out_of_band": "🔴", "pending": "🟡", "info": "ℹ️"}[finding.kind]  # noqa: RUF001
-        rows.append(f"| {mark} | `{finding.resource}.{finding.key}` | {_escape(finding.message)} |")
+        ident = f" (`{finding.id}`)" if finding.id else ""  # for `state ack ID`
+        rows.append(f"| {mark} | `{finding.resource}.{finding.key}`{ident} | {_escape(finding.message)} |")
     return rows
 
 
@@ -117,6 +118,10 @@ def render_plan_markdown(
         head += ["", "**Warnings:**", *[f"- ⚠️ {_escape(w.text())}" for w in plan.warnings]]
     if plan.drift:
         head += ["", "#### Drift", "", *_finding_rows(plan.drift), "", *_finding_details(plan.drift)]
+    if plan.refresh_pending and (plan.recovery or plan.refreshed):
+        head += ["", "**The next apply will record:**"]
+        head += [f"- {_escape(line)}" for line in plan.recovery]
+        head += [f"- export `{r.key}`: job {r.job_id} {r.status}" for r in plan.refreshed]
     tail_lines = []
     if plan.skipped_files:
         tail_lines.append("<sub>Skipped: " + ", ".join(_escape(s) for s in plan.skipped_files) + "</sub>")
