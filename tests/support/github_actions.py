@@ -201,6 +201,7 @@ class WorkflowRun:
     sha: str
     jobs: dict[str, JobResult] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
+    attempt: int = 1
 
     @property
     def conclusion(self) -> str:
@@ -358,12 +359,19 @@ class Runner:
     secrets: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
     machine_env: dict[str, str] = field(default_factory=dict)  # e.g. the clock every job sees
-    action_install_replay: dict[str, str] | None = None
+    # The outputs of the action's install step once it ran for real: later jobs replay them (the
+    # venv it installed into is setup-python's, shared by the session). Share the dict to share that.
+    install_cache: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def trigger(self, event: str, sha: str, payload: dict[str, Any] | None = None) -> WorkflowRun:
-        """Run every job the workflow of commit ``sha`` has for ``event``; the run, recorded."""
+    def trigger(self, event: str, sha: str, payload: dict[str, Any] | None = None, *,
+                rerun: WorkflowRun | None = None) -> WorkflowRun:
+        """Run every job the workflow of commit ``sha`` has for ``event``; the run, recorded.
+
+        ``rerun``: "Re-run all jobs" of that run instead: same run id, its artifacts still there.
+        """
         workflow = load_yaml((self.github.commits[sha] / WORKFLOW_FILE).read_text())
-        run = self.github.new_run(event, sha)
+        run = rerun if rerun is not None else self.github.new_run(event, sha)
+        run.attempt += 1 if rerun is not None else 0
         github_ctx = {"event_name": event, "event": payload or {}, "sha": sha, "repository": REPOSITORY,
                       "run_id": str(run.run_id), "token": "ghs_fake-token-of-the-run",
                       "workflow_ref": f"{REPOSITORY}/{WORKFLOW_FILE}@refs/heads/main"}
@@ -379,7 +387,7 @@ class Runner:
     def _job(self, workflow: dict[str, Any], name: str, job: dict[str, Any], run: WorkflowRun,
              context: dict[str, Any]) -> JobResult:
         assert "timeout-minutes" in job, f"job {name} has no timeout-minutes"
-        home = self.github.root / "runners" / f"{run.run_id}-{name}"
+        home = self.github.root / "runners" / f"{run.run_id}-{run.attempt}-{name}"
         workspace, temp = home / "work", home / "temp"
         temp.mkdir(parents=True)
         shutil.copytree(self.github.commits[run.sha], workspace)  # actions/checkout, a fresh runner
@@ -443,14 +451,14 @@ class Runner:
             step_name = step.get("id") or step.get("name") or f"step-{index}"
             if "run" in step:
                 assert step.get("shell") == "bash", "a composite action's run step must name its shell"
-                if self.action_install_replay is not None and step.get("id") == "install":
-                    result = StepResult(step_name, "success", outputs=dict(self.action_install_replay))
+                if "install" in self.install_cache and step.get("id") == "install":
+                    result = StepResult(step_name, "success", outputs=dict(self.install_cache["install"]))
                 else:
                     step_env = {**env, **{k: substitute(v, inner) for k, v in step.get("env", {}).items()}}
                     result = self._bash(step_name, step["run"], step_env, path, workspace, temp, run, env,
                                         timeout)
                     if step.get("id") == "install" and result.outcome == "success":
-                        self.action_install_replay = dict(result.outputs)  # a prepared venv from now on
+                        self.install_cache["install"] = dict(result.outputs)  # a prepared venv from now on
             else:
                 result = self._step(step, step_name, inner, env, path, workspace, temp, run, timeout)
             results.append(result)

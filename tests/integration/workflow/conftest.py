@@ -194,3 +194,12 @@ class StepRunner:
         steps_ctx[step_id] = {"outputs": parsed,
                               "outcome": "success" if result.returncode == 0 else "failure"}
         return StepResult(result.returncode, result.stdout, result.stderr, summary.read_text(), parsed)
+
+
+@pytest.fixture(scope="session")
+def actions_python(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
+    """setup-python's interpreter for the harness (a venv, shared by the session) and the cache of the
+    aep-exports action's install step: it runs for real once, into that venv, then is replayed."""
+    from support.github_actions import prepared_python
+
+    return prepared_python(tmp_path_factory.mktemp("setup-python") / "venv"), {}
