@@ -186,7 +186,8 @@ def test_init_action_pins_the_action_in_every_job(tmp_path: Any) -> None:
 def test_every_job_has_a_timeout_and_artifacts_can_be_uploaded_again(workflow: dict[str, Any]) -> None:
     for name, job in workflow["jobs"].items():
         assert 0 < job["timeout-minutes"] <= 360, name
-    uploads = [s for _, s in all_steps(workflow) if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+    uploads = [s for _, s in all_steps(workflow)
+               if str(s.get("uses", "")).startswith("actions/upload-artifact")]
     assert len(uploads) == 3
     for step in uploads:
         assert step["uses"] == "actions/upload-artifact@v4" and step["with"]["overwrite"] is True, step

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from aep_exports.cli.main import cli
 from aep_exports.platform.credentials import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_ORG_ID
 from aep_exports.state.postgres import PostgresStateBackend
-from support.github_actions import REPOSITORY, FakeGitHub, JobResult, Runner, WorkflowRun
+from support.github_actions import REPOSITORY, FakeGitHub, JobResult, Runner, WorkflowRun, state_lock_held
 from support.platform import PlatformServer
 from support.projects import Project, server_credentials
 
@@ -125,7 +125,9 @@ def _pull_request_plan(scenario: Scenario) -> tuple[str, WorkflowRun]:
 
 def test_the_plan_reviewed_in_the_pull_request_is_applied_unchanged_on_merge(scenario: Scenario) -> None:
     scenario.at(T0 + timedelta(minutes=10))
-    head, pr_run = _pull_request_plan(scenario)
+    # The pull request's plan needs no lock: it runs while a writer (a long apply) holds it.
+    with state_lock_held(scenario.state_url, DEV_ORG_ID, "prod"):
+        head, pr_run = _pull_request_plan(scenario)
 
     scenario.at(T0 + timedelta(minutes=20))
     apply = scenario.merge(head)
