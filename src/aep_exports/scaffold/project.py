@@ -92,7 +92,10 @@ def workflow_text(action: str | None = None) -> str:
         )
     else:
         uses, note = check_action(action), ""
-    return template_text("workflow.yml").replace("{placeholder_note}", note).replace("{action}", uses)
+    # The template is plain YAML (a reviewer reads it, a test parses it): its two markers are a
+    # comment line and a scalar.
+    text = template_text("workflow.yml").replace("# __PLACEHOLDER_NOTE__\n", note)
+    return text.replace("__AEP_EXPORTS_ACTION__", uses)
 
 
 PROJECT_FILES: dict[str, Callable[[], str]] = {

@@ -159,6 +159,7 @@ def test_the_default_action_is_a_placeholder_that_says_so(tmp_path: Any) -> None
     written = (tmp_path / "p/.github/workflows/aep-exports.yml").read_text()
     assert written.count("uses: YOUR-ORG/aep-exports@v") == 1 + 3  # the header explains it; 3 jobs
     assert "# >>> Replace YOUR-ORG/aep-exports@v" in written and "every job fails" in written
+    assert "__AEP_EXPORTS_ACTION__" not in written and "__PLACEHOLDER_NOTE__" not in written
     assert "placeholder action YOUR-ORG/aep-exports@v" in result.output
 
 
@@ -172,6 +173,7 @@ def test_init_action_pins_the_action_in_every_job(tmp_path: Any) -> None:
     assert result.exit_code == 0, result.output
     written = (tmp_path / "p/.github/workflows/aep-exports.yml").read_text()
     assert "YOUR-ORG" not in written and ">>>" not in written and "placeholder" not in result.output
+    assert "__AEP_EXPORTS_ACTION__" not in written and "__PLACEHOLDER_NOTE__" not in written
     jobs = load_yaml(written)["jobs"]
     assert [s["uses"] for job in jobs.values() for s in job["steps"] if s.get("id") == "install"] == \
         ["acme/aep-exports@v1.2.3"] * 3
