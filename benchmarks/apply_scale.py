@@ -66,15 +66,15 @@ class Phases:
     @contextmanager
     def installed(self) -> Iterator[None]:
         import aep_exports.apply as apply_pkg
-        import aep_exports.apply.pipeline as pipeline
+        import aep_exports.apply.recording as pipeline
 
-        saved = (pipeline.plan_now, apply_pkg.apply_plan)
-        pipeline.plan_now = self._wrap(saved[0], "plan")  # type: ignore[assignment]
+        saved = (pipeline.record_and_plan, apply_pkg.apply_plan)
+        pipeline.record_and_plan = self._wrap(saved[0], "plan")  # type: ignore[assignment]
         apply_pkg.apply_plan = self._wrap(saved[1], "execute")  # type: ignore[assignment]
         try:
             yield
         finally:
-            pipeline.plan_now, apply_pkg.apply_plan = saved  # type: ignore[assignment]
+            pipeline.record_and_plan, apply_pkg.apply_plan = saved  # type: ignore[assignment]
 
     def _wrap(self, function: Callable[..., Any], name: str) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:

@@ -19,6 +19,9 @@ class ExitCode(IntEnum):
     ERROR = 1
     CHANGES = 2
     DRIFT = 3
+    # A saved plan no longer matches the state or declarations: nothing was done. CI tells it from
+    # other failures by this code (never by the message's words) and plans again.
+    STALE_PLAN = 4
     USAGE = 64
     INTERRUPTED = 130
 
@@ -96,11 +99,18 @@ class PlanError(AepExportsError):
 
 
 class StalePlanError(AepExportsError):
-    """A saved plan no longer matches the state or the declarations."""
+    """A saved plan no longer matches the state or the declarations (exit 4; nothing was done)."""
+
+    exit_code = ExitCode.STALE_PLAN
 
 
 class TamperedPlanError(StalePlanError):
-    """A saved plan was edited after it was made: an action's digest does not match its content."""
+    """A saved plan was edited after it was made: an action's digest does not match its content.
+
+    Exit 1, not the stale-plan code: a CI job re-plans a stale plan on its own, an edited one is refused.
+    """
+
+    exit_code = ExitCode.ERROR
 
 
 class ApplyError(AepExportsError):

@@ -31,6 +31,16 @@ def make_outside(
     return dataset_id, job.id
 
 
+def start_outside_job(client: PlatformClient, project: Project, *, export: str = "daily") -> int:
+    """Start a run of ``export`` by hand, into the dataset state manages for it (as a colleague would)."""
+    from aep_exports.cli.wiring import load_declared
+
+    _, desired = load_declared(project.settings)
+    want = desired.exports[export]
+    dataset_id = project.state().datasets[want.dataset_key or ""].id
+    return client.create_export_job(want.build_body(dataset_id, None)).id
+
+
 def platform_files(data_dir: Path, job_id: int) -> list[bytes]:
     """The bytes of every parquet file the platform wrote for ``job_id``, sorted."""
     found = sorted(

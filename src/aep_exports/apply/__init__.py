@@ -4,7 +4,7 @@ Public names (used by the CLI and by other commands):
 
 - :func:`apply_plan`, :class:`ApplyOptions`, :class:`ApplyOutcome`, :func:`clock_from` (service);
 - :class:`Ledger` (the locked state document, written after every change);
-- :func:`recover_intents` (run at the start of apply, plan and refresh);
+- :func:`recover_intents` (run at the start of apply and refresh; plan and drift only preview it);
 - :func:`wait_for_runs` (follow unfinished runs, record outcomes);
 - :func:`execute_plan`, :class:`ApplyReport`, :class:`ActionResult` (the executor);
 - :func:`console_for`, :class:`Console`, :class:`PlainConsole`, :class:`CapturedConsole`.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aep_exports.apply.ledger import Ledger
 from aep_exports.errors import AmbiguousWriteError, ApiError, NotFoundError
-from aep_exports.reconcile.refresh import live_job
+from aep_exports.reconcile.adoption import read_back
 from aep_exports.state.model import Intent, RunStatus, StateDocument
 
 if TYPE_CHECKING:
@@ -195,16 +195,6 @@ def cancel_job(ledger: Ledger, client: PlatformClient, action: CancelJob, clock:
     ledger.commit(record)
     reads = f"it reads back {status}" if status is not None else "reading it back failed"
     return f"cancelled job {action.job_id} ({action.cause}); {reads}"
-
-
-def read_back(client: PlatformClient, job_id: int) -> RunStatus | None:
-    """How a job reads after a cancel (None when the read failed: the next refresh reads it again)."""
-    try:
-        return live_job(client.get_export_job(job_id)).run_status
-    except NotFoundError:
-        return RunStatus.MISSING
-    except ApiError:
-        return None
 
 
 def forget(ledger: Ledger, action: Forget) -> str:

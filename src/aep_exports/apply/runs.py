@@ -8,7 +8,7 @@ The sequence for one :class:`RunExport`:
 3. commit the job id (run ``NEW``) and resolve the intent, in one write.
 
 A POST whose answer is lost (``AmbiguousWriteError``) marks the run ``UNKNOWN``; apply then lists the
-jobs created since the intent started and lets :func:`~aep_exports.apply.matching.choose_jobs` decide
+jobs created since the intent started and lets :func:`~aep_exports.reconcile.matching.choose_jobs` decide
 which one is the intent's (extras it made are cancelled: their DELETEs are noted in the intent first;
 look-alikes made by someone else are left alone). Only when none is found is the POST sent again, after
 counting it in the intent. A POST the platform refused (400, or still 5xx/429 after the client's
@@ -21,7 +21,7 @@ jobs a lookup finds can only be this intent's, or someone else's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,9 +29,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aep_exports.apply.ledger import Ledger
-from aep_exports.apply.matching import Choice, choose_jobs, list_jobs_since
 from aep_exports.errors import AmbiguousWriteError, ApiError, NotFoundError, RunNotStarted
-from aep_exports.reconcile.refresh import live_job
+from aep_exports.reconcile.adoption import drop_unsent, record_adoption
+from aep_exports.reconcile.matching import Choice, choose_jobs, list_jobs_since
 from aep_exports.state.model import AppliedExport, Intent, StateDocument, request_digest, utc
 
 if TYPE_CHECKING:
@@ -65,45 +65,6 @@ class RunStarted:
                 + " alone: they look the same but were not started by this run"
             )
         return text
-
-
-def record_adoption(
-    doc: StateDocument,
-    intent: Intent,
-    job: ExportJob,
-    duplicates: list[ExportJob],
-    now: datetime,
-    *,
-    spec: AppliedExport | None,
-    adopted: bool,
-    cancelled: Collection[int] = (),
-) -> None:
-    """Attach ``job`` to the intent's run, record the duplicates beside it, resolve the intent.
-
-    ``cancelled``: the duplicates aep-exports sent a DELETE for (the others had already ended).
-    """
-    doc.ensure_export(intent.key).attach_job(
-        intent,
-        live_job(job),
-        now,
-        adopted=adopted,
-        spec=spec,
-        duplicates=[live_job(d) for d in duplicates],
-        cancelled=set(cancelled) | intent.cancelling,
-    )
-    doc.resolve_intent(
-        intent.id,
-        at=now,
-        result={"job_id": job.id, "adopted": adopted, "duplicates": [d.id for d in duplicates]},
-    )
-
-
-def drop_unsent(doc: StateDocument, *, intent: Intent, now: datetime, why: str) -> None:
-    """The request created nothing: forget the run (the export stays due) and resolve the intent."""
-    record = doc.exports.get(intent.key)
-    if record is not None:
-        record.drop_unsent(intent.id)
-    doc.resolve_intent(intent.id, at=now, result={"job_id": None, "error": why})
 
 
 def _mark_unknown(doc: StateDocument, *, intent: Intent, why: str) -> None:

@@ -114,8 +114,8 @@ def apply(
     elsewhere pass --auto-approve). With PLAN_FILE (from `plan -o`) it applies exactly that plan,
     refusing it when the state or the declarations changed since. The state lock is held throughout.
     """
-    from aep_exports.apply import ApplyOptions, Ledger, apply_plan, clock_from, console_for, recover_intents
-    from aep_exports.apply.pipeline import plan_now
+    from aep_exports.apply import ApplyOptions, Ledger, apply_plan, clock_from, console_for
+    from aep_exports.apply.recording import record_and_plan
     from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
     from aep_exports.plan.model import PlanOptions
     from aep_exports.plan.saved import ensure_fresh, load_saved_plan
@@ -140,10 +140,14 @@ def apply(
         now = agree_on_now(settings, client, now_from(now_text))
         clock = clock_from(now)
         if saved is not None:
-            ledger = Ledger(backend)
-            ensure_fresh(saved, ledger.doc, desired.digest)
+            ensure_fresh(saved, backend.read(), desired.digest)
             plan = saved
-            recover_intents(ledger, client, clock, console=console)
+            # The saved plan only previewed its recovery and refresh: record them now, as `plan` showed.
+            recorded = record_and_plan(
+                settings, client, backend, desired, now, saved.options, command="apply", lock_timeout=0,
+                console=console,
+            )
+            ledger = Ledger(backend, recorded.state)
         else:
             options = PlanOptions(
                 select=selection_of(selectors, targets),
@@ -153,7 +157,7 @@ def apply(
                 allow_replace=allow_replace,
                 prune=prune,
             )
-            planned = plan_now(
+            planned = record_and_plan(
                 settings,
                 client,
                 backend,

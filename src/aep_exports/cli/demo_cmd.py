@@ -9,12 +9,14 @@ files are not downloaded again. Manual exports are left alone (``apply --run KEY
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from aep_exports.cli.context import CliContext
+from aep_exports.cli.params import lock_timeout_option
 from aep_exports.errors import AepExportsError, UsageError
 from aep_exports.extras import require_extra
 
@@ -99,8 +101,15 @@ def pick_export(state: StateDocument, wanted: str | None) -> str | None:
     metavar="KEY",
     help="Export whose files to download [default: the one with the most rows].",
 )
+@lock_timeout_option
 @click.pass_context
-def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_key: str | None) -> None:
+def demo(
+    ctx: click.Context,
+    project_dir: Path | None,
+    profiles: int,
+    download_key: str | None,
+    lock_timeout: timedelta | None,
+) -> None:
     """Run the whole loop on the local platform: seed, plan, apply --wait, status, download, report.
 
     \b
@@ -136,7 +145,7 @@ def demo(ctx: click.Context, project_dir: Path | None, profiles: int, download_k
     _step(2, "Seed the local platform")
     click.echo(ensure_seeded(settings, profiles))
     _step(3, "Plan and apply (--auto-approve --wait)")
-    ctx.invoke(apply, auto_approve=True, wait=True)
+    ctx.invoke(apply, auto_approve=True, wait=True, lock_timeout=lock_timeout)
     _step(4, "Status")
     ctx.invoke(status, keys=(), fmt="text", now_text=None, live=False)
     _step(5, "Download")

@@ -9,8 +9,13 @@ import click
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--action", metavar="OWNER/REPO@REF", default=None,
+    help="The aep-exports GitHub Action the workflow installs with, pinned by its tag "
+    "(e.g. my-org/aep-exports@v0.1.0) [default: a placeholder to replace, which fails until then].",
+)
 @click.pass_context
-def init(ctx: click.Context, directory: Path | None) -> None:
+def init(ctx: click.Context, directory: Path | None, action: str | None) -> None:
     """Scaffold a new project in DIRECTORY (default: the --project directory, i.e. here).
 
     \b
@@ -20,13 +25,18 @@ def init(ctx: click.Context, directory: Path | None) -> None:
       .gitignore                         local state, the local platform's data, saved plans, downloads
       .github/workflows/aep-exports.yml  plan on pull requests, apply on main, drift on a schedule
       schemas/*.schema.json              JSON Schemas for editor completion
+
+    The workflow installs aep-exports with the GitHub Action of --action OWNER/REPO@REF (this
+    repository's action.yml, at the tag that pins the version).
     """
-    from aep_exports.scaffold import scaffold_project
+    from aep_exports.scaffold import check_action, placeholder_action, scaffold_project
 
     # Never the project found upward: `init` in a subdirectory starts a project there.
     given = ctx.obj.project_dir if ctx.obj else None
     target = directory if directory is not None else given if given is not None else Path(".")
-    results = scaffold_project(target)
+    if action is not None:
+        action = check_action(action)
+    results = scaffold_project(target, action=action)
     for item in results:
         if item.outcome == "created":
             click.echo(f"  created  {item.path}")
@@ -43,3 +53,7 @@ def init(ctx: click.Context, directory: Path | None) -> None:
     click.echo("Next steps:\n" + "\n".join(steps))
     click.echo("For CI (secrets, PostgreSQL state, schedule), read the comments at the top of "
                ".github/workflows/aep-exports.yml.")
+    workflow = next(item for item in results if item.path.endswith("aep-exports.yml"))
+    if action is None and workflow.outcome == "created":
+        click.echo(f"The workflow installs aep-exports with the placeholder action {placeholder_action()}: "
+                   "replace it with your copy's OWNER/REPO@TAG (or pass --action) before pushing.")

@@ -132,7 +132,8 @@ def cli(
     embedded emulator of the platform.
 
     \b
-    Exit codes: 0 ok · 1 error · 2 changes pending · 3 drift · 64 usage error · 130 interrupted.
+    Exit codes: 0 ok · 1 error · 2 changes pending · 3 drift · 4 stale saved plan (nothing done)
+    · 64 usage error · 130 interrupted.
     Every option can also be set in the environment: AEP_EXPORTS_<COMMAND>_<OPTION>
     (e.g. AEP_EXPORTS_APPLY_WAIT=1); AEP_EXPORTS_LOCK_TIMEOUT and AEP_EXPORTS_NOW apply to
     every command that has the option.

@@ -51,27 +51,40 @@ def _make(
     command: str,
     lock_timeout: timedelta | None = None,
 ) -> _Made:
-    from aep_exports.apply.console import console_for
-    from aep_exports.apply.pipeline import plan_now
-    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
+    """The plan: read-only (``plan``, ``drift``: no lock, no write, ``--now`` a what-if), or with the
+    recovery and the refresh recorded in state under the lock (``refresh``)."""
+    from aep_exports.cli.wiring import (
+        agree_on_now,
+        load_declared,
+        now_from,
+        open_client,
+        open_state,
+        read_only_now,
+    )
+    from aep_exports.reconcile.pipeline import plan_now
 
     settings = cli.settings()
     _, desired = load_declared(settings)
     backend = open_state(settings)
-    # Recovery lines go to stderr so that --format json/markdown stay parseable on stdout.
-    console = console_for(sys.stderr) if write else None
     with open_client(settings) as client:
+        if not write:
+            now = read_only_now(settings, client, now_from(now_text))
+            planned = plan_now(settings, client, backend, desired, now, options)
+            return _Made(planned.plan, planned.written, planned.state)
+        from aep_exports.apply.console import console_for
+        from aep_exports.apply.recording import record_and_plan
+
         now = agree_on_now(settings, client, now_from(now_text))
-        planned = plan_now(
+        planned = record_and_plan(
             settings,
             client,
             backend,
             desired,
             now,
             options,
-            write=write,
             command=command,
-            console=console,
+            # Recovery lines go to stderr so that --format json/markdown stay parseable on stdout.
+            console=console_for(sys.stderr),
             lock_timeout=lock_seconds(lock_timeout, settings.lock_timeout),
         )
     return _Made(planned.plan, planned.written, planned.state)
@@ -98,7 +111,13 @@ def raise_plan_errors(plan: Plan, *, shown: bool = False) -> None:
 @lock_timeout_option
 @click.pass_obj
 def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta | None) -> None:
-    """Read the platform and record finished runs in state; change nothing else."""
+    """Read the platform and record finished runs in state; change nothing else.
+
+    \b
+    Also resolves the intents an interrupted apply left (adopting the job of a lost answer,
+    cancelling extra jobs it made), as `plan` shows they will be. With --now on the local
+    platform, its clock is first set to that instant.
+    """
     from aep_exports.plan.model import PlanOptions
     from aep_exports.render.style import use_colour
     from aep_exports.render.text import render_plan_text
@@ -117,7 +136,11 @@ def refresh(cli: CliContext, now_text: datetime | None, lock_timeout: timedelta 
 
 @click.command("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0 when none).")
-@click.option("--refresh-only", is_flag=True, help="Only refresh: record finished runs, plan no actions.")
+@click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Only show what a refresh would record (finished runs); plan no actions, record nothing.",
+)
 @select_option("Plan")
 @click.option(
     "--target",
@@ -182,7 +205,13 @@ def plan(
     fmt: str,
     now_text: datetime | None,
 ) -> None:
-    """Show what apply would do now (or save it with -o)."""
+    """Show what apply would do now (or save it with -o).
+
+    \b
+    Read-only, whatever the flags: no state lock, no state write, nothing sent to the platform but
+    reads, and --now is a what-if. What the next apply will record first (finished runs, the
+    intents an interrupted apply left) is shown with the plan.
+    """
     from aep_exports.plan.model import PlanOptions
     from aep_exports.plan.saved import save_plan
     from aep_exports.render.json_view import render_plan_json
@@ -200,7 +229,7 @@ def plan(
         refresh_only=refresh_only,
     )
     with errors_as_json(fmt == "json"):
-        made = _make(ctx.obj, options, now_text, write=True, command="plan")
+        made = _make(ctx.obj, options, now_text, write=False, command="plan")
     result = made.plan
     if fmt == "json":
         click.echo(render_plan_json(result), nl=False)

@@ -1,4 +1,5 @@
-"""``aep-exports platform``: run (``serve``) and feed (``load``, ``seed``) the local platform."""
+"""``aep-exports platform``: run (``serve``), feed (``load``, ``seed``) and move the clock (``clock``) of
+the local platform."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def resolve_data_dir(ctx: click.Context, data_dir: Path | None) -> Path:
         "serve": "aep_exports.cli.platform_cmd:serve",
         "load": "aep_exports.cli.platform_data:load",
         "seed": "aep_exports.cli.platform_data:seed",
+        "clock": "aep_exports.cli.platform_clock:clock",
     },
 )
 def platform() -> None:

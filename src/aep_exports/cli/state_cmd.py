@@ -1,4 +1,5 @@
-"""``aep-exports state``: inspect and edit the state (``list``, ``show``, ``mv``, ``rm``, ``push``, ``pull``).
+"""``aep-exports state``: inspect and edit the state (``list``, ``show``, ``mv``, ``rm``, ``push``, ``pull``,
+``ack``).
 
 Nothing here talks to the platform: ``state rm`` only makes aep-exports forget a resource, ``state mv``
 only renames its entry.
@@ -17,6 +18,7 @@ import click
 
 from aep_exports.cli.context import CliContext
 from aep_exports.cli.params import ALL_KEYS, lock_seconds, lock_timeout_option
+from aep_exports.cli.state_ack_cmd import ack
 from aep_exports.cli.state_sync_cmd import pull, push
 from aep_exports.cli.wiring import known_org
 from aep_exports.errors import StateError, UsageError
@@ -70,9 +72,9 @@ def _find(doc: StateDocument, address: str) -> tuple[Resource, str, DatasetRecor
     return found[0]
 
 
-@click.group(commands=[push, pull])
+@click.group(commands=[push, pull, ack])
 def state() -> None:
-    """Inspect or edit the state document (list, show, mv, rm, push, pull).
+    """Inspect or edit the state document (list, show, mv, rm, push, pull, ack).
 
     The state records what aep-exports created and ran: dataset ids, each export's
     watermark and run history, and write-ahead records of requests in flight.

@@ -26,7 +26,7 @@ def status_report(
     """Status from state (and, with ``live``, from the platform read now; state is never written)."""
     from datetime import UTC
 
-    from aep_exports.cli.wiring import agree_on_now, load_declared, now_from, open_client, open_state
+    from aep_exports.cli.wiring import load_declared, now_from, open_client, open_state, read_only_now
     from aep_exports.ops.status import compute_status
     from aep_exports.plan.scope import select_scope
 
@@ -39,7 +39,7 @@ def status_report(
         from aep_exports.reconcile.refresh import refresh
 
         with open_client(settings) as client:
-            now = agree_on_now(settings, client, now)
+            now = read_only_now(settings, client, now)
             only = None if scope.everything else scope.has_export
             state = refresh(client, backend, desired, now, write=False, command="status", only=only).state
     else:

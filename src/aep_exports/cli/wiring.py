@@ -150,12 +150,25 @@ def now_from(option: datetime | str | None) -> datetime | None:
     return parse_now(env, source=NOW_ENV) if env else None
 
 
-def agree_on_now(settings: Settings, client: PlatformClient, now: datetime | None) -> datetime:
-    """The instant to plan for, with the local platform's clock agreeing with it.
+def read_only_now(settings: Settings, client: PlatformClient, now: datetime | None) -> datetime:
+    """The instant a read-only command (``plan``, ``drift``, ``status``) plans for; changes nothing.
 
-    With ``--now`` on the local platform, its clock is set to that instant (jobs advance by it);
-    without, the local platform's own clock is used (tests may have moved it). Elsewhere: now or
+    ``--now`` is a pure what-if: the platform is read as it is and the plan is made for that instant.
+    Without it: the local platform's own clock (tests and ``platform clock`` may have moved it), elsewhere
     the real time.
+    """
+    if now is not None:
+        return now
+    return client.local_admin.clock() if settings.is_local else datetime.now(UTC)
+
+
+def agree_on_now(settings: Settings, client: PlatformClient, now: datetime | None) -> datetime:
+    """The instant a writing command (``apply``, ``refresh``) acts at, with the local platform agreeing.
+
+    With ``--now`` on the local platform, its clock is first set to that instant (jobs advance by it), so
+    that what apply records matches the platform's view of that instant; ``plan --now`` never does this
+    (``aep-exports platform clock`` moves the clock explicitly). Without ``--now``, the local platform's
+    own clock is used. Elsewhere: ``now`` or the real time.
     """
     if not settings.is_local:
         return now or datetime.now(UTC)

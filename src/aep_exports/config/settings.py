@@ -49,7 +49,10 @@ ENV_VARS: dict[str, str] = {
     "api_key": "AEP_API_KEY",
     "ims_url": "AEP_IMS_URL",
     "state": "AEP_STATE_URL",
+    "allow_file_state_in_ci": "AEP_ALLOW_FILE_STATE_IN_CI",
 }
+# Set to a true value by CI services (GitHub Actions, GitLab CI, CircleCI, ...): see ``in_ci``.
+CI_VAR = "CI"
 FLAGS: dict[str, str] = {"platform": "--platform", "sandbox": "--sandbox", "project_dir": "--project"}
 _SECRET_WORDS = ("secret", "token", "password", "passwd", "api_key", "apikey", "private_key", "credential")
 _SECRET_ENV = {
@@ -199,6 +202,12 @@ class SettingsFile(BaseModel):
     )
     scopes: Scopes = Field(default=(), description="OAuth scopes, list or comma string.")
     ims_url: HttpUrl = DEFAULT_IMS_URL
+    allow_file_state_in_ci: bool = Field(
+        default=False,
+        description="Let writing commands use a file state when CI=true (default: refused, as a state "
+        "file restored from a CI cache goes stale between a pull request's plan and the apply on merge). "
+        "Only for a runner whose disk holds the one copy of the state. Also AEP_ALLOW_FILE_STATE_IN_CI=1.",
+    )
 
 
 class Settings(SettingsFile):
@@ -208,6 +217,7 @@ class Settings(SettingsFile):
     client_secret: SecretStr | None = None
     access_token: SecretStr | None = None
     api_key: str | None = Field(default=None, repr=False, description="x-api-key; defaults to client_id.")
+    in_ci: bool = Field(default=False, description="Running in CI: the environment has CI=true.")
 
     @property
     def effective_api_key(self) -> str | None:
@@ -258,6 +268,12 @@ def read_env(environ: Mapping[str, str] | None = None) -> dict[str, tuple[str, s
     return {name: (var, source[var]) for name, var in ENV_VARS.items() if source.get(var, "").strip()}
 
 
+def in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``CI`` is set to a true value (``true``, ``1``, ``yes``), as CI services set it."""
+    source = os.environ if environ is None else environ
+    return source.get(CI_VAR, "").strip().lower() in ("true", "1", "yes")
+
+
 def load_settings(
     project_dir: Path, overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -276,6 +292,7 @@ def load_settings(
             merged[name] = value
             origins[name] = f"option {FLAGS.get(name, name)}"
     merged["project_dir"] = project_dir
+    merged["in_ci"] = in_ci(environ)
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:  # report where each bad value came from

@@ -175,7 +175,7 @@ def _stated(state: StateDocument) -> str:
     return (
         f"serial {state.serial}: {len(state.datasets)} dataset(s), {len(state.exports)} export(s), "
         f"{runs} run(s)"
-        + (f", {opened} open intent(s) (the next plan or apply resolves them)" if opened else "")
+        + (f", {opened} open intent(s) (the next apply or refresh resolves them)" if opened else "")
     )
 
 

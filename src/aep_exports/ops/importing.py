@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aep_exports.apply.matching import JobIdentity, identity_matches, request_identity, shown_identity
 from aep_exports.errors import ImportRefusedError, NotFoundError
 from aep_exports.plan.actions import FieldChange
 from aep_exports.plan.changes import field_changes
 from aep_exports.plan.datasets import declared_changes
 from aep_exports.plan.schedule import is_manual, latest_slot
 from aep_exports.plan.windows import format_instant
+from aep_exports.reconcile.matching import JobIdentity, identity_matches, request_identity, shown_identity
 from aep_exports.reconcile.refresh import live_dataset, live_job
 from aep_exports.state.model import AppliedExport, StateDocument
 
@@ -149,7 +149,7 @@ def job_request(job: ExportJob) -> dict[str, Any]:
 def request_changes(
     declared: dict[str, Any], actual: dict[str, Any], *, incremental: bool = False
 ) -> list[FieldChange]:
-    """Differences platform → declaration over what a job record shows (``apply.matching``'s identity).
+    """Differences platform → declaration over what a job record shows (``reconcile.matching``'s identity).
 
     ``actual`` is the job's record (or what :func:`job_request` keeps of it). Job records echo only the
     destination, ``filter.segments``, ``mergePolicy`` and ``schema`` (never ``fields`` or the other

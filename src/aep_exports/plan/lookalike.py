@@ -1,6 +1,6 @@
 """Runs whose jobs would look the same on the platform, so that apply starts them one after the other.
 
-A job record shows only part of its request (see ``apply.matching``), and some platforms show even less:
+A job record shows only part of its request (see ``reconcile.matching``), and some platforms show even less:
 listings may give a segment's id alone, and a job created without a merge policy may name the one it
 resolved. Two creates whose jobs could match each other's identity must never be unresolved at the same
 time, or a lost answer could not tell which job is whose. The *look-alike key* is the coarsest identity

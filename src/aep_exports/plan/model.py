@@ -82,6 +82,10 @@ class DriftFinding(_Frozen):
     key: str
     message: str
     changes: tuple[FieldChange, ...] = ()
+    id: str = Field(
+        default="",
+        description="A change made outside aep-exports: its stable id (`job-10047`), for `state ack ID`.",
+    )
 
 
 class RefreshOutcome(_Frozen):
@@ -117,6 +121,16 @@ class Plan(_Frozen):
     infos: tuple[PlanMessage, ...] = ()
     skipped_files: tuple[str, ...] = ()
     refreshed: tuple[RefreshOutcome, ...] = ()
+    refresh_pending: bool = Field(
+        default=False,
+        description="True when `refreshed` and `recovery` are only previewed (a read-only plan): the next "
+        "apply or refresh records them in state.",
+    )
+    recovery: tuple[str, ...] = Field(
+        default=(),
+        description="What the next apply or refresh does with the intents an interrupted apply left open "
+        "(adopt a job, cancel extra jobs, drop an unsent run...), one line each.",
+    )
 
     @property
     def has_changes(self) -> bool:

@@ -10,6 +10,7 @@ from aep_exports.plan.actions import MoveState, action_sort_key
 from aep_exports.plan.datasets import plan_declared_dataset, plan_orphaned_dataset
 from aep_exports.plan.desired import Desired, DesiredExport
 from aep_exports.plan.exports import plan_declared_export, plan_removed_export
+from aep_exports.plan.findings import JOB_FINDING
 from aep_exports.plan.live import LiveSnapshot
 from aep_exports.plan.lookalike import lookalike_groups, serialised_note
 from aep_exports.plan.model import Action, DriftFinding, Plan, PlanMessage, PlanOptions, RefreshOutcome
@@ -150,6 +151,7 @@ def _foreign_jobs(
                 key=key,
                 message=f"job {job.id} ({job.status}) was not started by aep-exports but "
                 f"writes into dataset {key} ({job.dataset_id})",
+                id=f"{JOB_FINDING}{job.id}",
             )
         )
 

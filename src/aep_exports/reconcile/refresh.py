@@ -99,7 +99,9 @@ def read_live(
     jobs, new jobs, references."""
     named = {e.dataset_id for e in desired.exports.values() if e.dataset_id} if desired is not None else set()
     dataset_ids = sorted({r.id for r in state.datasets.values()} | named)
-    tracked = set(state.unfinished_job_ids())
+    # Jobs of remembered out-of-band findings too: a finding lasts only while its job exists.
+    remembered = {f.job_id for f in state.findings.values() if f.job_id is not None}
+    tracked = set(state.unfinished_job_ids()) | remembered
     jobs: dict[int, LiveJob] = {}
     new_jobs: list[int] = []
     since = _listing_since(state, now)
@@ -207,6 +209,20 @@ def record_outcomes(
     return outcomes, changed
 
 
+def refresh_in_memory(
+    client: PlatformClient,
+    doc: StateDocument,
+    desired: Desired | None,
+    now: datetime,
+    *,
+    only: KeyFilter | None = None,
+) -> RefreshResult:
+    """Refresh ``doc`` in memory only (``plan``, ``drift``): no lock, nothing written anywhere."""
+    snapshot = read_live(client, doc, desired, now)
+    outcomes, _ = record_outcomes(doc, snapshot, now, only=only)
+    return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
+
+
 def refresh(
     client: PlatformClient,
     backend: StateBackend,
@@ -223,10 +239,7 @@ def refresh(
     ``only``: the export keys whose outcomes are recorded (a selected command leaves the others as
     they are)."""
     if not write:
-        doc = backend.read()
-        snapshot = read_live(client, doc, desired, now)
-        outcomes, _ = record_outcomes(doc, snapshot, now, only=only)
-        return RefreshResult(doc, snapshot, tuple(outcomes), written=False)
+        return refresh_in_memory(client, backend.read(), desired, now, only=only)
     with backend.lock(timeout=lock_timeout, command=command):
         doc = backend.read()
         snapshot = read_live(client, doc, desired, now)

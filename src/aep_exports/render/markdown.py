@@ -45,7 +45,8 @@ def _finding_rows(findings: tuple[DriftFinding, ...]) -> list[str]:
     rows = ["| | resource | finding |", "|---|---|---|"]
     for finding in findings:
         mark = {"out_of_band": "🔴", "pending": "🟡", "info": "ℹ️"}[finding.kind]  # noqa: RUF001
-        rows.append(f"| {mark} | `{finding.resource}.{finding.key}` | {_escape(finding.message)} |")
+        ident = f" (`{finding.id}`)" if finding.id else ""  # for `state ack ID`
+        rows.append(f"| {mark} | `{finding.resource}.{finding.key}`{ident} | {_escape(finding.message)} |")
     return rows
 
 
@@ -135,6 +136,10 @@ def render_plan_markdown(
             "",
             *_finding_details(plan.out_of_band),
         ]
+    if plan.refresh_pending and (plan.recovery or plan.refreshed):
+        head += ["", "**The next apply will record:**"]
+        head += [f"- {_escape(line)}" for line in plan.recovery]
+        head += [f"- export `{r.key}`: job {r.job_id} {r.status}" for r in plan.refreshed]
     tail_lines = []
     if plan.skipped_files:
         tail_lines.append("<sub>Skipped: " + ", ".join(_escape(s) for s in plan.skipped_files) + "</sub>")

@@ -18,16 +18,26 @@ def _messages(paint: Painter, title: str, items: tuple[PlanMessage, ...], fg: st
 
 
 def _refreshed(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    if plan.recovery:  # only in a read-only plan: apply's own recovery prints "Recovered: ..." as it goes
+        count = len(plan.recovery)
+        intents = f"{count} intent{'s' if count != 1 else ''}"
+        lines.append(f"The next apply resolves {intents} an interrupted apply left open:")
+        lines += [f"  ~ {line}" for line in plan.recovery]
+        lines.append("")
     if not plan.refreshed:
-        return []
-    lines = [f"Refresh recorded {len(plan.refreshed)} finished run{'s' if len(plan.refreshed) != 1 else ''}:"]
+        return lines
+    runs = f"{len(plan.refreshed)} finished run{'s' if len(plan.refreshed) != 1 else ''}"
+    pending = plan.refresh_pending
+    lines.append(f"The next apply will record {runs}:" if pending else f"Refresh recorded {runs}:")
     for item in plan.refreshed:
         window = ""
         if item.window_to is not None:
             start = format_instant(item.window_from) if item.window_from else "(everything)"
             window = f", window {start} → {format_instant(item.window_to)}"
         note = f" ({item.note})" if item.note else ""
-        lines.append(f"  export.{item.key}: job {item.job_id} {item.status}{window}{note}")
+        prefix = "~ will record " if pending else ""
+        lines.append(f"  {prefix}export.{item.key}: job {item.job_id} {item.status}{window}{note}")
     return [*lines, ""]
 
 
@@ -36,7 +46,9 @@ def _finding_lines(paint: Painter, findings: tuple[DriftFinding, ...]) -> list[s
     for finding in findings:
         symbol = _FINDING_SYMBOL[finding.kind]
         fg = {"!": "red", "~": "yellow"}.get(symbol)
-        lines.append(f"  {paint(symbol, fg, bold=True)} {finding.resource}.{finding.key}: {finding.message}")
+        # The id of an out-of-band finding is what `state ack ID` takes.
+        name = f"{finding.resource}.{finding.key}" + (f" [{finding.id}]" if finding.id else "")
+        lines.append(f"  {paint(symbol, fg, bold=True)} {name}: {finding.message}")
         for sym, text in change_lines(finding.changes):
             lines.append(f"      {paint(sym, COLOURS.get(sym))} {text}")
     return lines

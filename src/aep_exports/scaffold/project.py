@@ -8,15 +8,21 @@ generated from the installed models, so the editor hints match the version that 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from aep_exports.errors import AepExportsError
+from aep_exports.errors import AepExportsError, UsageError
 
 WORKFLOW_PATH = ".github/workflows/aep-exports.yml"
+ACTION_OWNER_PLACEHOLDER = "YOUR-ORG"
+# owner/repo[/path]@ref, as GitHub's `uses:` takes a published action.
+_ACTION_REF = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?@[A-Za-z0-9_./+-]+$"
+)
 
 
 def template_text(name: str) -> str:
@@ -55,11 +61,48 @@ def _settings() -> str:
     return template_text("settings.yaml").replace("{required_version}", pinned_version(__version__))
 
 
+def placeholder_action() -> str:
+    """The ``uses:`` ``init`` writes without ``--action``: a repository that does not exist, so every
+    job fails loudly at "Set up job" until someone names the real one (never a silent wrong install)."""
+    from aep_exports import __version__
+
+    return f"{ACTION_OWNER_PLACEHOLDER}/aep-exports@v{__version__}"
+
+
+def check_action(action: str) -> str:
+    """``action`` when it is ``OWNER/REPO[/PATH]@REF``; UsageError otherwise."""
+    action = action.strip()
+    if not _ACTION_REF.match(action):
+        raise UsageError(
+            f"--action {action!r} is not OWNER/REPO@REF",
+            hint="Name the repository holding aep-exports (its action.yml) and a tag, e.g. "
+            "--action my-org/aep-exports@v0.1.0.",
+        )
+    return action
+
+
+def workflow_text(action: str | None = None) -> str:
+    """The CI workflow, installing aep-exports with ``action`` (default: :func:`placeholder_action`)."""
+    if action is None:
+        uses = placeholder_action()
+        note = (
+            f"#\n# >>> Replace {uses} below with the repository and tag of aep-exports you install from\n"
+            "# >>> (or run `aep-exports init --action OWNER/REPO@TAG` on a project without this file).\n"
+            "# >>> Until then every job fails at \"Set up job\": the action cannot be resolved.\n"
+        )
+    else:
+        uses, note = check_action(action), ""
+    # The template is plain YAML (a reviewer reads it, a test parses it): its two markers are a
+    # comment line and a scalar.
+    text = template_text("workflow.yml").replace("# __PLACEHOLDER_NOTE__\n", note)
+    return text.replace("__AEP_EXPORTS_ACTION__", uses)
+
+
 PROJECT_FILES: dict[str, Callable[[], str]] = {
     "aep-exports.yaml": _settings,
     "exports/example.yaml": _template("example.yaml"),
     ".gitignore": _template("gitignore"),
-    WORKFLOW_PATH: _template("workflow.yml"),
+    WORKFLOW_PATH: workflow_text,
     "schemas/exports.schema.json": _schema("exports.schema.json"),
     "schemas/settings.schema.json": _schema("settings.schema.json"),
 }
@@ -74,13 +117,20 @@ class ScaffoldedFile:
     outcome: Literal["created", "skipped"]
 
 
-def scaffold_project(directory: Path) -> list[ScaffoldedFile]:
-    """Create the project files under ``directory``; files that already exist are left as they are."""
+def scaffold_project(directory: Path, *, action: str | None = None) -> list[ScaffoldedFile]:
+    """Create the project files under ``directory``; files that already exist are left as they are.
+
+    ``action`` (``OWNER/REPO@REF``) is the aep-exports GitHub Action the workflow installs with.
+    """
     directory = Path(directory)
+    producers = dict(PROJECT_FILES)
+    if action is not None:
+        checked = check_action(action)
+        producers[WORKFLOW_PATH] = lambda: workflow_text(checked)
     if directory.exists() and not directory.is_dir():
         raise AepExportsError(f"{directory} exists and is not a directory")
     results = []
-    for relative, produce in PROJECT_FILES.items():
+    for relative, produce in producers.items():
         target = directory / relative
         if target.exists() or target.is_symlink():
             results.append(ScaffoldedFile(relative, "skipped"))

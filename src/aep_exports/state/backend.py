@@ -13,6 +13,13 @@ Usage pattern for a writer (apply, refresh, import, ``state rm``)::
 Readers (plan, status, ``state list``) call ``read()`` without the lock: writes are atomic.
 A write made without holding the lock takes it for the length of the write.
 
+In CI (``CI=true``) a file state is for reading only, unless the settings allow it
+(``allow_file_state_in_ci``): a state file on a CI runner is a copy restored from a cache or an
+artifact, so the writer that a later job's plan was reviewed against is not the one it meets.
+:func:`open_backend` then hands out a backend whose ``lock``/``write``/``replace`` refuse, with why.
+The embedded local platform is exempt: its data lives beside the state, so the two are restored
+or lost together and cannot disagree.
+
 Stable names: ``StateBackend``, ``FileStateBackend``, ``backend_for``, ``open_backend``,
 ``DEFAULT_STATE_DIR``.
 """
@@ -30,7 +37,15 @@ from aep_exports.state.model import StateDocument
 if TYPE_CHECKING:
     from aep_exports.config.settings import Settings
 
-__all__ = ["DEFAULT_STATE_DIR", "FileStateBackend", "StateBackend", "backend_for", "open_backend"]
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "CiReadOnlyFileBackend",
+    "FileStateBackend",
+    "StateBackend",
+    "backend_for",
+    "file_state_refused_in_ci",
+    "open_backend",
+]
 
 DEFAULT_STATE_DIR = ".aep-exports/state"
 """Where state lives, relative to the project directory, when the settings do not say."""
@@ -100,10 +115,46 @@ def open_backend(settings: Settings, *, org: str | None = None) -> StateBackend:
     """The state backend the settings choose for their sandbox and ``org`` (default ``settings.org``).
 
     The org of the local platform (its dev org) is resolved by the caller, so that state
-    does not import the platform package.
+    does not import the platform package. In CI, a file state is read-only (see the module doc).
     """
     resolved_org = org or settings.org
     if not resolved_org:
         raise StateError("no org id is configured, so the state cannot be located",
                          hint="set 'org' in aep-exports.yaml or AEP_ORG_ID")
-    return backend_for(settings.state, settings.project_dir, resolved_org, settings.sandbox)
+    backend = backend_for(settings.state, settings.project_dir, resolved_org, settings.sandbox)
+    if isinstance(backend, FileStateBackend) and file_state_refused_in_ci(settings):
+        return CiReadOnlyFileBackend(backend.directory, resolved_org, settings.sandbox)
+    return backend
+
+
+def file_state_refused_in_ci(settings: Settings) -> bool:
+    """True when writing commands must not use this file state: in CI, not allowed, not local."""
+    return settings.in_ci and not settings.allow_file_state_in_ci and not settings.is_local
+
+
+class CiReadOnlyFileBackend(FileStateBackend):
+    """A file state opened in CI: readers read it; ``lock``, ``write`` and ``replace`` refuse."""
+
+    def _refuse(self) -> StateError:
+        return StateError(
+            f"refusing to write the {self.describe()} in CI (CI=true): a state file on a CI "
+            "runner is a copy (restored from a cache or an artifact) that goes stale between a pull "
+            "request's plan and the apply on merge, and other jobs never see what this one writes",
+            hint="Keep the state in PostgreSQL: set AEP_STATE_URL (a secret) to a postgresql:// URL "
+            "(docs/state.md). Only if this runner's disk holds the one copy of the state, set "
+            "allow_file_state_in_ci: true in aep-exports.yaml or AEP_ALLOW_FILE_STATE_IN_CI=1.",
+        )
+
+    def lock(self, *, timeout: float, command: str) -> AbstractContextManager[None]:
+        """Refused: a writer in CI needs a shared state."""
+        raise self._refuse()
+
+    def write(self, doc: StateDocument, *, expected_serial: int) -> StateDocument:
+        """Refused: a writer in CI needs a shared state."""
+        raise self._refuse()
+
+    def replace(
+        self, doc: StateDocument, *, expected_serial: int, new_serial: int | None = None
+    ) -> str | None:
+        """Refused: a writer in CI needs a shared state."""
+        raise self._refuse()

@@ -48,9 +48,17 @@ def _v1_to_v2(doc: JsonDict) -> JsonDict:
     return dict(doc)
 
 
+def _v2_to_v3(doc: JsonDict) -> JsonDict:
+    """v3 added ``findings`` (out-of-band changes kept until resolved or acknowledged): none yet."""
+    out = dict(doc)
+    out.setdefault("findings", {})
+    return out
+
+
 MIGRATIONS: dict[int, Callable[[JsonDict], JsonDict]] = {
     0: _v0_to_v1,
     1: _v1_to_v2,
+    2: _v2_to_v3,
 }
 
 

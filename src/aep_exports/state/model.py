@@ -9,7 +9,10 @@ One JSON document per (org, sandbox), versioned (``STATE_VERSION``), with:
   bounded run history of :class:`RunRecord`, newest last);
 - ``intents``: id -> :class:`Intent`, write-ahead records: an intent is saved *before* a
   request that changes something, and resolved *after* its outcome is known, so a crash
-  at any instant leaves a trace the next command can recover from.
+  at any instant leaves a trace the next command can recover from;
+- ``findings``: id -> :class:`FindingRecord`, changes made outside aep-exports (a job started by
+  hand into a managed dataset...), kept until the platform no longer shows them or someone
+  acknowledges them (``state ack``).
 
 Specs and request bodies are plain JSON underneath (:mod:`aep_exports.state.specs`), so that
 state does not depend on the declaration models. Every datetime is timezone-aware UTC and
@@ -32,6 +35,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from aep_exports.state.base import Record, UtcDatetime, request_digest, utc
+from aep_exports.state.findings import Acknowledgement, FindingRecord, FindingResource
 from aep_exports.state.records import (
     DEFAULT_RUN_HISTORY,
     DatasetRecord,
@@ -49,11 +53,12 @@ from aep_exports.state.status import (
     RunStatus,
 )
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 """The version this build writes; older documents are migrated on read, newer ones refused.
 
 2: runs carry ``attempt``, ``restated`` and ``breaches``; exports ``restatements`` (all defaulted,
-so a version-1 document reads unchanged)."""
+so a version-1 document reads unchanged).
+3: ``findings``, out-of-band changes kept until resolved or acknowledged (:mod:`.findings`)."""
 
 MAX_SERIAL = 2**53 - 1
 """The largest serial a document may hold: far beyond any real count of writes (a larger one is a hand
@@ -76,6 +81,7 @@ class StateDocument(Record):
     datasets: dict[str, DatasetRecord] = Field(default_factory=dict)
     exports: dict[str, ExportRecord] = Field(default_factory=dict)
     intents: dict[str, Intent] = Field(default_factory=dict)
+    findings: dict[str, FindingRecord] = Field(default_factory=dict)
 
     @classmethod
     def empty(cls, org: str, sandbox: str) -> StateDocument:
@@ -223,6 +229,33 @@ class StateDocument(Record):
             del self.intents[key]
         return len(resolved)
 
+    # -- findings (out-of-band changes) --------------------------------------------------------
+
+    def sync_findings(self, seen: Iterable[FindingRecord], at: datetime, *, complete: bool = True) -> bool:
+        """Make ``findings`` what a writing refresh ``seen`` now: new ones recorded (first seen ``at``),
+        and, when it saw everything (``complete``: no ``--select``), ones no longer seen dropped (resolved);
+        acknowledgements are kept. Returns whether anything changed."""
+        current = {finding.id: finding for finding in seen}
+        gone = [f for f in self.findings if f not in current] if complete else []
+        changed = bool(gone) or any(f not in self.findings for f in current)
+        for finding_id in gone:
+            del self.findings[finding_id]
+        for finding_id, finding in current.items():
+            if finding_id in self.findings:
+                continue
+            self.findings[finding_id] = finding.model_copy(update={"first_seen": utc(at), "ack": None})
+        return changed
+
+    def acknowledge_finding(
+        self, finding: FindingRecord, *, by: str, at: datetime, reason: str = ""
+    ) -> FindingRecord:
+        """Record that ``by`` accepted ``finding`` (recorded first when state did not have it yet)."""
+        stored = self.findings.get(finding.id)
+        if stored is None:
+            stored = self.findings[finding.id] = finding.model_copy(deep=True)
+        stored.ack = Acknowledgement(by=by, at=utc(at), reason=reason)
+        return stored
+
     def to_json(self) -> str:
         """The document as stored: compact JSON, RFC 3339 datetimes, fields in declaration order."""
         # Compact, not indented: a large state (10,000 exports x 50 runs) is half the size and
@@ -237,10 +270,13 @@ __all__ = [
     "STATE_VERSION",
     "TERMINAL_STATUSES",
     "UNFINISHED_STATUSES",
+    "Acknowledgement",
     "AppliedDataset",
     "AppliedExport",
     "DatasetRecord",
     "ExportRecord",
+    "FindingRecord",
+    "FindingResource",
     "Intent",
     "IntentKind",
     "JobReport",

@@ -289,7 +289,13 @@ class PostgresStateBackend:
     # -- migrations ------------------------------------------------------------------------
 
     def _migrate(self, conn: Any) -> None:
-        """Bring this backend's tables to ``SCHEMA_VERSION``; refuse a database from a newer version."""
+        """Bring this backend's tables to ``SCHEMA_VERSION``; refuse a database from a newer version.
+
+        Tables already at this version cost one SELECT and no DDL or lock, so that read-only commands
+        (``plan``, ``drift``) write nothing and work with a role that may only SELECT.
+        """
+        if self._current_schema(conn) == SCHEMA_VERSION:
+            return
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))
             conn.execute(self._sql(_CREATE_MIGRATIONS))
@@ -308,6 +314,14 @@ class PostgresStateBackend:
                     conn.execute(self._sql(statement))
                 conn.execute(self._sql("INSERT INTO {migrations} (version, applied_by) VALUES (%s, %s)"),
                              (version, f"aep-exports {__version__}"))
+
+    def _current_schema(self, conn: Any) -> int | None:
+        """The table format version, read without writing (None: no migrations table yet)."""
+        found = conn.execute("SELECT to_regclass(%s)", (_T_MIGRATIONS,)).fetchone()  # on the search_path
+        if found is None or found[0] is None:
+            return None
+        row = conn.execute(self._sql("SELECT max(version) FROM {migrations}")).fetchone()
+        return int(row[0]) if row is not None and row[0] is not None else None
 
     def schema_version(self) -> int:
         """The table format version the database is at (after migrating it)."""

@@ -14,8 +14,8 @@ The situation is produced for real against the platform server:
      `plan` adopts A and leaves B alone; `drift` reports B as started outside aep-exports; nothing
      ever cancels it;
    - as a retry of the intent's own request (it carries the intent's ``x-request-id``, on a platform that
-     echoes it): B is certainly an extra of the intent. `plan` adopts A, cancels B and records it as a
-     duplicate cancelled by the tool; `drift` stays quiet.
+     echoes it): B is certainly an extra of the intent. `plan` shows it will adopt A and cancel B;
+     `refresh` adopts A, cancels B and records it as a duplicate cancelled by the tool; `drift` stays quiet.
 """
 
 from __future__ import annotations
@@ -124,12 +124,21 @@ def test_a_look_alike_started_by_someone_else_is_left_alone_and_reported(
     intent, day1_job, job_a = _open_intent_with_job_a(project, url, headers)
     job_b = _create_b(url, headers, intent)  # someone else's request: its own x-request-id
 
+    before = project.backend().path.read_bytes()
     planned = project.cli("plan", "--now", _stamp(DAY2))
     assert planned.exit_code == 0, planned.output
     assert (
-        f"Recovered: export {KEY}: adopted job {job_a['id']} (its answer was lost); left job(s) "
+        f"~ export {KEY}: will adopt job {job_a['id']} (its create answer was lost); left job(s) "
         f"{job_b['id']} alone"
     ) in planned.output, planned.output
+    assert project.backend().path.read_bytes() == before, "plan is read-only"
+
+    refreshed = project.cli("refresh", "--now", _stamp(DAY2))
+    assert refreshed.exit_code == 0, refreshed.output
+    assert (
+        f"Recovered: export {KEY}: adopted job {job_a['id']} (its answer was lost); left job(s) "
+        f"{job_b['id']} alone"
+    ) in refreshed.output, refreshed.output
 
     state = project.state()
     assert not state.open_intents()
@@ -168,9 +177,17 @@ def test_two_jobs_for_one_intent_one_adopted_the_extra_cancelled(
     planned = project.cli("plan", "--now", _stamp(DAY2))
     assert planned.exit_code == 0, planned.output
     assert (
+        f"~ export {KEY}: will adopt job {job_a['id']} (its create answer was lost); "
+        f"will cancel extra job(s) {job_b['id']}"
+    ) in planned.output, planned.output
+    assert {j["id"]: j["status"] for j in platform_jobs(url, headers)}[job_b["id"]] != "CANCELLED"
+
+    refreshed = project.cli("refresh", "--now", _stamp(DAY2))
+    assert refreshed.exit_code == 0, refreshed.output
+    assert (
         f"Recovered: export {KEY}: adopted job {job_a['id']} (its answer was lost); "
         f"cancelled duplicate job(s) {job_b['id']}"
-    ) in planned.output, planned.output
+    ) in refreshed.output, refreshed.output
 
     # State: no open intent, one live run for the slot (job A), the extra recorded as cancelled by the tool.
     state = project.state()

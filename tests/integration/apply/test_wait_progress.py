@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from aep_exports.apply.console import CapturedConsole
 from aep_exports.apply.ledger import Ledger
-from aep_exports.apply.pipeline import plan_now
+from aep_exports.apply.recording import record_and_plan
 from aep_exports.apply.service import ApplyOptions, apply_plan, clock_from
 from aep_exports.cli.wiring import load_declared
 from aep_exports.client.local_admin import LocalAdmin
@@ -38,7 +38,7 @@ def test_wait_progress_follows_the_job_through_processing(make_project: ProjectF
     with project.client(job_duration_s=JOB_DURATION_S) as client:
         admin = client.local_admin
         now = admin.freeze_clock(True)
-        planned = plan_now(project.settings, client, backend, desired, now, PlanOptions())
+        planned = record_and_plan(project.settings, client, backend, desired, now, PlanOptions())
         console = ClockStepConsole(admin, timedelta(seconds=JOB_DURATION_S / 3))
         outcome = apply_plan(
             planned.plan, Ledger(backend), client, clock_from(now), console, ApplyOptions(wait=True)

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from aep_exports.apply.matching import choose_jobs, job_matches
 from aep_exports.client.records import UnreadableRecordError
 from aep_exports.errors import BadRequestError, NotFoundError
 from aep_exports.platform.contract import VARIANTS, Contract
 from aep_exports.platform.credentials import DEV_ORG_ID
+from aep_exports.reconcile.matching import choose_jobs, job_matches
 from aep_exports.state.model import Intent
 
 POLICIES_ROUTE = "GET /data/core/ups/config/mergePolicies"

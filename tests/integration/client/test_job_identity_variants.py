@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aep_exports.apply.matching import job_matches
 from aep_exports.platform.contract import Contract
+from aep_exports.reconcile.matching import job_matches
 
 STATUSES = ["realized", "existing", "exited"]
 # Every value of each variant that shapes a job record.

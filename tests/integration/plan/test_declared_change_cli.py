@@ -22,6 +22,8 @@ def test_a_fields_change_is_a_change_in_plan_markdown_and_drift(
     project = make_project()
     applied = project.cli("apply", "--auto-approve", "--now", FIRST)
     assert applied.exit_code == 0, applied.output
+    # the first run finishes on the platform (plan's --now is a what-if and moves no clock)
+    assert project.cli("platform", "clock", "set", LATER).exit_code == 0
     project.write(CHANGED)
 
     plan = project.cli("plan", "--detailed-exitcode", "--now", LATER)

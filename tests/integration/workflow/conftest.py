@@ -10,30 +10,41 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
-import yaml
 
-from aep_exports.scaffold import template_text
+from aep_exports.scaffold import workflow_text
+from support.github_actions import load_yaml, postgres_state_url, substitute
 
 BIN = Path(sys.executable).parent
 _OPERATORS = set("();<>|&")
-_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def load_workflow() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(template_text("workflow.yml"))
-    if True in data:  # YAML 1.1 reads the key `on` as the boolean true
-        data["on"] = data.pop(True)
-    return data
+def load_workflow(action: str | None = None) -> dict[str, Any]:
+    """The workflow ``init`` writes (with ``--action ACTION`` when given)."""
+    return load_yaml(workflow_text(action))
+
+
+@pytest.fixture
+def pg_state_url() -> Iterator[str]:
+    """A PostgreSQL state URL in a fresh schema (dropped after the test); skipped without a server."""
+    psycopg = pytest.importorskip("psycopg")
+    from support.github_actions import POSTGRES_SERVER
+
+    try:
+        with psycopg.connect(POSTGRES_SERVER, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {str(exc).strip().splitlines()[0]}")
+    yield from postgres_state_url()
 
 
 @pytest.fixture
@@ -134,24 +145,6 @@ def check_invocation(argv: list[str]) -> list[str]:
         return problems
 
 
-def evaluate(text: str, context: dict[str, Any]) -> str:
-    """``${{ a.b || 'literal' }}`` expressions of the workflow, with unset values as ''."""
-
-    def value(expression: str) -> str:
-        for operand in (part.strip() for part in expression.split("||")):
-            if operand.startswith("'") and operand.endswith("'"):
-                result: Any = operand[1:-1]
-            else:
-                result = context
-                for part in operand.split("."):
-                    result = result.get(part, "") if isinstance(result, dict) else ""
-            if result:
-                return str(result)
-        return ""
-
-    return _EXPRESSION.sub(lambda m: value(m.group(1)), text)
-
-
 @dataclass
 class StepResult:
     returncode: int
@@ -179,7 +172,7 @@ class StepRunner:
         step = self.step(job, step_id)
         assert "run" in step, f"{job}.{step_id} is not a run step"
         steps_ctx = self.context.setdefault("steps", {})
-        env = {key: evaluate(str(value), self.context)
+        env = {key: substitute(str(value), self.context)
                for key, value in {**self.workflow.get("env", {}), **step.get("env", {})}.items()}
         scratch = self.project.parent / f"runner-{job}-{step_id}"
         scratch.mkdir(exist_ok=True)
@@ -201,3 +194,12 @@ class StepRunner:
         steps_ctx[step_id] = {"outputs": parsed,
                               "outcome": "success" if result.returncode == 0 else "failure"}
         return StepResult(result.returncode, result.stdout, result.stderr, summary.read_text(), parsed)
+
+
+@pytest.fixture(scope="session")
+def actions_python(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
+    """setup-python's interpreter for the harness (a venv, shared by the session) and the cache of the
+    aep-exports action's install step: it runs for real once, into that venv, then is replayed."""
+    from support.github_actions import prepared_python
+
+    return prepared_python(tmp_path_factory.mktemp("setup-python") / "venv"), {}

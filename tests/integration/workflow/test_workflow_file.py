@@ -69,7 +69,7 @@ def test_steps_are_well_formed_and_actions_pinned(workflow: dict[str, Any]) -> N
         assert len(ids) == len(set(ids)), name
         for step in job["steps"]:
             assert ("run" in step) != ("uses" in step), step
-            if "uses" in step:
+            if "uses" in step and step.get("id") != "install":
                 assert re.fullmatch(r"actions/[a-z-]+(/[a-z]+)?@v\d+", step["uses"]), step["uses"]
             for ref in re.findall(r"steps\.([a-z-]+)\.", str(step.get("if", "")) + str(step.get("env", ""))):
                 assert ref in ids, f"{name}: step {ref!r} referenced but not defined"
@@ -105,7 +105,12 @@ def test_the_pull_request_comment_is_found_by_its_marker_and_updated(workflow: d
 def test_apply_uses_the_reviewed_plan_and_falls_back_only_when_it_is_stale(workflow: dict[str, Any]) -> None:
     apply = next(s for s in workflow["jobs"]["apply"]["steps"] if s.get("id") == "apply")["run"]
     assert "aep-exports apply reviewed/plan.json --auto-approve --wait" in apply
-    assert "grep -Eqi '^Error:.*stale' apply.log" in apply
+    # A stale plan is told by its exit code (ExitCode.STALE_PLAN), never by the words of the message.
+    assert "4)" in apply and "grep" not in apply and "stale" not in apply.split("case")[0].replace(
+        "exits 4 when the plan is stale", "")
+    # The re-plan is saved, shown (plan writes the summary) and applied exactly.
+    assert "aep-exports plan -o replan.json --format markdown" in apply
+    assert "aep-exports apply replan.json --auto-approve --wait" in apply
     fetch = next(s for s in workflow["jobs"]["apply"]["steps"] if s.get("id") == "reviewed")["run"]
     assert "--name aep-exports-plan" in fetch
 
@@ -128,3 +133,63 @@ def test_the_command_checker_catches_what_click_would_refuse(command_checker: An
     assert check_invocation(["validate", "extra"])[0].startswith("aep-exports validate: 1 argument(s)")
     assert check_invocation(["--nope", "validate"]) == ["aep-exports: no option --nope"]
     assert check_invocation(["state"]) == ["aep-exports state: no subcommand"]
+
+
+def test_every_job_installs_with_the_aep_exports_action_never_an_unpublished_package(
+        workflow: dict[str, Any]) -> None:
+    from aep_exports.scaffold import placeholder_action
+
+    text = template_text("workflow.yml")
+    assert "pip install" not in text and "AEP_EXPORTS_PACKAGE" not in text
+    for name, job in workflow["jobs"].items():
+        (install,) = [s for s in job["steps"] if s.get("id") == "install"]
+        assert install["uses"] == placeholder_action(), name
+        assert job["steps"].index(install) == 1, name  # right after the checkout
+        assert not any(str(s.get("uses", "")).startswith(("actions/setup-python", "actions/cache"))
+                       for s in job["steps"]), name  # Python comes with the action; no cached state
+
+
+def test_the_default_action_is_a_placeholder_that_says_so(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from aep_exports.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "p/.github/workflows/aep-exports.yml").read_text()
+    assert written.count("uses: YOUR-ORG/aep-exports@v") == 1 + 3  # the header explains it; 3 jobs
+    assert "# >>> Replace YOUR-ORG/aep-exports@v" in written and "every job fails" in written
+    assert "__AEP_EXPORTS_ACTION__" not in written and "__PLACEHOLDER_NOTE__" not in written
+    assert "placeholder action YOUR-ORG/aep-exports@v" in result.output
+
+
+def test_init_action_pins_the_action_in_every_job(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from aep_exports.cli.main import cli
+    from support.github_actions import load_yaml
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "p"), "--action", "acme/aep-exports@v1.2.3"])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "p/.github/workflows/aep-exports.yml").read_text()
+    assert "YOUR-ORG" not in written and ">>>" not in written and "placeholder" not in result.output
+    assert "__AEP_EXPORTS_ACTION__" not in written and "__PLACEHOLDER_NOTE__" not in written
+    jobs = load_yaml(written)["jobs"]
+    assert [s["uses"] for job in jobs.values() for s in job["steps"] if s.get("id") == "install"] == \
+        ["acme/aep-exports@v1.2.3"] * 3
+
+    for bad in ("aep-exports", "acme/aep-exports", "acme/aep-exports@", "a b/c@v1", "acme/x@v1; rm -rf /"):
+        refused = CliRunner().invoke(cli, ["init", str(tmp_path / "q"), "--action", bad])
+        assert refused.exit_code == 64, (bad, refused.output)
+        assert "is not OWNER/REPO@REF" in refused.output
+    assert not (tmp_path / "q").exists()
+
+
+def test_every_job_has_a_timeout_and_artifacts_can_be_uploaded_again(workflow: dict[str, Any]) -> None:
+    for name, job in workflow["jobs"].items():
+        assert 0 < job["timeout-minutes"] <= 360, name
+    uploads = [s for _, s in all_steps(workflow)
+               if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+    assert len(uploads) == 3
+    for step in uploads:
+        assert step["uses"] == "actions/upload-artifact@v4" and step["with"]["overwrite"] is True, step

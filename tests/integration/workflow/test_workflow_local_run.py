@@ -79,7 +79,7 @@ def test_push_steps_apply_the_reviewed_plan_and_record_outcomes(project: Path, s
 
     apply = runner.run("apply", "apply", timeout=300)
     assert apply.returncode == 0, apply.stdout + apply.stderr
-    assert "stale" not in apply.stdout.lower()
+    assert "stale" not in apply.stdout.lower() and apply.outputs["applied"] == "reviewed"
     outcomes = runner.run("apply", "outcomes")
     assert outcomes.returncode == 0, outcomes.stderr
     assert outcomes.summary.startswith("### aep-exports status\n")
@@ -99,7 +99,12 @@ def test_push_steps_plan_again_when_the_reviewed_plan_is_stale(project: Path, st
 
     apply = runner.run("apply", "apply", timeout=300)
     assert apply.returncode == 0, apply.stdout + apply.stderr
-    assert "::notice title=aep-exports::the reviewed plan is stale" in apply.stdout
+    assert "::notice title=aep-exports::the plan reviewed in the pull request is stale" in apply.stdout
+    assert apply.outputs["applied"] == "re-planned"
+    # The summary says why and shows the plan that was applied instead (written by `plan` itself).
+    assert apply.summary.startswith("### aep-exports: planned again at merge\n")
+    assert "example-daily" in apply.summary
+    assert (project / "replan.json").is_file()
     assert runner.run("apply", "outcomes").returncode == 0
     assert "example-daily" in (project / "status.json").read_text()
 

@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aep_exports.apply.matching import Choice, choose_jobs
 from aep_exports.client.models import ExportJob
 from aep_exports.plan.live import CLOCK_SKEW
+from aep_exports.reconcile.matching import Choice, choose_jobs
 from aep_exports.state.model import Intent
 
 START = datetime(2024, 3, 1, 4, tzinfo=UTC)

@@ -1,12 +1,12 @@
-"""Job identity: the normalisations it documents (apply/matching.py), on records shaped like the seed's."""
+"""Job identity: the normalisations it documents (reconcile/matching.py), on seed-shaped records."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from aep_exports.apply.matching import choose_jobs, job_matches
 from aep_exports.client.models import ExportJob
+from aep_exports.reconcile.matching import choose_jobs, job_matches
 from aep_exports.state.model import Intent
 
 BODY: dict[str, Any] = {

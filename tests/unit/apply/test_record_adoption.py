@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aep_exports.apply.runs import record_adoption
 from aep_exports.client.models import ExportJob
+from aep_exports.reconcile.adoption import record_adoption
 from aep_exports.state.model import Intent, RunRecord, StateDocument
 
 SLOT = datetime(2026, 3, 2, tzinfo=UTC)

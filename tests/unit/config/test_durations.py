@@ -101,8 +101,11 @@ def test_every_writing_command_has_a_lock_timeout_and_every_duration_option_uses
         "import dataset",
         "import export",
         "state rm",
+        "state mv",
+        "state ack",
         "state push",
         "state pull",
+        "demo",
     ):
         assert (command, "--lock-timeout") in where, command
     assert ("apply", "--wait-timeout") in where
@@ -113,6 +116,9 @@ def _parse(command: click.Command, option: click.Option, value: str) -> Any:
     args = [option.opts[0], value]
     # Required arguments get placeholders: only the option's conversion is under test.
     args += ["x" for param in command.params if isinstance(param, click.Argument) and param.required]
+    for param in command.params:  # and required options (`state ack --reason`)
+        if isinstance(param, click.Option) and param.required:
+            args += [param.opts[0], "x"]
     with click.Context(cli, info_name="aep-exports"):
         ctx = command.make_context(command.name, args)
     return ctx.params[option.name or ""]

@@ -136,7 +136,7 @@ def test_a_version_1_document_reads_unchanged_and_a_newer_one_is_refused() -> No
                 run.pop(name)
     doc["version"] = 1
     read = StateDocument.model_validate(migrate(doc))
-    assert read.version == STATE_VERSION == 2
+    assert read.version == STATE_VERSION == 3 and read.findings == {}
     assert [r.attempt for r in read.exports["daily"].runs] == [1, 1, 1]
     from aep_exports.errors import StateError
 

@@ -7,7 +7,7 @@ finds them, reading only:
 - a declared dataset state does not know: the datasets of its declared name (the Catalog ``name`` filter);
 - a declared export state does not know, whose target dataset id is known (in state, named by id in the
   declaration, or the one dataset of its name): the jobs of the last :data:`LOOK_BACK` that write into it
-  and match its declaration by job identity (:mod:`aep_exports.apply.matching`), the newest successful one
+  and match its declaration by job identity (:mod:`aep_exports.reconcile.matching`), the newest successful one
   first (importing it restores the watermark).
 
 Each finding is a plan warning with the exact ``aep-exports import`` command. Nothing is adopted here: the
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from aep_exports.apply.matching import job_matches, list_jobs_since
 from aep_exports.plan.model import PlanMessage
 from aep_exports.plan.windows import format_instant
+from aep_exports.reconcile.matching import job_matches, list_jobs_since
 from aep_exports.state.status import RunStatus
 
 if TYPE_CHECKING:
