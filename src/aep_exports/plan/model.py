@@ -134,8 +134,9 @@ class Plan(_Frozen):
 
     @property
     def has_changes(self) -> bool:
-        """True when applying would do anything."""
-        return bool(self.actions)
+        """True when applying would do anything: its actions, or resolving an interrupted apply's intents
+        (which can cancel extra jobs), so ``plan`` and ``drift`` agree on what is pending."""
+        return bool(self.actions or self.recovery)
 
     @property
     def out_of_band(self) -> tuple[DriftFinding, ...]:
@@ -156,13 +157,16 @@ class Plan(_Frozen):
 
     def summary_line(self) -> str:
         """``Plan: 1 dataset to create, 3 exports to run, 1 job to cancel.`` or the no-change line."""
-        if not self.actions:
-            return "No changes. The platform matches the declarations."
         by_kind: dict[type, list[Action]] = {}
         for action in self.actions:
             by_kind.setdefault(type(action), []).append(action)
         groups = [by_kind[kind] for kind in ACTION_TYPES if kind in by_kind]
         parts = [type(group[0]).count_text(len(group)) + _when(group) for group in groups]
+        if self.recovery:
+            count = len(self.recovery)
+            parts.append(f"{count} interrupted apply record{'s' if count != 1 else ''} to resolve")
+        if not parts:
+            return "No changes. The platform matches the declarations."
         return "Plan: " + ", ".join(parts) + "."
 
     def to_json(self) -> str:

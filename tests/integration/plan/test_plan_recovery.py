@@ -73,7 +73,8 @@ def test_plan_previews_the_adoption_of_an_intent_left_open_by_a_crash_and_apply_
     planned = project.cli("plan", "--now", DAY2, "--detailed-exitcode")
     assert f"~ export daily: will adopt job {job_id}" in planned.output, planned.output
     assert "run export" not in planned.output, planned.output
-    assert planned.exit_code == 0, planned.output
+    assert "Plan: 1 interrupted apply record to resolve." in planned.output, planned.output
+    assert planned.exit_code == 2, "plan agrees with drift: the next apply has something to do"
     assert backend.read().to_json() == before, "plan and drift must not resolve intents"
 
     applied = project.cli("apply", "--auto-approve", "--now", DAY2)

@@ -283,3 +283,14 @@ def test_markdown_of_a_plan_with_errors_is_headed_as_failed_with_the_errors_firs
     assert f"**{broken.summary_line()}**" not in markdown  # not dressed as a plan to apply
     assert f"#### Actions once the errors are fixed ({broken.summary_line()})" in markdown
     assert render_plan_markdown(plan).startswith("### aep-exports plan for sandbox `dev`\n\n**Plan: ")
+
+
+def test_an_interrupted_apply_to_resolve_is_a_change_for_plan_as_for_drift() -> None:
+    """A read-only plan previews the intents an interrupted apply left (the next apply adopts their jobs
+    and may cancel extras): with no action, ``--detailed-exitcode`` still exits 2, as ``drift`` does."""
+    line = "export daily: will adopt job 42 (its create answer was lost); will cancel extra job(s) 43"
+    plan = _plan(DS, OLD).model_copy(update={"recovery": (line,), "refresh_pending": True})
+    assert plan.actions == () and plan.has_changes
+    assert plan.summary_line() == "Plan: 1 interrupted apply record to resolve."
+    assert "No changes" not in render_plan_text(plan, colour=False)
+    assert "No changes" not in render_plan_markdown(plan)
