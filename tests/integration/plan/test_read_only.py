@@ -183,13 +183,12 @@ def test_a_saved_plan_is_applied_after_recording_what_it_previewed(
     assert dict(_platform_view(url, headers)["jobs"])[left.cancel] == "CANCELLED"
 
 
+@pytest.mark.parametrize("state_kind", ["postgres"], indirect=True)
 def test_plan_and_drift_need_only_select_on_postgresql_state(
     make_project: Any, state_kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A PR job may read the state with a role that can only SELECT: plan and drift write nothing at all
     (not even the tables' DDL once they exist); apply with that role is refused by the database."""
-    if state_kind != "postgres":
-        pytest.skip("PostgreSQL only")
     import psycopg
 
     project = make_project()
