@@ -172,9 +172,9 @@ def _source(document: YamlDocument, path: tuple[str, str]) -> SourceLocation:
 
 def _reference_locations(document: YamlDocument, key: str) -> dict[str, SourceLocation]:
     """Where export ``key`` writes the values only the platform can check: its dataset, merge policy
-    and segment ids (``format_path`` of the path under the export → its value's line)."""
+    version and segment ids (``format_path`` of the path under the export → its value's line)."""
     export = ("exports", key)
-    paths: list[NodePath] = [("dataset",), ("mergePolicy", "id")]
+    paths: list[NodePath] = [("dataset",), ("mergePolicy", "id"), ("mergePolicy", "version")]
     raw = document.data["exports"][key] if isinstance(document.data, dict) else None
     filter_ = raw.get("filter") if isinstance(raw, dict) else None
     segments = filter_.get("segments") if isinstance(filter_, dict) else None

@@ -60,6 +60,7 @@ class DesiredExport:
     enabled: bool = True
     timeout: timedelta | None = None
     merge_policy_id: str | None = None
+    merge_policy_version: int | None = None  # None: the latest
     segment_ids: tuple[str, ...] = ()
     location: str | None = None
     locations: dict[str, str] = field(default_factory=dict)  # field path -> file:line
@@ -167,6 +168,7 @@ def desired_from_declarations(declarations: Declarations) -> Desired:
             enabled=spec.enabled,
             timeout=spec.run_timeout(),
             merge_policy_id=spec.mergePolicy.id if spec.mergePolicy else None,
+            merge_policy_version=spec.mergePolicy.version if spec.mergePolicy else None,
             segment_ids=segments,
             location=str(item.source),
             locations={path: str(where) for path, where in item.locations.items()},

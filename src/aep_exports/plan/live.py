@@ -35,7 +35,8 @@ class LiveSnapshot:
     ``datasets``/``jobs`` hold what was found; ``missing_*`` what was looked up by id and is gone
     (404). An id in neither was not read. ``new_jobs`` are the ids listed since the last refresh
     (jobs the tool may not know). ``merge_policies``/``segments`` are the ids of the references
-    the declarations may name, or None when they were not read (then they are not checked).
+    the declarations may name, or None when they were not read (then they are not checked);
+    ``merge_policy_versions`` the latest version of each policy read that has one.
     ``record_problems``: what the client could not recognise in the records it read (one line each).
     """
 
@@ -46,6 +47,7 @@ class LiveSnapshot:
     missing_jobs: frozenset[int] = frozenset()
     new_jobs: tuple[int, ...] = ()
     merge_policies: frozenset[str] | None = None
+    merge_policy_versions: dict[str, float] = field(default_factory=dict)
     segments: frozenset[str] | None = None
     record_problems: tuple[str, ...] = ()
 

@@ -96,6 +96,26 @@ def _check_references(sink: PlanSink, export: DesiredExport, live: LiveSnapshot,
                 message=f"export {export.key}: {_unknown_reference(kind, ident, known, live, sandbox)}",
             )
         )
+    _check_policy_version(sink, export, live, sandbox)
+
+
+def _check_policy_version(sink: PlanSink, export: DesiredExport, live: LiveSnapshot, sandbox: str) -> None:
+    """A declared merge policy version newer than the policy's latest does not exist: the job would fail.
+
+    An older version may still exist (the listing shows only the latest), so it is not refused.
+    """
+    ident, wanted = export.merge_policy_id, export.merge_policy_version
+    latest = live.merge_policy_versions.get(ident) if ident else None
+    if wanted is None or latest is None or wanted <= latest:
+        return
+    sink.error(
+        PlanMessage(
+            key=export.key,
+            location=export.locations.get("mergePolicy.version", export.location),
+            message=f"export {export.key}: merge policy {ident!r} in {_place(sandbox)} is at version "
+            f"{latest:g}; version {wanted} does not exist (omit version: to use the latest)",
+        )
+    )
 
 
 def _unknown_reference(kind: str, ident: str, known: frozenset[str], live: LiveSnapshot, sandbox: str) -> str:

@@ -127,7 +127,7 @@ def read_live(
             raise got
         else:
             jobs[job_id] = live_job(got)
-    merge_policies, segments = _references(client, desired)
+    merge_policies, versions, segments = _references(client, desired)
     problems = tuple(dict.fromkeys(problem.describe() for problem in client.record_problems()))
     return LiveSnapshot(
         read_at=now,
@@ -137,6 +137,7 @@ def read_live(
         missing_jobs=frozenset(missing_jobs),
         new_jobs=tuple(new_jobs),
         merge_policies=merge_policies,
+        merge_policy_versions=versions,
         segments=segments,
         record_problems=problems,
     )
@@ -144,16 +145,20 @@ def read_live(
 
 def _references(
     client: PlatformClient, desired: Desired | None
-) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+) -> tuple[frozenset[str] | None, dict[str, float], frozenset[str] | None]:
+    """The merge policy ids (with their latest versions) and segment ids the declarations may name."""
     if desired is None:
-        return None, None
+        return None, {}, None
     exports = desired.exports.values()
     policies = segments = None
+    versions: dict[str, float] = {}
     if any(e.merge_policy_id for e in exports):
-        policies = frozenset(p.id for p in client.list_merge_policies())
+        listed = client.list_merge_policies()
+        policies = frozenset(p.id for p in listed)
+        versions = {p.id: p.version for p in listed if p.version is not None}
     if any(e.segment_ids for e in exports):
         segments = frozenset(s.id for s in client.list_segment_definitions())
-    return policies, segments
+    return policies, versions, segments
 
 
 KeyFilter = Callable[[str], bool]

@@ -75,3 +75,22 @@ def test_a_wrong_sandbox_is_said_to_have_nothing(make_project: ProjectFactory) -
         assert "sandbox 'dve' has no segments and no merge policies" in error, error
         assert "is the sandbox right?" in error, error
     assert f"exports/main.yaml:{_line(declared, 'id: ' + MERGE_POLICY)}:" in result.output
+
+
+def test_a_merge_policy_version_newer_than_the_latest_is_a_plan_error_on_its_line(
+    make_project: ProjectFactory,
+) -> None:
+    """Without the check the plan was clean and the job FAILED on the platform (MERGE_POLICY_NOT_FOUND)."""
+    declared = _yaml(MERGE_POLICY, SEGMENT).replace("version: 1", "version: 99")
+    project = make_project(declared)
+    result = project.cli("plan", "--now", T)
+    assert result.exit_code == 1, result.output
+    line = _line(declared, "version: 99")
+    assert (
+        f"exports/main.yaml:{line}: export daily: merge policy '{MERGE_POLICY}' in sandbox 'dev' is at "
+        "version 1; version 99 does not exist" in result.output
+    ), result.output
+    assert project.cli("plan", "--now", T).exit_code == 1
+    # the declared version that exists plans cleanly
+    project.write(_yaml(MERGE_POLICY, SEGMENT))
+    assert project.cli("plan", "--now", T).exit_code == 0
