@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.declarations import PLAN_EXPORTS
+from support.declarations import MERGE_POLICY, PLAN_EXPORTS, SEGMENT
 from support.projects import ProjectFactory
 
 FIRST = "2026-11-20T03:00:00Z"
@@ -101,3 +101,53 @@ def test_apply_refuses_a_hand_edited_plan_naming_the_action(
     assert project.state().serial == before.serial  # nothing applied
     with project.client() as client:
         assert client.list_export_jobs() == []
+
+
+ADHOC = PLAN_EXPORTS + "\n".join(
+    [
+        "  adhoc:",
+        "    dataset: target",
+        "    schedule: manual",
+        "    fields: [identities.id, person.name.lastName]",
+        f"    mergePolicy: {{id: {MERGE_POLICY}}}",
+        "    filter:",
+        "      segments:",
+        f"        - segmentId: {SEGMENT}",
+        "",
+    ]
+)
+
+
+def test_a_new_manual_export_is_a_change_with_its_first_request_recorded_without_a_platform_call(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """A new export that runs only with --run used to be no change at all: a reviewer never saw its
+    request. It is an add_export (state only); after apply, the next plan has no change."""
+    project = make_project()
+    assert project.cli("apply", "--auto-approve", "--now", FIRST).exit_code == 0
+    assert project.cli("platform", "clock", "set", LATER).exit_code == 0
+    project.write(ADHOC)
+
+    plan = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert plan.exit_code == 2, plan.output
+    assert '+ add export "adhoc": manual: runs only with apply --run' in plan.output
+    assert 'request.fields = "identities.id,person.name.lastName"' in plan.output
+    assert f'request.mergePolicy.id = "{MERGE_POLICY}"' in plan.output
+    assert "Plan: 1 export to add (manual: runs only with apply --run)." in plan.output
+    drift = project.cli("drift", "--now", LATER)
+    assert drift.exit_code == 2 and "export.adhoc: declared, never ran; manual" in drift.output
+
+    with project.client() as client:
+        jobs_before = len(client.list_export_jobs())
+    saved = tmp_path / "plan.json"
+    assert project.cli("plan", "-o", str(saved), "--now", LATER).exit_code == 0
+    applied = project.cli("apply", str(saved), "--now", LATER)
+    assert applied.exit_code == 0, applied.output
+    assert "✓ add export adhoc: recorded its declaration; manual: runs only with apply --run" in applied.output
+    assert project.state().exports["adhoc"].runs == []
+    with project.client() as client:
+        assert len(client.list_export_jobs()) == jobs_before  # state only: no job started
+
+    again = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert again.exit_code == 0 and "No changes." in again.output, again.output
+    assert project.cli("drift", "--now", LATER).exit_code == 0

@@ -155,6 +155,38 @@ CASES = [
             '+ request.mergePolicy.id = "mp-9"',
         ],
     ),
+    (
+        "new manual export",
+        (DS, OLD, export("adhoc", None, fields="identities.id,person.name", segments=("seg-z",),
+                         merge_policy="mp-9")),
+        None,
+        "add_export",
+        "Plan: 1 export to add (manual: runs only with apply --run).",
+        [
+            '+ add export "adhoc": manual: runs only with apply --run',
+            'request.fields = "identities.id,person.name"',
+            'request.filter.segments = [{"segmentId": "seg-z"}]',
+            'request.mergePolicy.id = "mp-9"',
+        ],
+        [
+            '+ request.fields = "identities.id,person.name"',
+            '+ request.filter.segments = [{"segmentId": "seg-z"}]',
+            '+ request.mergePolicy.id = "mp-9"',
+        ],
+    ),
+    (
+        "new disabled export",
+        (DS, OLD, export("off", enabled=False, segments=("seg-z",), merge_policy="mp-9")),
+        None,
+        "add_export",
+        "Plan: 1 export to add (disabled: no run until it is enabled).",
+        [
+            '+ add export "off": disabled: no run until it is enabled',
+            'request.filter.segments = [{"segmentId": "seg-z"}]',
+            'request.mergePolicy.id = "mp-9"',
+        ],
+        ['+ request.filter.segments = [{"segmentId": "seg-z"}]', '+ request.mergePolicy.id = "mp-9"'],
+    ),
 ]
 
 
@@ -192,8 +224,10 @@ def test_each_declared_difference_is_a_change_in_every_format(
 
     (action,) = json.loads(render_plan_json(plan))["actions"]
     assert action["kind"] == kind and action["digest"].startswith("sha256:")
-    if kind != "run_export":
+    if kind.startswith("update_"):
         assert action["changes"], action
+    elif kind == "add_export":  # state only: the first request in full, for review
+        assert action["request_body"]["filter"]["segments"] == [{"segmentId": "seg-z"}], action
 
 
 def test_no_declared_difference_is_no_change() -> None:
@@ -226,6 +260,9 @@ AGREEMENT = {
     "disabled": ((DS, dataclasses.replace(_with_spec(OLD, enabled=False), enabled=False)), NOW),
     "dataset renamed": ((dataset(name="Renamed"), OLD), NOW),
     "new dataset and export": ((DS, OLD, dataset("more"), export("more", dataset_key="more")), NOW),
+    "new manual export": ((DS, OLD, export("adhoc", None)), NOW),
+    "new disabled export": ((DS, OLD, export("off", enabled=False)), NOW),
+    "new manual export, another run due": ((DS, OLD, export("adhoc", None)), at(days=1, hours=4)),
     "everything at once": (
         (dataset(name="Renamed"), export(fields="a"), dataset("more"), export("more", dataset_key="more")),
         NOW,
@@ -261,6 +298,24 @@ def test_apply_records_an_export_change_and_the_next_plan_has_none() -> None:
     assert (
         run_action.kind == "run_export" and run_action.request_body["fields"] == "identities.id,person.name"
     )
+
+
+@pytest.mark.parametrize(
+    "new", [export("adhoc", None), export("off", enabled=False)], ids=["manual", "disabled"]
+)
+def test_apply_records_a_new_unscheduled_export_and_the_next_plan_has_none(new: DesiredExport) -> None:
+    """A new manual or disabled export is a change to review (its first request), recorded by apply with
+    no platform call; afterwards it is no change until it is run (--run) or enabled."""
+    doc, snapshot = _history()
+    plan = make_plan(desired(DS, OLD, new), doc, snapshot, NOW)
+    (action,) = plan.actions
+    assert action.kind == "add_export" and drift_report(plan).exit_code == 2
+    doc.record_export_spec(action.key, action.spec)  # what apply does for add_export
+    again = make_plan(desired(DS, OLD, new), doc, snapshot, NOW)
+    assert again.actions == () and again.pending == () and not again.has_changes
+    assert again.summary_line() == "No changes. The platform matches the declarations."
+    later = make_plan(desired(DS, OLD, new), doc, live(at(days=3)), at(days=3))
+    assert [a.key for a in later.actions] == ["daily"]  # only the scheduled export runs
 
 
 def test_markdown_of_a_plan_with_errors_is_headed_as_failed_with_the_errors_first() -> None:
