@@ -335,9 +335,47 @@ def test_markdown_of_a_plan_with_errors_is_headed_as_failed_with_the_errors_firs
     assert lines[4].startswith(
         "- ❌ exports/fresh.yaml:10: export fresh: merge policy 'mp-missing' does not exist"
     )
-    assert f"**{broken.summary_line()}**" not in markdown  # not dressed as a plan to apply
-    assert f"#### Actions once the errors are fixed ({broken.summary_line()})" in markdown
+    assert f"**{broken.actions_summary()}**" not in markdown  # not dressed as a plan to apply
+    assert f"#### Actions once the errors are fixed ({broken.actions_summary()})" in markdown
     assert render_plan_markdown(plan).startswith("### aep-exports plan for sandbox `dev`\n\n**Plan: ")
+
+
+def _broken_plan() -> Plan:
+    return make_plan(
+        desired(
+            DS,
+            export(fields="a"),
+            export("fresh", merge_policy="mp-missing"),
+            export("more", segments=("x",)),
+        ),
+        _history()[0],
+        live(NOW, datasets={"ds-1": live_body(DS)}, merge_policies=frozenset({"mp-1"}),
+             segments=frozenset({"seg-a"})),
+        NOW,
+        context=PlanContext(sandbox="dev"),
+    )
+
+
+def test_text_of_a_plan_with_errors_lists_them_first_and_ends_saying_it_failed() -> None:
+    broken = _broken_plan()
+    assert len(broken.errors) == 2 and broken.actions
+    text = render_plan_text(broken, colour=False)
+    lines = text.rstrip("\n").splitlines()
+    assert lines[0] == "The plan has 2 errors:"
+    assert lines[1].startswith("Error: exports/") and lines[2].startswith("Error: exports/")
+    assert lines[-1] == "Plan failed: 2 errors. Nothing can be applied until they are fixed."
+    assert "Plan: " not in text and "will perform" not in text  # not dressed as a plan to apply
+    assert "Once the errors are fixed, aep-exports would perform the following actions (now " in text
+    assert broken.summary_line() == lines[-1]
+
+
+def test_json_of_a_plan_with_errors_says_it_failed() -> None:
+    broken = json.loads(render_plan_json(_broken_plan()))
+    assert broken["status"] == "failed" and len(broken["errors"]) == 2
+    assert broken["summary"] == "Plan failed: 2 errors. Nothing can be applied until they are fixed."
+    fine = json.loads(render_plan_json(_plan(DS, export(fields="a"))))
+    assert fine["status"] == "changes" and fine["summary"] == f"Plan: 1 export to change ({TOMORROW})."
+    assert json.loads(render_plan_json(_plan(DS, OLD)))["status"] == "no_changes"
 
 
 def test_an_interrupted_apply_to_resolve_is_a_change_for_plan_as_for_drift() -> None:
