@@ -273,6 +273,14 @@ class AddExport(_ExportSpecChange):
 
     kind: Literal["add_export"] = "add_export"
 
+    def takes_effect(self) -> str:
+        """When its first run is: at a slot, only with ``--run`` (manual), or not while disabled."""
+        if not self.enabled:
+            return "disabled: no run until it is enabled"
+        if self.next_run is None and self.manual:
+            return "manual: runs only with apply --run"
+        return super().takes_effect()
+
 
 class UpdateExport(_ExportSpecChange):
     """A changed export declaration with no run due now: record it; the next run sends the new request."""

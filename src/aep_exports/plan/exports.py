@@ -192,16 +192,15 @@ def plan_declared_export(
     restating = any(r.key == key for r in options.restate)
     warn_new_destination(sink, want, record, renewed=dataset_after is not None and not restating)
     never_ran = record is None or not record.runs
-    # A new export that will run by itself is a change to review; a manual or disabled one only
-    # becomes one when it is run (--run) or enabled.
-    scheduled = want.enabled and not is_manual(want.schedule)
-    if record is None and scheduled:
-        sink.finding(DriftFinding(kind="pending", resource="export", key=key, message="has never run"))
+    # A new export is a change to review, whether it runs by itself, only with --run or not at all
+    # while disabled: its first request is what a reviewer approves.
+    if record is None:
+        sink.finding(DriftFinding(kind="pending", resource="export", key=key, message=_never_ran(want)))
 
     choice = choose_slot(sink, want, record, now, options, last_slot)
     slot = choice.slot
     if slot is None or blocking:
-        if (record is None and scheduled) or spec_changed:
+        if record is None or spec_changed:
             _plan_spec_change(sink, want, record, now, slot, dataset_id, dataset_key)
         if slot is None:
             return
@@ -237,6 +236,15 @@ def plan_declared_export(
         dataset_key=dataset_key,
         after=after,
     )
+
+
+def _never_ran(want: DesiredExport) -> str:
+    """The pending finding of a new export: when, if ever, it will run."""
+    if not want.enabled:
+        return "declared, never ran; disabled: no run until it is enabled"
+    if is_manual(want.schedule):
+        return "declared, never ran; manual: runs only with apply --run"
+    return "has never run"
 
 
 def _plan_spec_change(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from aep_exports.plan.actions import (
     ACTION_TYPES,
@@ -23,9 +23,26 @@ from aep_exports.plan.actions import (
     RunExport,
     UpdateDataset,
     UpdateExport,
+    digest_of,
 )
 
 PLAN_FORMAT_VERSION = 1
+# Computed on output (plan -o, --format json); a saved plan's values are checked or ignored on load.
+DERIVED_FIELDS = ("status", "summary", "seal")
+
+# The header fields the seal covers: what staleness is checked against, and what the actions are for.
+SEALED_FIELDS = (
+    "format_version",
+    "now",
+    "org",
+    "sandbox",
+    "state_lineage",
+    "state_serial",
+    "declarations_digest",
+    "options",
+)
+
+PlanStatus = Literal["failed", "changes", "no_changes"]
 
 
 class _Frozen(BaseModel):
@@ -132,6 +149,14 @@ class Plan(_Frozen):
         "(adopt a job, cancel extra jobs, drop an unsent run...), one line each.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        # Derived on output; loading recomputes them (``plan.saved`` checks the saved seal first).
+        if isinstance(data, dict) and any(k in data for k in DERIVED_FIELDS):
+            return {k: v for k, v in data.items() if k not in DERIVED_FIELDS}
+        return data
+
     @property
     def has_changes(self) -> bool:
         """True when applying would do anything: its actions, or resolving an interrupted apply's intents
@@ -155,8 +180,45 @@ class Plan(_Frozen):
             counts[action.kind] = counts.get(action.kind, 0) + 1
         return counts
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="sha256 over the ordered action digests and the header a saved plan is checked against "
+        "(state lineage and serial, declarations digest, now, org, sandbox, options): apply and show refuse "
+        "a saved plan where an action was deleted, added or moved, or the header edited."
+    )
+    @property
+    def seal(self) -> str:
+        """A digest of the whole plan's content that matters to apply (see :data:`SEALED_FIELDS`)."""
+        header = self.model_dump(mode="json", include=set(SEALED_FIELDS))
+        return digest_of({**header, "actions": [action.digest for action in self.actions]})
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="failed (the plan has errors: nothing can be applied), changes, or no_changes."
+    )
+    @property
+    def status(self) -> PlanStatus:
+        """Whether the plan failed, has changes (``--detailed-exitcode`` 2) or has none."""
+        if self.errors:
+            return "failed"
+        return "changes" if self.has_changes else "no_changes"
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The plan's last line: `Plan: ...`, `No changes. ...` or `Plan failed: N errors. ...`."
+    )
+    @property
+    def summary(self) -> str:
+        """The same as :meth:`summary_line`, for the JSON view."""
+        return self.summary_line()
+
     def summary_line(self) -> str:
-        """``Plan: 1 dataset to create, 3 exports to run, 1 job to cancel.`` or the no-change line."""
+        """``Plan: 1 dataset to create, 3 exports to run.``, the no-change line, or, when the plan has
+        errors, ``Plan failed: 2 errors. ...``: a plan with errors is never shown as one to apply."""
+        if self.errors:
+            return failed_summary(len(self.errors))
+        return self.actions_summary()
+
+    def actions_summary(self) -> str:
+        """``Plan: 1 dataset to create, 3 exports to run, 1 job to cancel.`` or the no-change line,
+        errors aside."""
         by_kind: dict[type, list[Action]] = {}
         for action in self.actions:
             by_kind.setdefault(type(action), []).append(action)
@@ -177,6 +239,13 @@ class Plan(_Frozen):
     def from_json_data(cls, data: Any) -> Plan:
         """Validate a parsed saved plan."""
         return cls.model_validate(data)
+
+
+def failed_summary(count: int) -> str:
+    """The last line of a plan with ``count`` errors: ``Plan failed: 2 errors. Nothing can be applied...``."""
+    if count == 1:
+        return "Plan failed: 1 error. Nothing can be applied until it is fixed."
+    return f"Plan failed: {count} errors. Nothing can be applied until they are fixed."
 
 
 def _when(actions: list[Action]) -> str:

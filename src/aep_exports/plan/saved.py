@@ -1,7 +1,8 @@
 """Saved plans (``plan -o plan.json``): versioned JSON, loaded back by ``apply plan.json``.
 
 A saved plan names the state it was made from (lineage + serial) and the declarations (digest);
-:func:`check_fresh` lists what changed since, and apply refuses a stale plan.
+:func:`check_fresh` lists what changed since, and apply refuses a stale plan. Every action carries its own
+digest and the plan a seal over them in order and over that header: loading refuses an edited plan.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def load_saved_plan(path: Path) -> Plan:
         where = ".".join(str(p) for p in first["loc"])
         raise PlanError(f"plan file {path} is damaged: {where}: {first['msg']}") from exc
     verify_digests(plan, data["actions"], path)
+    verify_seal(plan, data.get("seal"), path)
     return plan
 
 
@@ -77,6 +79,22 @@ def verify_digests(plan: Plan, saved_actions: Any, path: Path) -> None:
             f"({action.label} {action.key}, {action.action_id}) {what}",
             hint="Apply only a plan as `aep-exports plan -o` wrote it: make the plan again and review it.",
         )
+
+
+def verify_seal(plan: Plan, saved_seal: Any, path: Path) -> None:
+    """Refuse a saved plan whose list of actions (one deleted, added, duplicated or moved) or header (state
+    serial or lineage, declarations digest, now, sandbox...) was changed: each action can still match its
+    own digest, but not the seal over all of them."""
+    if saved_seal == plan.seal:
+        return
+    what = "has no seal" if not saved_seal else (
+        "does not match its seal: its list of actions or its header was changed (an action deleted, "
+        "added or moved; the state serial or lineage, declarations, now or sandbox edited)"
+    )
+    raise TamperedPlanError(
+        f"plan file {path} was edited after it was made: it {what}",
+        hint="Apply only a plan as `aep-exports plan -o` wrote it: make the plan again and review it.",
+    )
 
 
 def check_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> list[str]:

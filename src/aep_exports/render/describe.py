@@ -88,11 +88,11 @@ def window_text(action: RunExport) -> str:
 
 
 def _first_run(action: AddExport) -> str:
-    if not action.enabled:
-        return "disabled (enabled: false): no run until it is enabled"
-    if action.next_run is None:
-        return "manual: runs only with apply --run" if action.manual else "no run scheduled"
-    return f"first run at {format_instant(action.next_run)}"
+    if action.enabled and action.next_run is not None:
+        return f"first run at {format_instant(action.next_run)}"
+    if action.enabled and not action.manual:
+        return "no run scheduled"
+    return action.takes_effect()
 
 
 def change_lines(changes: Iterable[FieldChange], *, diff: bool = False) -> Iterator[tuple[str, str]]:

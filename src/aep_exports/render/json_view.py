@@ -6,7 +6,7 @@ import json
 
 from aep_exports.errors import AepExportsError
 from aep_exports.plan.drift import drift_report
-from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan
+from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan, failed_summary
 from aep_exports.render.machine import versioned
 
 
@@ -15,6 +15,8 @@ def render_error_json(error: AepExportsError) -> str:
     platform, unreadable state): the saved plan's ``format_version`` and ``errors`` keys, and no actions."""
     data = {
         "format_version": PLAN_FORMAT_VERSION,
+        "status": "failed",
+        "summary": failed_summary(1),
         "errors": [{"message": error.format_message(), "hint": error.hint, "kind": type(error).__name__}],
         "exit_code": int(error.exit_code),
         "actions": [],

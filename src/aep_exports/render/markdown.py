@@ -148,7 +148,7 @@ def render_plan_markdown(
         head += ["", "#### Timeline", "", timeline]
     if plan.actions:
         if plan.errors:
-            head += ["", f"#### Actions once the errors are fixed ({_escape(plan.summary_line())})"]
+            head += ["", f"#### Actions once the errors are fixed ({_escape(plan.actions_summary())})"]
         else:
             head += ["", "#### Actions"]
     return _fit("\n".join(head), _resource_sections(plan), "\n".join(tail_lines), limit).rstrip() + "\n"

@@ -57,7 +57,15 @@ def _finding_lines(paint: Painter, findings: tuple[DriftFinding, ...]) -> list[s
 def render_plan_text(plan: Plan, *, colour: bool = False, show_infos: bool = True) -> str:
     """The whole plan as the terminal shows it."""
     paint = Painter(colour)
-    out: list[str] = _refreshed(plan)
+    out: list[str] = []
+    if plan.errors:  # first: nothing below can be applied until they are fixed
+        count = len(plan.errors)
+        out += [
+            paint(f"The plan has {count} error{'s' if count != 1 else ''}:", "red", bold=True),
+            *_messages(paint, "Error", plan.errors, "red"),
+            "",
+        ]
+    out += _refreshed(plan)
     for skipped in plan.skipped_files:
         out.append(paint(f"Skipped {skipped}", dim=True))
     if plan.out_of_band:
@@ -70,7 +78,11 @@ def render_plan_text(plan: Plan, *, colour: bool = False, show_infos: bool = Tru
         out.append("Refresh only: no actions planned.")
         return "\n".join(out) + "\n"
     if plan.actions:
-        out += [f"aep-exports will perform the following actions (now {format_instant(plan.now)}):", ""]
+        if plan.errors:
+            intro = "Once the errors are fixed, aep-exports would perform the following actions"
+        else:
+            intro = "aep-exports will perform the following actions"
+        out += [f"{intro} (now {format_instant(plan.now)}):", ""]
         for resource, actions in groupby(plan.actions, key=resource_name):
             group = list(actions)
             out.append(paint(f"  # {resource}: {group[0].reason}", bold=True))
@@ -86,10 +98,9 @@ def render_plan_text(plan: Plan, *, colour: bool = False, show_infos: bool = Tru
     out += _messages(paint, "Warning", plan.warnings, "yellow")
     if show_infos:
         out += [paint(f"Info: {item.text()}", dim=True) for item in plan.infos]
-    out += _messages(paint, "Error", plan.errors, "red")
-    if plan.warnings or plan.infos or plan.errors:
+    if plan.warnings or (show_infos and plan.infos):
         out.append("")
-    out.append(paint(plan.summary_line(), bold=True))
+    out.append(paint(plan.summary_line(), "red" if plan.errors else None, bold=True))
     return "\n".join(out) + "\n"
 
 

@@ -39,8 +39,12 @@ def test_demo_runs_the_whole_loop_and_reruns_cleanly(tmp_path: Path) -> None:
     out = first.stdout
     assert "Seeded sandbox prod: 20,000 profiles" in out
     assert "OK: 3 datasets, 3 exports" in out
-    assert "Plan: 3 datasets to create, 2 exports to run." in out
-    assert "Apply complete: 5 done. Runs: 2 SUCCEEDED." in out
+    # full-snapshot is manual: recorded for review (its request shown), not run
+    assert (
+        "Plan: 3 datasets to create, 1 export to add (manual: runs only with apply --run), 2 exports to run."
+        in out
+    )
+    assert "Apply complete: 6 done. Runs: 2 SUCCEEDED." in out
     assert "3 exports: 3 healthy, 0 running, 0 late, 0 failing, 0 breached." in out
     assert "Traceback" not in first.stderr
 

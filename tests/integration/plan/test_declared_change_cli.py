@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.declarations import PLAN_EXPORTS
+from support.declarations import MERGE_POLICY, PLAN_EXPORTS, SEGMENT
 from support.projects import ProjectFactory
 
 FIRST = "2026-11-20T03:00:00Z"
@@ -76,6 +76,7 @@ def test_plan_json_prints_an_error_document_for_a_configuration_error(make_proje
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["format_version"] == 1 and document["exit_code"] == 1 and document["actions"] == []
+    assert document["status"] == "failed" and document["summary"].startswith("Plan failed: 1 error.")
     (error,) = document["errors"]
     assert "exports/main.yaml:" in error["message"] and "YAML syntax error" in error["message"]
     assert error["kind"] == "InvalidConfigError" and error["hint"]
@@ -101,3 +102,86 @@ def test_apply_refuses_a_hand_edited_plan_naming_the_action(
     assert project.state().serial == before.serial  # nothing applied
     with project.client() as client:
         assert client.list_export_jobs() == []
+
+
+ADHOC = PLAN_EXPORTS + "\n".join(
+    [
+        "  adhoc:",
+        "    dataset: target",
+        "    schedule: manual",
+        "    fields: [identities.id, person.name.lastName]",
+        f"    mergePolicy: {{id: {MERGE_POLICY}}}",
+        "    filter:",
+        "      segments:",
+        f"        - segmentId: {SEGMENT}",
+        "",
+    ]
+)
+
+
+def test_a_new_manual_export_is_a_change_with_its_first_request_recorded_without_a_platform_call(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """A new export that runs only with --run used to be no change at all: a reviewer never saw its
+    request. It is an add_export (state only); after apply, the next plan has no change."""
+    project = make_project()
+    assert project.cli("apply", "--auto-approve", "--now", FIRST).exit_code == 0
+    assert project.cli("platform", "clock", "set", LATER).exit_code == 0
+    project.write(ADHOC)
+
+    plan = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert plan.exit_code == 2, plan.output
+    assert '+ add export "adhoc": manual: runs only with apply --run' in plan.output
+    assert 'request.fields = "identities.id,person.name.lastName"' in plan.output
+    assert f'request.mergePolicy.id = "{MERGE_POLICY}"' in plan.output
+    assert "Plan: 1 export to add (manual: runs only with apply --run)." in plan.output
+    drift = project.cli("drift", "--now", LATER)
+    assert drift.exit_code == 2 and "export.adhoc: declared, never ran; manual" in drift.output
+
+    with project.client() as client:
+        jobs_before = len(client.list_export_jobs())
+    saved = tmp_path / "plan.json"
+    assert project.cli("plan", "-o", str(saved), "--now", LATER).exit_code == 0
+    applied = project.cli("apply", str(saved), "--now", LATER)
+    assert applied.exit_code == 0, applied.output
+    recorded = "✓ add export adhoc: recorded its declaration; manual: runs only with apply --run"
+    assert recorded in applied.output
+    assert project.state().exports["adhoc"].runs == []
+    with project.client() as client:
+        assert len(client.list_export_jobs()) == jobs_before  # state only: no job started
+
+    again = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert again.exit_code == 0 and "No changes." in again.output, again.output
+    assert project.cli("drift", "--now", LATER).exit_code == 0
+
+
+def test_apply_and_show_refuse_a_plan_with_an_action_deleted(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """Each action still matched its own digest: deleting the dataset's creation went through."""
+    project = make_project()
+    saved = tmp_path / "plan.json"
+    assert project.cli("plan", "-o", str(saved), "--now", FIRST).exit_code == 0
+    assert project.cli("show", str(saved)).exit_code == 0  # untouched, it shows
+    data = json.loads(saved.read_text())
+    assert [a["kind"] for a in data["actions"]] == ["create_dataset", "run_export"]
+    del data["actions"][0]
+    saved.write_text(json.dumps(data, indent=2))
+    before = project.state()
+    for command in (["apply", str(saved), "--now", FIRST], ["show", str(saved)]):
+        result = project.cli(*command)
+        assert result.exit_code == 1, result.output
+        assert "its list of actions or its header was changed" in result.output
+    assert project.state().serial == before.serial  # nothing applied
+    with project.client() as client:
+        assert client.list_export_jobs() == []
+
+
+def test_text_plan_with_an_error_ends_saying_it_failed(make_project: ProjectFactory) -> None:
+    project = make_project(PLAN_EXPORTS.replace(f"id: {MERGE_POLICY}", "id: no-such-policy"))
+    result = project.cli("plan", "--detailed-exitcode", "--now", FIRST)
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.rstrip("\n").splitlines()
+    assert lines[0] == "The plan has 1 error:" and "merge policy 'no-such-policy'" in lines[1]
+    assert lines[-1] == "Plan failed: 1 error. Nothing can be applied until it is fixed."
+    assert not any(line.startswith("Plan: ") for line in lines)

@@ -155,6 +155,38 @@ CASES = [
             '+ request.mergePolicy.id = "mp-9"',
         ],
     ),
+    (
+        "new manual export",
+        (DS, OLD, export("adhoc", None, fields="identities.id,person.name", segments=("seg-z",),
+                         merge_policy="mp-9")),
+        None,
+        "add_export",
+        "Plan: 1 export to add (manual: runs only with apply --run).",
+        [
+            '+ add export "adhoc": manual: runs only with apply --run',
+            'request.fields = "identities.id,person.name"',
+            'request.filter.segments = [{"segmentId": "seg-z"}]',
+            'request.mergePolicy.id = "mp-9"',
+        ],
+        [
+            '+ request.fields = "identities.id,person.name"',
+            '+ request.filter.segments = [{"segmentId": "seg-z"}]',
+            '+ request.mergePolicy.id = "mp-9"',
+        ],
+    ),
+    (
+        "new disabled export",
+        (DS, OLD, export("off", enabled=False, segments=("seg-z",), merge_policy="mp-9")),
+        None,
+        "add_export",
+        "Plan: 1 export to add (disabled: no run until it is enabled).",
+        [
+            '+ add export "off": disabled: no run until it is enabled',
+            'request.filter.segments = [{"segmentId": "seg-z"}]',
+            'request.mergePolicy.id = "mp-9"',
+        ],
+        ['+ request.filter.segments = [{"segmentId": "seg-z"}]', '+ request.mergePolicy.id = "mp-9"'],
+    ),
 ]
 
 
@@ -192,8 +224,10 @@ def test_each_declared_difference_is_a_change_in_every_format(
 
     (action,) = json.loads(render_plan_json(plan))["actions"]
     assert action["kind"] == kind and action["digest"].startswith("sha256:")
-    if kind != "run_export":
+    if kind.startswith("update_"):
         assert action["changes"], action
+    elif kind == "add_export":  # state only: the first request in full, for review
+        assert action["request_body"]["filter"]["segments"] == [{"segmentId": "seg-z"}], action
 
 
 def test_no_declared_difference_is_no_change() -> None:
@@ -226,6 +260,9 @@ AGREEMENT = {
     "disabled": ((DS, dataclasses.replace(_with_spec(OLD, enabled=False), enabled=False)), NOW),
     "dataset renamed": ((dataset(name="Renamed"), OLD), NOW),
     "new dataset and export": ((DS, OLD, dataset("more"), export("more", dataset_key="more")), NOW),
+    "new manual export": ((DS, OLD, export("adhoc", None)), NOW),
+    "new disabled export": ((DS, OLD, export("off", enabled=False)), NOW),
+    "new manual export, another run due": ((DS, OLD, export("adhoc", None)), at(days=1, hours=4)),
     "everything at once": (
         (dataset(name="Renamed"), export(fields="a"), dataset("more"), export("more", dataset_key="more")),
         NOW,
@@ -263,6 +300,24 @@ def test_apply_records_an_export_change_and_the_next_plan_has_none() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "new", [export("adhoc", None), export("off", enabled=False)], ids=["manual", "disabled"]
+)
+def test_apply_records_a_new_unscheduled_export_and_the_next_plan_has_none(new: DesiredExport) -> None:
+    """A new manual or disabled export is a change to review (its first request), recorded by apply with
+    no platform call; afterwards it is no change until it is run (--run) or enabled."""
+    doc, snapshot = _history()
+    plan = make_plan(desired(DS, OLD, new), doc, snapshot, NOW)
+    (action,) = plan.actions
+    assert action.kind == "add_export" and drift_report(plan).exit_code == 2
+    doc.record_export_spec(action.key, action.spec)  # what apply does for add_export
+    again = make_plan(desired(DS, OLD, new), doc, snapshot, NOW)
+    assert again.actions == () and again.pending == () and not again.has_changes
+    assert again.summary_line() == "No changes. The platform matches the declarations."
+    later = make_plan(desired(DS, OLD, new), doc, live(at(days=3)), at(days=3))
+    assert [a.key for a in later.actions] == ["daily"]  # only the scheduled export runs
+
+
 def test_markdown_of_a_plan_with_errors_is_headed_as_failed_with_the_errors_first() -> None:
     plan = _plan(DS, OLD, export("fresh"))
     broken = make_plan(
@@ -280,9 +335,47 @@ def test_markdown_of_a_plan_with_errors_is_headed_as_failed_with_the_errors_firs
     assert lines[4].startswith(
         "- ❌ exports/fresh.yaml:10: export fresh: merge policy 'mp-missing' does not exist"
     )
-    assert f"**{broken.summary_line()}**" not in markdown  # not dressed as a plan to apply
-    assert f"#### Actions once the errors are fixed ({broken.summary_line()})" in markdown
+    assert f"**{broken.actions_summary()}**" not in markdown  # not dressed as a plan to apply
+    assert f"#### Actions once the errors are fixed ({broken.actions_summary()})" in markdown
     assert render_plan_markdown(plan).startswith("### aep-exports plan for sandbox `dev`\n\n**Plan: ")
+
+
+def _broken_plan() -> Plan:
+    return make_plan(
+        desired(
+            DS,
+            export(fields="a"),
+            export("fresh", merge_policy="mp-missing"),
+            export("more", segments=("x",)),
+        ),
+        _history()[0],
+        live(NOW, datasets={"ds-1": live_body(DS)}, merge_policies=frozenset({"mp-1"}),
+             segments=frozenset({"seg-a"})),
+        NOW,
+        context=PlanContext(sandbox="dev"),
+    )
+
+
+def test_text_of_a_plan_with_errors_lists_them_first_and_ends_saying_it_failed() -> None:
+    broken = _broken_plan()
+    assert len(broken.errors) == 2 and broken.actions
+    text = render_plan_text(broken, colour=False)
+    lines = text.rstrip("\n").splitlines()
+    assert lines[0] == "The plan has 2 errors:"
+    assert lines[1].startswith("Error: exports/") and lines[2].startswith("Error: exports/")
+    assert lines[-1] == "Plan failed: 2 errors. Nothing can be applied until they are fixed."
+    assert "Plan: " not in text and "will perform" not in text  # not dressed as a plan to apply
+    assert "Once the errors are fixed, aep-exports would perform the following actions (now " in text
+    assert broken.summary_line() == lines[-1]
+
+
+def test_json_of_a_plan_with_errors_says_it_failed() -> None:
+    broken = json.loads(render_plan_json(_broken_plan()))
+    assert broken["status"] == "failed" and len(broken["errors"]) == 2
+    assert broken["summary"] == "Plan failed: 2 errors. Nothing can be applied until they are fixed."
+    fine = json.loads(render_plan_json(_plan(DS, export(fields="a"))))
+    assert fine["status"] == "changes" and fine["summary"] == f"Plan: 1 export to change ({TOMORROW})."
+    assert json.loads(render_plan_json(_plan(DS, OLD)))["status"] == "no_changes"
 
 
 def test_an_interrupted_apply_to_resolve_is_a_change_for_plan_as_for_drift() -> None:

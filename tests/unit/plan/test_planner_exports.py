@@ -184,7 +184,9 @@ def test_timed_out_run_for_the_current_slot_is_cancelled_and_due_again_next_slot
 def test_disabled_export_never_runs():
     plan = plan_for(export(enabled=False), [], at(days=3), with_record=False)
     assert runs_of(plan) == [] and any("disabled" in i.message for i in plan.infos)
-    assert plan.pending == ()
+    # never declared before: a change to review (state only), not a run
+    assert [a.kind for a in plan.actions] == ["add_export"]
+    assert [f.message for f in plan.pending] == ["declared, never ran; disabled: no run until it is enabled"]
 
 
 def test_forced_run_uses_now_as_slot_and_manual_needs_it():

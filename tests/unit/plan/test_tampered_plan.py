@@ -172,3 +172,106 @@ def test_an_edited_reason_is_an_edit_too(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(TamperedPlanError, match=f"action {len(ACTIONS)} "):
         load_saved_plan(path)
+
+
+# A whole-plan seal: deleting, adding, duplicating or moving an action, or editing the header a plan is
+# checked against, leaves every action's own digest intact; the seal over all of them catches it.
+def _delete_one(data: dict[str, Any]) -> None:
+    del data["actions"][1]
+
+
+def _swap_two(data: dict[str, Any]) -> None:
+    actions = data["actions"]
+    actions[0], actions[1] = actions[1], actions[0]
+
+
+def _duplicate_one(data: dict[str, Any]) -> None:
+    data["actions"].append(data["actions"][-1])
+
+
+def _add_one(data: dict[str, Any]) -> None:
+    data["actions"].append(ACTIONS[0].model_dump(mode="json"))
+
+
+def _keep_only_the_first(data: dict[str, Any]) -> None:
+    data["actions"] = data["actions"][:1]
+
+
+def _edit_serial(data: dict[str, Any]) -> None:
+    data["state_serial"] += 1
+
+
+def _edit_lineage(data: dict[str, Any]) -> None:
+    data["state_lineage"] = "another-lineage"
+
+
+def _edit_declarations(data: dict[str, Any]) -> None:
+    data["declarations_digest"] = "sha256:" + "0" * 64
+
+
+def _edit_now(data: dict[str, Any]) -> None:
+    data["now"] = "2020-01-01T00:00:00Z"
+
+
+def _edit_sandbox(data: dict[str, Any]) -> None:
+    data["sandbox"] = "prod"
+
+
+def _drop_seal(data: dict[str, Any]) -> None:
+    del data["seal"]
+
+
+SEAL_EDITS = [
+    _delete_one,
+    _swap_two,
+    _duplicate_one,
+    _add_one,
+    _keep_only_the_first,
+    _edit_serial,
+    _edit_lineage,
+    _edit_declarations,
+    _edit_now,
+    _edit_sandbox,
+    _drop_seal,
+]
+
+
+def _sealed(tmp_path: Path) -> Path:
+    plan = Plan(
+        created_at=NOW,
+        now=NOW,
+        sandbox="dev",
+        state_lineage="lineage-1",
+        state_serial=7,
+        declarations_digest="sha256:" + "1" * 64,
+        actions=tuple(ACTIONS[1:5]),
+    )
+    path = tmp_path / "plan.json"
+    save_plan(plan, path)
+    return path
+
+
+@pytest.mark.parametrize("edit", SEAL_EDITS, ids=[e.__name__.lstrip("_") for e in SEAL_EDITS])
+def test_a_saved_plan_whose_list_of_actions_or_header_was_changed_is_refused(
+    tmp_path: Path, edit: Any
+) -> None:
+    path = _sealed(tmp_path)
+    untouched = load_saved_plan(path)  # as saved, it loads
+    assert untouched.actions == tuple(ACTIONS[1:5]) and untouched.state_serial == 7
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(TamperedPlanError, match="was edited after it was made") as caught:
+        load_saved_plan(path)
+    message = str(caught.value)
+    expected = "has no seal" if edit is _drop_seal else "its list of actions or its header was changed"
+    assert expected in message, message
+    assert caught.value.exit_code == 1
+
+
+def test_the_seal_does_not_depend_on_how_the_file_is_laid_out(tmp_path: Path) -> None:
+    """Re-indenting or reordering keys (a JSON formatter, a viewer) is not an edit."""
+    path = _sealed(tmp_path)
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(reversed(list(data.items()))), separators=(",", ":")))
+    assert load_saved_plan(path).actions == tuple(ACTIONS[1:5])
