@@ -140,7 +140,7 @@ def apply(
         now = agree_on_now(settings, client, now_from(now_text))
         clock = clock_from(now)
         if saved is not None:
-            ensure_fresh(saved, backend.read(), desired.digest)
+            ensure_fresh(saved, backend.read(), desired.digest, platform=settings.platform)
             plan = saved
             # The saved plan only previewed its recovery and refresh: record them now, as `plan` showed.
             recorded = record_and_plan(

@@ -33,6 +33,7 @@ DERIVED_FIELDS = ("status", "summary", "seal")
 # The header fields the seal covers: what staleness is checked against, and what the actions are for.
 SEALED_FIELDS = (
     "format_version",
+    "platform",
     "now",
     "org",
     "sandbox",

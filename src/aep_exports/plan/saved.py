@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from aep_exports.errors import PlanError, StalePlanError, TamperedPlanError
 from aep_exports.plan.model import PLAN_FORMAT_VERSION, Plan
+from aep_exports.redact import redact_url_credentials
 from aep_exports.state.model import StateDocument
 
 SCHEMA_ID = "https://aep-exports.dev/schemas/plan.schema.json"
@@ -89,7 +90,7 @@ def verify_seal(plan: Plan, saved_seal: Any, path: Path) -> None:
         return
     what = "has no seal" if not saved_seal else (
         "does not match its seal: its list of actions or its header was changed (an action deleted, "
-        "added or moved; the state serial or lineage, declarations, now or sandbox edited)"
+        "added or moved; the state serial or lineage, declarations, now, platform or sandbox edited)"
     )
     raise TamperedPlanError(
         f"plan file {path} was edited after it was made: it {what}",
@@ -97,12 +98,20 @@ def verify_seal(plan: Plan, saved_seal: Any, path: Path) -> None:
     )
 
 
-def check_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> list[str]:
+def check_fresh(
+    plan: Plan, state: StateDocument, declarations_digest: str, *, platform: str | None = None
+) -> list[str]:
     """What changed since ``plan`` was made (empty when it may still be applied).
 
-    ``declarations_digest``: the digest of the declarations now (``Desired.digest``).
+    ``declarations_digest``: the digest of the declarations now (``Desired.digest``); ``platform``: the
+    platform the settings point at now (a plan made for another one is not applied there).
     """
     changes: list[str] = []
+    if platform and plan.platform and plan.platform != platform:
+        changes.append(
+            f"the plan is for platform {redact_url_credentials(plan.platform)}, the settings point at "
+            f"{redact_url_credentials(platform)}"
+        )
     if (plan.org and state.org != plan.org) or (plan.sandbox and state.sandbox != plan.sandbox):
         changes.append(
             f"the plan is for {plan.org}/{plan.sandbox}, the state for {state.org}/{state.sandbox}"
@@ -118,9 +127,11 @@ def check_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> l
     return changes
 
 
-def ensure_fresh(plan: Plan, state: StateDocument, declarations_digest: str) -> None:
+def ensure_fresh(
+    plan: Plan, state: StateDocument, declarations_digest: str, *, platform: str | None = None
+) -> None:
     """Raise StalePlanError listing what changed, when the plan is stale."""
-    changes = check_fresh(plan, state, declarations_digest)
+    changes = check_fresh(plan, state, declarations_digest, platform=platform)
     if changes:
         raise StalePlanError(
             "the saved plan is stale: " + "; ".join(changes),

@@ -73,6 +73,15 @@ def test_staleness():
         ensure_fresh(plan, doc, "d1")
 
 
+def test_a_plan_made_for_another_platform_is_stale_there():
+    plan, doc = rich_plan()
+    plan = plan.model_copy(update={"platform": "https://user:secret@platform.example"})
+    assert check_fresh(plan, doc, "d1", platform=plan.platform) == []
+    (change,) = check_fresh(plan, doc, "d1", platform="local")
+    assert change == "the plan is for platform https://***@platform.example, the settings point at local"
+    assert "secret" not in change
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -217,6 +217,10 @@ def _edit_sandbox(data: dict[str, Any]) -> None:
     data["sandbox"] = "prod"
 
 
+def _edit_platform(data: dict[str, Any]) -> None:
+    data["platform"] = "https://platform.adobe.io"
+
+
 def _drop_seal(data: dict[str, Any]) -> None:
     del data["seal"]
 
@@ -232,6 +236,7 @@ SEAL_EDITS = [
     _edit_declarations,
     _edit_now,
     _edit_sandbox,
+    _edit_platform,
     _drop_seal,
 ]
 
@@ -241,6 +246,7 @@ def _sealed(tmp_path: Path) -> Path:
         created_at=NOW,
         now=NOW,
         sandbox="dev",
+        platform="local",
         state_lineage="lineage-1",
         state_serial=7,
         declarations_digest="sha256:" + "1" * 64,
