@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the reference lives with the tests
 
 from aep_exports.platform.engine import run_export  # noqa: E402
 from aep_exports.platform.seeddata.catalog import AAM_SEGMENT_ID, SEED_POLICY_ID, UPS_SEGMENT_ID  # noqa: E402
+from aep_exports.platform.seeddata.generator import generate  # noqa: E402
 from aep_exports.platform.store import ProfileStore  # noqa: E402
 from support.engine_reference import ReferenceStore, reference_export  # noqa: E402
 
@@ -116,7 +117,7 @@ def seed_phase(data: Path, profiles: int, seed: int) -> dict[str, Any]:
     """Seed the large store (in its own process, so its memory peak is measured alone)."""
     with ProfileStore.open(data, "BENCH@AdobeOrg", "large") as store:
         started = time.perf_counter()
-        report = store.seed(profiles, seed)
+        report = generate(store, profiles=profiles, seed=seed)
         return {
             "seconds": time.perf_counter() - started,
             "rss": peak_rss_mib(),
@@ -169,7 +170,7 @@ def main() -> None:
         )
 
         with ProfileStore.open(work / "data", "BENCH@AdobeOrg", "small") as small:
-            small.seed(args.reference_profiles, args.seed)
+            generate(small, profiles=args.reference_profiles, seed=args.seed)
             engine_small, exported_small = engine_run(small, work / "out-small")
             records = reference_records(small)
         started = time.perf_counter()

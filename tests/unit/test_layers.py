@@ -67,6 +67,17 @@ def test_nothing_imports_the_cli() -> None:
     assert offenders == []
 
 
+def test_the_profile_store_does_not_import_its_seed_generator() -> None:
+    """The generator writes into the store, never the other way round (an import cycle, issue 12)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sorted((ROOT / "platform" / "store").rglob("*.py"))
+        for name in _imports(path)
+        if name.startswith("aep_exports.platform.seeddata")
+    ]
+    assert offenders == []
+
+
 # Packages that may hold state records (the layers above let them import `state`).
 STATE_USERS = ("plan", "reconcile", "apply", "ops", "render", "cli", "scaffold")
 _MUTATORS = frozenset({"append", "insert", "extend", "pop", "popitem", "remove", "clear", "sort", "reverse",

@@ -42,6 +42,7 @@ def ensure_seeded(settings: Settings, profiles: int) -> str:
     from datetime import UTC, datetime
 
     from aep_exports.cli.wiring import local_data_dir, resolve_org
+    from aep_exports.platform.seeddata import generate
     from aep_exports.platform.store import ProfileStore, StoreError
 
     org, sandbox = resolve_org(settings), settings.sandbox
@@ -52,7 +53,7 @@ def ensure_seeded(settings: Settings, profiles: int) -> str:
             if not store.is_empty():
                 count = store.counts()["profiles"]
                 return f"The profile store of sandbox {sandbox} already holds {count:,} profiles."
-            report = store.seed(profiles, DEMO_SEED, base_time=datetime.now(UTC))
+            report = generate(store, profiles=profiles, seed=DEMO_SEED, base_time=datetime.now(UTC))
     except StoreError as exc:
         raise AepExportsError(
             f"cannot seed the local platform: {getattr(exc, 'message', exc)}",

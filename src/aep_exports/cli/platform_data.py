@@ -84,11 +84,12 @@ def seed(
     export example) and a few empty profiles.
     """
     require_extra("local", "the local platform's profile store")
+    from aep_exports.platform.seeddata import generate
     from aep_exports.platform.store import ProfileStore, StoreError
 
     try:
         with ProfileStore.open(resolve_data_dir(ctx, data_dir), org, sandbox) as store:
-            report = store.seed(profiles, seed_value)
+            report = generate(store, profiles=profiles, seed=seed_value)
     except StoreError as exc:
         raise _fail(exc) from None
     click.echo(

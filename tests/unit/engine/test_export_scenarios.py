@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from aep_exports.platform.engine import ExportFailed
+from aep_exports.platform.seeddata import generate
 from aep_exports.platform.store import ProfileStore
 from support.engine import columns, export, identity_of, read_rows
 
@@ -375,7 +376,7 @@ def test_invalid_requests_fail(
 
 
 def test_seed_request_runs_as_written(store: ProfileStore, tmp_path: Path) -> None:
-    store.seed(3000, 7)
+    generate(store, profiles=3000, seed=7)
     request = {
         "fields": "identities.id,personalEmail.address",
         "mergePolicy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},

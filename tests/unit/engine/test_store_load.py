@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from aep_exports.cli.platform_data import load, seed
+from aep_exports.platform.seeddata import generate
 from aep_exports.platform.store import LoadError, ProfileStore, StoreError
 
 GOOD = [
@@ -151,7 +152,7 @@ def test_stores_are_isolated_per_org_and_sandbox(tmp_path: Path) -> None:
 def test_seed_is_deterministic_and_holds_the_seed_ids(tmp_path: Path) -> None:
     def snapshot(sandbox: str, seed_value: int) -> tuple[Any, ...]:
         with ProfileStore.open(tmp_path, "ORG", sandbox) as opened:
-            report = opened.seed(500, seed_value)
+            report = generate(opened, profiles=500, seed=seed_value)
             rows = opened.connection.execute(
                 "SELECT pkey, dataset_id, ingest_ts, data::VARCHAR FROM fragments ORDER BY seq"
             ).fetchall()

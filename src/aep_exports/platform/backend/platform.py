@@ -242,11 +242,12 @@ class LocalPlatform:
         """Generate a deterministic synthetic profile store for one org and sandbox (replaces its content)."""
         from dataclasses import asdict
 
+        from aep_exports.platform.seeddata import generate
         from aep_exports.platform.store import ProfileStore
 
         with ProfileStore.open(self.data_dir, org, sandbox) as store:
             store.clear()
-            report = store.seed(profiles, seed, base_time=self.clock.now())
+            report = generate(store, profiles=profiles, seed=seed, base_time=self.clock.now())
         result = asdict(report)
         result["base_time"] = report.base_time.isoformat()
         result["store"] = str(self.data_dir / "profiles" / slug(org) / slug(sandbox))

@@ -7,6 +7,14 @@ from aep_exports.platform.seeddata.catalog import (
     MERGE_POLICIES,
     SEGMENTS,
 )
-from aep_exports.platform.seeddata.generator import generate
+from aep_exports.platform.seeddata.generator import SeedReport, generate
 
-__all__ = ["CRM_DATASET", "DEFAULT_BASE_TIME", "LOYALTY_DATASET", "MERGE_POLICIES", "SEGMENTS", "generate"]
+__all__ = [
+    "CRM_DATASET",
+    "DEFAULT_BASE_TIME",
+    "LOYALTY_DATASET",
+    "MERGE_POLICIES",
+    "SEGMENTS",
+    "SeedReport",
+    "generate",
+]

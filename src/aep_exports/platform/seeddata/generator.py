@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,25 @@ from aep_exports.platform.store.schema import DATA_TABLES, FORMAT_VERSION, set_m
 from aep_exports.platform.store.structure import refresh_structures
 
 if TYPE_CHECKING:
-    from aep_exports.platform.store.profile_store import ProfileStore, SeedReport
+    from aep_exports.platform.store.profile_store import ProfileStore
 
 DAY_US = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What one ``seed`` call generated."""
+
+    profiles: int
+    empty_profiles: int
+    fragments: int
+    events: int
+    memberships: int
+    segment_definitions: int
+    merge_policies: int
+    seed: int
+    base_time: datetime
+    elapsed_ms: int = 0
 
 
 def _list(values: list[str]) -> str:
@@ -146,8 +163,6 @@ def generate(
     store: ProfileStore, *, profiles: int, seed: int, base_time: datetime | None = None
 ) -> SeedReport:
     """Replace the store's contents with ``profiles`` synthetic profiles (see the module docstring)."""
-    from aep_exports.platform.store.profile_store import SeedReport
-
     if profiles < 0:
         raise ValueError("profiles must be >= 0")
     started = time.perf_counter()

@@ -14,6 +14,6 @@ Wire shapes returned by the read methods are those of the public API:
 """
 
 from aep_exports.platform.store.errors import LoadError, StoreBusyError, StoreError
-from aep_exports.platform.store.profile_store import LoadReport, ProfileStore, SeedReport
+from aep_exports.platform.store.profile_store import LoadReport, ProfileStore
 
-__all__ = ["LoadError", "LoadReport", "ProfileStore", "SeedReport", "StoreBusyError", "StoreError"]
+__all__ = ["LoadError", "LoadReport", "ProfileStore", "StoreBusyError", "StoreError"]

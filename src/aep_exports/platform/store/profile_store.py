@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,22 +23,6 @@ class LoadReport:
     source: str
     lines: int
     counts: dict[str, int] = field(default_factory=dict)
-    elapsed_ms: int = 0
-
-
-@dataclass(frozen=True)
-class SeedReport:
-    """What one ``seed`` call generated."""
-
-    profiles: int
-    empty_profiles: int
-    fragments: int
-    events: int
-    memberships: int
-    segment_definitions: int
-    merge_policies: int
-    seed: int
-    base_time: datetime
     elapsed_ms: int = 0
 
 
@@ -202,8 +185,3 @@ class ProfileStore:
             self, [(number, record) for number, record in enumerate(records, start=1)], source=source
         )
 
-    def seed(self, profiles: int, seed: int, *, base_time: datetime | None = None) -> SeedReport:
-        """Replace the store's contents with a deterministic synthetic population."""
-        from aep_exports.platform.seeddata import generate
-
-        return generate(self, profiles=profiles, seed=seed, base_time=base_time)
