@@ -108,6 +108,11 @@ class StateDocument(Record):
             run.job_id for record in self.exports.values() for run in record.runs if run.job_id is not None
         }
 
+    def outside_job_ids(self) -> frozenset[int]:
+        """Jobs recorded as out-of-band findings (acknowledged or not): someone else started them, so no
+        intent of aep-exports may ever adopt or cancel one (``reconcile.matching.choose_jobs``)."""
+        return frozenset(f.job_id for f in self.findings.values() if f.job_id is not None)
+
     def job_requests(self) -> dict[int, str]:
         """Every tracked job id → the id of the intent that created or adopted it ("" when imported).
 
