@@ -254,10 +254,13 @@ class StateDocument(Record):
     def acknowledge_finding(
         self, finding: FindingRecord, *, by: str, at: datetime, reason: str = ""
     ) -> FindingRecord:
-        """Record that ``by`` accepted ``finding`` (recorded first when state did not have it yet)."""
+        """Record that ``by`` accepted ``finding`` (recorded first when state did not have it yet); an
+        acknowledgement it replaces is kept in ``earlier_acks`` (callers refuse that without --force)."""
         stored = self.findings.get(finding.id)
         if stored is None:
             stored = self.findings[finding.id] = finding.model_copy(deep=True)
+        if stored.ack is not None:
+            stored.earlier_acks.append(stored.ack)
         stored.ack = Acknowledgement(by=by, at=utc(at), reason=reason)
         return stored
 
