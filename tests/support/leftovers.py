@@ -97,3 +97,36 @@ def leave_work_for_the_next_apply(project: Project) -> Leftovers:
     state = project.state()
     assert state.exports["export001"].runs[-1].unfinished, "export001's finished run must stay unrecorded"
     return Leftovers(adopt=adopt, cancel=extra, record=record)
+
+
+class _DiesBeforePost:
+    """The real client, except that the process 'dies' just before a job's POST leaves (never sent)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def create_export_job(self, body: dict[str, Any], **kwargs: Any) -> Any:
+        raise _Killed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def leave_unsent_intent(project: Project, now: datetime, key: str = "export000") -> None:
+    """An apply at ``now`` that 'dies' (kill -9) after ``key``'s run intent reached state, before its POST:
+    state holds an open ``run_export`` intent, the platform no job for it. Its recording step (recovery,
+    refresh, findings) ran for real first, as an apply's does."""
+    settings = project.settings
+    _, desired = load_declared(settings)
+    backend = open_state(settings)
+    with open_client(settings) as client:
+        planned = record_and_plan(
+            settings, client, backend, desired, now, PlanOptions(select=(key,)), lock_timeout=5
+        )
+        (action,) = [a for a in planned.plan.actions if a.kind == "run_export"]
+        ids = {name: rec.id for name, rec in planned.state.datasets.items()}
+        with backend.lock(timeout=5, command="apply"), pytest.raises(_Killed):
+            start_run(Ledger(backend, planned.state), _DiesBeforePost(client), action,
+                      action.resolved_body(ids), clock_from(now))
+    (intent,) = backend.read().open_intents()
+    assert intent.key == key

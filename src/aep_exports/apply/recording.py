@@ -8,21 +8,23 @@ outcomes written) and the refresh is written to state; then the plan is made by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aep_exports.apply.recovery import recover_intents
 from aep_exports.apply.service import clock_from
-from aep_exports.plan.findings import findings_seen
+from aep_exports.plan.findings import findings_seen, remember_findings
+from aep_exports.plan.planner import make_plan
 from aep_exports.reconcile.pipeline import Planned, finish_plan, scoped
-from aep_exports.reconcile.refresh import refresh
+from aep_exports.reconcile.refresh import RefreshResult, refresh
 
 if TYPE_CHECKING:
     from aep_exports.apply.console import Console
     from aep_exports.client import PlatformClient
     from aep_exports.config.settings import Settings
     from aep_exports.plan.desired import Desired
-    from aep_exports.plan.model import PlanOptions
+    from aep_exports.plan.model import Plan, PlanOptions
     from aep_exports.state.backend import StateBackend
 
 
@@ -54,8 +56,25 @@ def record_and_plan(
         # Out-of-band findings are remembered until resolved or acknowledged (state.findings); a selected
         # command saw only part of them, so it adds new ones but drops none.
         doc = result.state
-        seen = findings_seen(plan, now)
+        seen = findings_seen(_with_findings(desired, now, options, result, plan, selected.scope.has), now)
         changed = doc.sync_findings(seen, now, complete=selected.scope.everything)
         if changed:
             backend.write(doc, expected_serial=doc.serial)
     return Planned(plan, doc, result.written or changed or report.resolved > 0, tuple(report.lines))
+
+
+def _with_findings(
+    desired: Desired,
+    now: datetime,
+    options: PlanOptions,
+    result: RefreshResult,
+    plan: Plan,
+    in_scope: Callable[[str, str], bool],
+) -> Plan:
+    """The plan whose out-of-band findings ``refresh`` records: a ``refresh_only`` plan compares nothing
+    with the platform, so the full comparison is made for its findings (pure: no request, no action)."""
+    if not options.refresh_only:
+        return plan
+    compare = options.model_copy(update={"refresh_only": False})
+    full = make_plan(desired, result.state, result.snapshot, now, compare)
+    return remember_findings(full, result.state, result.snapshot, in_scope=in_scope)

@@ -125,7 +125,8 @@ def adopt_existing(
     """Look for the intent's job on the platform (:func:`choose_jobs`); adopt it when found."""
     listed = jobs if jobs is not None else list_jobs_since(client, intent.started_at)
     tracked = ledger.read(StateDocument.job_requests)
-    return settle(ledger, client, intent, choose_jobs(intent, listed, tracked), clock, spec=spec)
+    outside = ledger.read(StateDocument.outside_job_ids)
+    return settle(ledger, client, intent, choose_jobs(intent, listed, tracked, outside), clock, spec=spec)
 
 
 def start_run(

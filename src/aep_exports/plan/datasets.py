@@ -78,6 +78,13 @@ def _is_patchable(change: FieldChange) -> bool:
     return change.path.split(".", 1)[0].split("[", 1)[0] in PATCHABLE
 
 
+def _flag_changes(want: DesiredDataset, record: DatasetRecord) -> list[FieldChange]:
+    """The reconciler's own flags that changed since applied (recorded in state, never sent)."""
+    if want.protect == record.spec.protect:
+        return []
+    return [FieldChange(path="protect", change="changed", before=record.spec.protect, after=want.protect)]
+
+
 def plan_declared_dataset(
     sink: PlanSink,
     want: DesiredDataset,
@@ -122,7 +129,9 @@ def plan_declared_dataset(
         return created
     applied = record.spec.body
     applied_tags = frozenset(_tags(applied))
-    pending = declared_changes(want.body, applied, tag_names=applied_tags)
+    sent = declared_changes(want.body, applied, tag_names=applied_tags)
+    # protect is ours, never sent: a flip is a state-only change, recorded so that prune honours it.
+    pending = sent + _flag_changes(want, record)
     if presence == "present":
         live_body = live.datasets[record.id].body
         edited = observed_changes(applied, live_body) if applied else []
@@ -138,7 +147,7 @@ def plan_declared_dataset(
             )
         needed = declared_changes(want.body, live_body, tag_names=applied_tags)
     else:
-        needed = pending
+        needed = sent
     if pending:
         sink.finding(
             DriftFinding(

@@ -18,14 +18,16 @@ only where the job's record carries it:
 
 Which of the matching jobs belong to an intent is :func:`choose_jobs`, the one decision apply, recovery and
 the plan share: the jobs created inside the intent's window (its start minus ``CLOCK_SKEW``) that no run
-tracks; the oldest is the intent's job; an extra is cancelled only when it is certainly the intent's own
+tracks and that state has not recorded as someone else's (an out-of-band finding, acknowledged or not:
+such a job was seen by a refresh before the intent was written, whatever the clocks say); the oldest is the
+intent's job; an extra is cancelled only when it is certainly the intent's own
 (its ``requestId`` echoes the intent's ``x-request-id``, or there were at least as many create requests as
 such jobs); any further look-alike is someone else's, left alone and reported by ``drift``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -205,11 +207,18 @@ def platform_echoes(listed: Iterable[ExportJob], tracked: Mapping[int, str]) -> 
     return any(job.id in tracked and job.echoes(tracked[job.id] or None) for job in listed)
 
 
-def choose_jobs(intent: Intent, listed: Iterable[ExportJob], tracked: Mapping[int, str]) -> Choice:
+def choose_jobs(
+    intent: Intent,
+    listed: Iterable[ExportJob],
+    tracked: Mapping[int, str],
+    outside: Collection[int] = (),
+) -> Choice:
     """Decide which of ``listed`` are ``intent``'s jobs; pure (see the module docstring).
 
     ``tracked``: every job a run tracks → the intent id of that run (``StateDocument.job_requests()``);
-    those jobs are never the intent's. Rules, in order:
+    ``outside``: the jobs state recorded as someone else's (``StateDocument.outside_job_ids()``, its
+    findings, acknowledged or not). Neither is ever the intent's: not kept, not an extra, not even a
+    look-alike to report (state already knows it). Rules, in order:
 
     1. jobs whose ``requestId`` echoes the intent's ``x-request-id`` are its own, all of them: the oldest
        is kept, the others are extras; look-alikes without the echo are foreign;
@@ -224,7 +233,9 @@ def choose_jobs(intent: Intent, listed: Iterable[ExportJob], tracked: Mapping[in
         (
             job
             for job in jobs
-            if job.id not in tracked and (job.created_at is None or job.created_at >= cutoff)
+            if job.id not in tracked
+            and job.id not in outside
+            and (job.created_at is None or job.created_at >= cutoff)
         ),
         key=lambda job: (job.creation_time or 0, job.id),
     )

@@ -4,8 +4,9 @@ recovery, from reads only. ``plan`` and ``drift`` apply it to their in-memory st
 
 - ``run_export``: the jobs created since the intent started are listed once (newest first, paging
   stops at the oldest open intent) and ``reconcile.matching.choose_jobs`` decides which is the intent's
-  job (adopted), which are extras it made (to cancel, then recorded) and which look-alikes are someone
-  else's (left alone). No job: the request never arrived, the run is dropped and the export is due again.
+  job (adopted; never one another run tracks or one state recorded as an out-of-band finding), which
+  are extras it made (to cancel, then recorded) and which look-alikes are someone else's (left alone).
+  No job: the request never arrived, the run is dropped and the export is due again.
 - ``create_dataset``/``replace_dataset``: a dataset with the body's name created since the intent
   started, not managed yet, is adopted; none: nothing was created.
 - ``delete_dataset``: if the dataset is gone, it leaves state.
@@ -200,7 +201,7 @@ def _decide_one(
             known = _known_job(doc, intent)
             if known is not None:
                 return Resolution(intent, "known", known_job=known)
-            choice = choose_jobs(intent, jobs, tracked)
+            choice = choose_jobs(intent, jobs, tracked, doc.outside_job_ids())
             if choice.keep is None:
                 return Resolution(intent, "drop")
             return Resolution(intent, "adopt", job=choice.keep, extras=choice.extras, foreign=choice.foreign)

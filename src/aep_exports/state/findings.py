@@ -6,12 +6,15 @@ unrelated write. So a writing refresh (``refresh``, ``apply``) records every out
 under a stable id (``job-10047``, ``dataset-target-3f2a9c``), and drops it once the platform no longer
 shows it (the job is gone or adopted with ``import``; the edit is undone). ``state ack ID --reason``
 acknowledges one: ``drift`` then lists it as information, with who acknowledged it, when and why, and no
-longer exits 3 for it.
+longer exits 3 for it. An acknowledgement is an audit entry: acknowledging again needs ``--force``, and
+the one it replaces is kept in ``earlier_acks``.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from pydantic import Field
 
 from aep_exports.state.base import Record, UtcDatetime
 
@@ -36,6 +39,10 @@ class FindingRecord(Record):
     first_seen: UtcDatetime
     job_id: int | None = None
     ack: Acknowledgement | None = None
+    earlier_acks: list[Acknowledgement] = Field(
+        default_factory=list,
+        description="Acknowledgements replaced with `state ack --force`, oldest first (kept for the audit).",
+    )
 
     @property
     def acknowledged(self) -> bool:

@@ -108,6 +108,11 @@ class StateDocument(Record):
             run.job_id for record in self.exports.values() for run in record.runs if run.job_id is not None
         }
 
+    def outside_job_ids(self) -> frozenset[int]:
+        """Jobs recorded as out-of-band findings (acknowledged or not): someone else started them, so no
+        intent of aep-exports may ever adopt or cancel one (``reconcile.matching.choose_jobs``)."""
+        return frozenset(f.job_id for f in self.findings.values() if f.job_id is not None)
+
     def job_requests(self) -> dict[int, str]:
         """Every tracked job id → the id of the intent that created or adopted it ("" when imported).
 
@@ -249,10 +254,13 @@ class StateDocument(Record):
     def acknowledge_finding(
         self, finding: FindingRecord, *, by: str, at: datetime, reason: str = ""
     ) -> FindingRecord:
-        """Record that ``by`` accepted ``finding`` (recorded first when state did not have it yet)."""
+        """Record that ``by`` accepted ``finding`` (recorded first when state did not have it yet); an
+        acknowledgement it replaces is kept in ``earlier_acks`` (callers refuse that without --force)."""
         stored = self.findings.get(finding.id)
         if stored is None:
             stored = self.findings[finding.id] = finding.model_copy(deep=True)
+        if stored.ack is not None:
+            stored.earlier_acks.append(stored.ack)
         stored.ack = Acknowledgement(by=by, at=utc(at), reason=reason)
         return stored
 

@@ -90,3 +90,23 @@ def test_importing_the_job_resolves_the_finding(project: Project) -> None:
     refreshed = project.cli("refresh", "--now", "2024-05-02T12:00:00Z")
     assert refreshed.exit_code == 0, refreshed.output
     assert f"job-{job_id}" not in project.state().findings
+
+
+def test_a_second_ack_is_refused_unless_forced_and_the_first_is_kept(project: Project) -> None:
+    job_id = _outside_job_after_an_unrelated_apply(project)
+    finding = f"job-{job_id}"
+    first = project.cli("state", "ack", finding, "--reason", "backfill run by hand", "--by", "ana")
+    assert first.exit_code == 0, first.output
+    second = project.cli("state", "ack", finding, "--reason", "something else", "--by", "bob")
+    assert second.exit_code == 64, second.output
+    assert "already acknowledged by ana at" in second.output, second.output
+    assert "backfill run by hand" in second.output and "--force" in second.output, second.output
+    assert "Traceback" not in second.output
+    kept = project.state().findings[finding]
+    assert kept.ack is not None and (kept.ack.by, kept.ack.reason) == ("ana", "backfill run by hand")
+
+    forced = project.cli("state", "ack", finding, "--reason", "something else", "--by", "bob", "--force")
+    assert forced.exit_code == 0, forced.output
+    record = project.state().findings[finding]
+    assert record.ack is not None and (record.ack.by, record.ack.reason) == ("bob", "something else")
+    assert [(a.by, a.reason) for a in record.earlier_acks] == [("ana", "backfill run by hand")]

@@ -107,3 +107,9 @@ def test_an_echoed_request_id_is_an_exact_match() -> None:
     unsent = intent.model_copy(update={"id": "unsent"})
     assert choose_jobs(unsent, [mine, twin], {}).keep == twin
     assert choose_jobs(unsent, [mine, twin], {4: "another-intent"}).keep == mine
+    # A job state recorded as an out-of-band finding is never the intent's, nor an extra, nor reported.
+    assert choose_jobs(unsent, [mine, twin], {}, {4}).keep == mine
+    only_outside = choose_jobs(unsent, [twin], {}, {4})
+    assert (only_outside.keep, only_outside.extras, only_outside.foreign) == (None, (), ())
+    echoed_outside = choose_jobs(intent, [mine, twin], {}, {5})
+    assert echoed_outside.keep == twin and mine not in echoed_outside.extras
