@@ -15,10 +15,13 @@ What it does as GitHub does:
 - ``timeout-minutes`` bounds a step's run.
 
 What it emulates (``uses:``): ``actions/checkout`` (the snapshot is already there),
-``actions/setup-python`` (a prepared venv whose packages are this test environment's, first on PATH),
+``actions/setup-python`` (a prepared venv first on PATH: inside the aep-exports action, one per set of
+``extras`` the step asks for, seeing only the distributions ``aep-exports[EXTRAS]`` requires, linked
+from this test environment — so a workflow that asks for too few extras fails here as on GitHub),
 the aep-exports action (``action.yml`` of this repository, its own steps run — its ``pip install``
-of the working tree for real, once per session, then replayed), ``actions/upload-artifact`` (files
-kept per run and name; a second upload of a name fails unless ``overwrite: true``, as v4 does),
+of the working tree for real, once per session and extras set, then replayed),
+``actions/upload-artifact`` (files kept per run and name; a second upload of a name fails unless
+``overwrite: true``, as v4 does),
 ``actions/github-script`` (the plan workflow's one script: the comment body is recorded), and the
 ``gh`` CLI the apply job uses (the pull request of a merge commit, a run's id, an artifact download).
 """
@@ -355,13 +358,10 @@ class Runner:
     """Runs the workflow of a repository recorded in ``github`` for events, as GitHub would."""
 
     github: FakeGitHub
-    python_bin: Path
+    pythons: Pythons
     secrets: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
     machine_env: dict[str, str] = field(default_factory=dict)  # e.g. the clock every job sees
-    # The outputs of the action's install step once it ran for real: later jobs replay them (the
-    # venv it installed into is setup-python's, shared by the session). Share the dict to share that.
-    install_cache: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def trigger(self, event: str, sha: str, payload: dict[str, Any] | None = None, *,
                 rerun: WorkflowRun | None = None) -> WorkflowRun:
@@ -425,7 +425,8 @@ class Runner:
         if uses.startswith(("actions/checkout@", "actions/cache/")):
             return StepResult(name, "success")
         if uses.startswith("actions/setup-python@"):
-            path.insert(0, str(self.python_bin))
+            # Inside the aep-exports action: the venv for the extras its install step asks for.
+            path.insert(0, str(self.pythons.bin(context.get("inputs", {}).get("extras", ""))))
             return StepResult(name, "success")
         if uses.startswith("actions/upload-artifact@"):
             return self._upload(name, with_, workspace, run)
@@ -451,14 +452,16 @@ class Runner:
             step_name = step.get("id") or step.get("name") or f"step-{index}"
             if "run" in step:
                 assert step.get("shell") == "bash", "a composite action's run step must name its shell"
-                if "install" in self.install_cache and step.get("id") == "install":
-                    result = StepResult(step_name, "success", outputs=dict(self.install_cache["install"]))
+                installed = self.pythons.installed.get(extras_key(inputs.get("extras", "")))
+                if installed is not None and step.get("id") == "install":
+                    result = StepResult(step_name, "success", outputs=dict(installed))
                 else:
                     step_env = {**env, **{k: substitute(v, inner) for k, v in step.get("env", {}).items()}}
                     result = self._bash(step_name, step["run"], step_env, path, workspace, temp, run, env,
                                         timeout)
                     if step.get("id") == "install" and result.outcome == "success":
-                        self.install_cache["install"] = dict(result.outputs)  # a prepared venv from now on
+                        # That venv has aep-exports[extras] from now on: later jobs replay the step.
+                        self.pythons.installed[extras_key(inputs.get("extras", ""))] = dict(result.outputs)
             else:
                 result = self._step(step, step_name, inner, env, path, workspace, temp, run, timeout)
             results.append(result)
@@ -535,19 +538,91 @@ class Runner:
 
 # -- setup-python's interpreter and the PostgreSQL state ------------------------------------------
 
-def prepared_python(directory: Path) -> Path:
-    """A fresh venv's ``bin`` (what setup-python puts on PATH) that sees this environment's packages
-    (a ``.pth`` file), so the action's ``pip install`` of the working tree needs no download."""
+def extras_key(extras: str) -> str:
+    """The action's ``extras`` input in one spelling (``local, postgres`` and ``postgres,local`` alike)."""
+    return ",".join(sorted({part.strip().lower() for part in extras.split(",") if part.strip()}))
+
+
+def required_distributions(extras: str) -> set[str]:
+    """The names of the distributions ``pip install aep-exports[EXTRAS]`` installs besides aep-exports
+    (its dependencies and theirs, markers evaluated here), and pip: what setup-python plus the action's
+    install step leave in the runner's Python."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: set[str] = set()
+    pending = [Requirement(f"aep-exports[{extras_key(extras)}]" if extras_key(extras) else "aep-exports")]
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        wanted = sorted(requirement.extras)
+        for raw in metadata.distribution(requirement.name).requires or []:
+            needed = Requirement(raw)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra}) for extra in
+                                            [*wanted, ""]):
+                key = f"{canonicalize_name(needed.name)}[{','.join(sorted(needed.extras))}]"
+                if key not in found:
+                    found.add(key)
+                    pending.append(needed)
+        found.add(name)
+    names = {key.split("[")[0] for key in found} - {"aep-exports"}
+    return names | {"pip"}
+
+
+def _link_distributions(names: set[str], target: Path) -> None:
+    """``target``: links to the top-level files and packages of the distributions ``names``."""
+    from importlib import metadata
+
+    target.mkdir(parents=True)
+    for name in sorted(names):
+        dist = metadata.distribution(name)
+        tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
+        for top in sorted(tops - {"__pycache__"}):
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (target / top).exists():
+                (target / top).symlink_to(source, target_is_directory=source.is_dir())
+
+
+def prepared_python(directory: Path, extras: str | None = None) -> Path:
+    """A fresh venv's ``bin`` (what setup-python puts on PATH); its packages come from this environment
+    (a ``.pth`` file), so the action's ``pip install`` of the working tree needs no download.
+
+    ``extras`` None: it sees every package of this environment. Otherwise only pip and the
+    distributions ``aep-exports[EXTRAS]`` requires (linked), as on a runner after the action's install.
+    """
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory)], check=True)
     venv_python = directory / "bin" / "python"
     purelib = subprocess.run(
         [str(venv_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
-    # This environment's site-packages, after the venv's own: the action installs aep-exports into
-    # the venv, and that copy (not this checkout's editable one) is what the steps run.
-    Path(purelib, "_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # Packages after the venv's own: the action installs aep-exports into the venv, and that copy
+    # (not this checkout's editable one) is what the steps run.
+    visible = Path(sysconfig.get_paths()["purelib"])
+    if extras is not None:
+        visible = directory / "linked-site-packages"
+        _link_distributions(required_distributions(extras), visible)
+    Path(purelib, "_test_environment.pth").write_text(f"{visible}\n")
     return directory / "bin"
+
+
+@dataclass
+class Pythons:
+    """setup-python's interpreters for a session: one prepared venv per set of action extras, and the
+    outputs of the action's install step per extras set once it ran for real (later jobs replay it)."""
+
+    root: Path
+    venvs: dict[str, Path] = field(default_factory=dict)
+    installed: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def bin(self, extras: str) -> Path:
+        """The ``bin`` of the venv whose packages are those ``aep-exports[EXTRAS]`` needs."""
+        key = extras_key(extras)
+        if key not in self.venvs:
+            self.venvs[key] = prepared_python(self.root / (key.replace(",", "-") or "core"), key)
+        return self.venvs[key]
 
 
 def postgres_state_url(server: str = POSTGRES_SERVER) -> Iterator[str]:
@@ -569,5 +644,6 @@ def state_lock_held(url: str, org: str, sandbox: str) -> Iterator[None]:
         yield
 
 
-__all__ = ["FakeGitHub", "JobResult", "Runner", "WorkflowRun", "condition_holds", "evaluate",
-           "load_yaml", "postgres_state_url", "prepared_python", "state_lock_held", "substitute"]
+__all__ = ["FakeGitHub", "JobResult", "Pythons", "Runner", "WorkflowRun", "condition_holds", "evaluate",
+           "extras_key", "load_yaml", "postgres_state_url", "prepared_python", "required_distributions",
+           "state_lock_held", "substitute"]

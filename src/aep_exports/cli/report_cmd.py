@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +69,10 @@ def write_report(
 ) -> WrittenReport:
     """Read state and declarations (never the platform; nothing is locked or written but ``out``).
 
-    ``since`` None draws the whole history; ``now`` None is the clock (or ``AEP_EXPORTS_NOW``).
+    ``since`` None draws the whole history; ``now`` None is ``AEP_EXPORTS_NOW``, else the
+    local platform's clock (``platform: local``), else the real time.
     """
-    from aep_exports.cli.wiring import load_declared, now_from, open_state
+    from aep_exports.cli.wiring import load_declared, now_from, open_state, reading_now
     from aep_exports.config.selection import parse_selectors
     from aep_exports.extras import require_extra
     from aep_exports.ops.report_data import build_report_data
@@ -83,7 +84,7 @@ def write_report(
     settings = cli.settings()
     _, desired = load_declared(settings)
     state = open_state(settings).read()
-    moment = now_from(now) or datetime.now(UTC).replace(microsecond=0)
+    moment = reading_now(settings, now_from(now))  # as `plan`: the local platform's clock
     data = build_report_data(state, desired, moment, since=since, selection=selection)
     page = render_report_html(data).encode("utf-8")
     # Written next to the target, then renamed: a reader never sees half a report.

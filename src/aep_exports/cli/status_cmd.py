@@ -24,9 +24,14 @@ def status_report(
     selectors: tuple[str, ...] = (),
 ) -> StatusReport:
     """Status from state (and, with ``live``, from the platform read now; state is never written)."""
-    from datetime import UTC
-
-    from aep_exports.cli.wiring import load_declared, now_from, open_client, open_state, read_only_now
+    from aep_exports.cli.wiring import (
+        load_declared,
+        now_from,
+        open_client,
+        open_state,
+        read_only_now,
+        reading_now,
+    )
     from aep_exports.ops.status import compute_status
     from aep_exports.plan.scope import select_scope
 
@@ -44,7 +49,7 @@ def status_report(
             state = refresh(client, backend, desired, now, write=False, command="status", only=only).state
     else:
         state = backend.read()
-        now = now or datetime.now(UTC).replace(microsecond=0)
+        now = reading_now(settings, now)  # the instant `plan` would use: the local platform's clock
     known = set(desired.exports) | set(desired.datasets) | set(state.exports) | set(state.datasets)
     unknown = [key for key in keys if key not in known]
     if unknown:

@@ -162,6 +162,20 @@ def read_only_now(settings: Settings, client: PlatformClient, now: datetime | No
     return client.local_admin.clock() if settings.is_local else datetime.now(UTC)
 
 
+def reading_now(settings: Settings, now: datetime | None) -> datetime:
+    """The instant a command that reads only the state (``status``, ``report``) reports at; changes nothing.
+
+    The same instant ``plan`` uses (:func:`read_only_now`): ``--now``/``AEP_EXPORTS_NOW``, else the
+    embedded local platform's clock (``platform clock set`` may have moved it), elsewhere the real time.
+    """
+    if now is not None:
+        return now
+    if not settings.is_local:
+        return datetime.now(UTC).replace(microsecond=0)
+    with open_client(settings) as client:
+        return read_only_now(settings, client, None)
+
+
 def agree_on_now(settings: Settings, client: PlatformClient, now: datetime | None) -> datetime:
     """The instant a writing command (``apply``, ``refresh``) acts at, with the local platform agreeing.
 

@@ -225,7 +225,8 @@ class PostgresStateBackend:
                                   "the server is reachable") from exc
         if self.location.schema:
             try:
-                self._ensure_schema(conn)
+                # A schema that does not exist yet is fine on the search_path: readers then find no
+                # tables (an empty state) and writers create it first (_ensure_schema).
                 conn.execute(self._sql("SET search_path TO {schema}"))
             except psycopg.Error as exc:
                 conn.close()
@@ -234,15 +235,22 @@ class PostgresStateBackend:
         return conn
 
     def _ensure_schema(self, conn: Any) -> None:
-        """Create the URL's schema if missing (needs no CREATE privilege when a DBA made it)."""
-        exists = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
-        if conn.execute(exists, (self.location.schema,)).fetchone():
+        """Create the URL's schema if missing, for a writer (needs no CREATE privilege when a DBA made it)."""
+        if not self.location.schema:
             return
-        # CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent twin: serialise it.
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))
-            if not conn.execute(exists, (self.location.schema,)).fetchone():
-                conn.execute(self._sql("CREATE SCHEMA {schema}"))
+        psycopg = _psycopg()
+        exists = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+        try:
+            if conn.execute(exists, (self.location.schema,)).fetchone():
+                return
+            # CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent twin: serialise it.
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))
+                if not conn.execute(exists, (self.location.schema,)).fetchone():
+                    conn.execute(self._sql("CREATE SCHEMA {schema}"))
+        except psycopg.Error as exc:
+            raise StateError(f"cannot use schema {self.location.schema!r} in {self.describe()}: "
+                             f"{self._safe(exc)}") from exc
 
     def _safe(self, exc: BaseException) -> str:
         """The driver's message without any password that might appear in it."""
@@ -261,18 +269,28 @@ class PostgresStateBackend:
         return sql.SQL(template).format(**idents)
 
     @contextmanager
-    def _session(self) -> Iterator[Any]:
-        """The data connection (one per backend, serialised between threads), migrated on first use."""
+    def _session(self, *, write: bool = True) -> Iterator[Any]:
+        """The data connection (one per backend, serialised between threads).
+
+        ``write``: the schema and tables are created or migrated first. A reader (``write=False``)
+        creates nothing, so that ``plan``, ``drift``, ``status`` and ``state show`` work with a role
+        that may only SELECT; it gets None when the tables do not exist yet (an empty state).
+        """
         psycopg = _psycopg()
         with self._conn_guard:
             if self._conn is None or self._conn.closed:
                 self._conn = self._connect()
                 self._migrated = False
             try:
-                if not self._migrated:
+                if self._migrated:
+                    yield self._conn
+                elif write:
+                    self._ensure_schema(self._conn)
                     self._migrate(self._conn)
                     self._migrated = True
-                yield self._conn
+                    yield self._conn
+                else:
+                    yield self._conn if self._readable(self._conn) else None
             except psycopg.OperationalError as exc:
                 self.close()
                 raise StateError(f"lost the connection to {self.describe()}: {self._safe(exc)}") from exc
@@ -315,6 +333,21 @@ class PostgresStateBackend:
                 conn.execute(self._sql("INSERT INTO {migrations} (version, applied_by) VALUES (%s, %s)"),
                              (version, f"aep-exports {__version__}"))
 
+    def _readable(self, conn: Any) -> bool:
+        """Whether the tables exist, checked without writing; StateError when a newer version made them."""
+        current = self._current_schema(conn)
+        if current is None:
+            return False
+        if current > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.describe()} uses table format {current}, created by a newer aep-exports "
+                f"(this one knows up to {SCHEMA_VERSION}); upgrade aep-exports",
+                hint="nothing was changed in the database",
+            )
+        # An older format is read as it is: only a writer migrates it (under the migration lock).
+        self._migrated = current == SCHEMA_VERSION
+        return True
+
     def _current_schema(self, conn: Any) -> int | None:
         """The table format version, read without writing (None: no migrations table yet)."""
         found = conn.execute("SELECT to_regclass(%s)", (_T_MIGRATIONS,)).fetchone()  # on the search_path
@@ -332,9 +365,12 @@ class PostgresStateBackend:
     # -- reading ---------------------------------------------------------------------------
 
     def read(self) -> StateDocument:
-        """The stored document (migrated to this version), or an empty one when the row is missing."""
-        with self._session() as conn:
-            row = conn.execute(
+        """The stored document (migrated to this version), or an empty one when the row is missing.
+
+        Creates nothing: a database without this backend's schema or tables holds an empty state.
+        """
+        with self._session(write=False) as conn:
+            row = None if conn is None else conn.execute(
                 self._sql("SELECT document, serial, lineage FROM {state} WHERE org = %s AND sandbox = %s"),
                 (self.org, self.sandbox),
             ).fetchone()

@@ -215,3 +215,68 @@ def test_plan_and_drift_need_only_select_on_postgresql_state(
         with psycopg.connect(PG_SERVER, autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{role}"')
             conn.execute(f'DROP ROLE "{role}"')
+
+
+def _schema_exists(schema: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(PG_SERVER) as conn:
+        found = conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                             (schema,)).fetchone()
+    return found is not None
+
+
+READ_PATHS = [("plan",), ("drift",), ("status",), ("status", "--refresh"), ("state", "list"),
+              ("state", "show", "export000")]
+
+
+def _run_read_paths(project: Project) -> None:
+    for args in READ_PATHS:
+        result = project.cli(*args)
+        if args[:2] == ("state", "show"):  # nothing applied yet: not in state, said in one line
+            assert result.exit_code == 1 and "export000" in result.output, (args, result.output)
+            assert "Traceback" not in result.output and "schema" not in result.output, result.output
+        else:
+            assert result.exit_code in (0, 2), (args, result.output)
+
+
+@pytest.mark.parametrize("state_kind", ["postgres"], indirect=True)
+def test_read_only_commands_create_no_schema_in_a_fresh_database(make_project: Any, state_kind: str) -> None:
+    """On a database where the state's schema does not exist yet, the read paths see an empty state
+    and leave no schema (nor tables) behind; the first writer creates them."""
+    project = make_project(exports_yaml(1))
+    schema = os.environ["AEP_STATE_URL"].rsplit("schema=", 1)[1]
+    _run_read_paths(project)
+    assert not _schema_exists(schema), f"a read path created the schema {schema}"
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert _schema_exists(schema)
+
+
+@pytest.mark.parametrize("state_kind", ["postgres"], indirect=True)
+def test_a_select_only_role_plans_where_the_schema_does_not_exist(
+    make_project: Any, state_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role that may not create anything (LOGIN only) runs the read paths against a database where
+    the schema was never created: an empty state, everything to create."""
+    import psycopg
+
+    project = make_project(exports_yaml(1))
+    owner_url = os.environ["AEP_STATE_URL"]
+    schema = owner_url.rsplit("schema=", 1)[1]
+    role = f"aep_ro_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        monkeypatch.setenv("AEP_STATE_URL", owner_url.replace("postgres@", f"{role}@", 1))
+        _run_read_paths(project)
+        planned = project.cli("plan", "--detailed-exitcode")
+        assert planned.exit_code == 2 and "export000" in planned.output, planned.output
+        assert not _schema_exists(schema)
+        refused = project.cli("apply", "--auto-approve")
+        assert refused.exit_code != 0 and "permission denied" in refused.output, refused.output
+    finally:
+        monkeypatch.setenv("AEP_STATE_URL", owner_url)
+        with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')

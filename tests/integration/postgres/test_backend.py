@@ -177,14 +177,16 @@ def test_description_and_errors_never_show_the_password() -> None:
     assert "s3cr3t" not in caught.value.message and "s3cr3t" not in (caught.value.hint or "")
 
 
-def test_an_unreachable_schema_is_a_state_error(pg_server: str) -> None:
+def test_an_unreachable_schema_is_a_state_error_for_a_writer_and_empty_for_a_reader(pg_server: str) -> None:
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS aep_exports_no_create")
         conn.execute("CREATE ROLE aep_exports_no_create LOGIN")
     try:
         url = pg_server.replace("postgres@", "aep_exports_no_create@") + "?schema=aep_forbidden_schema"
+        backend = PostgresStateBackend(url, ORG, SANDBOX)
+        assert backend.read().serial == 0  # a reader creates nothing: no schema is an empty state
         with pytest.raises(StateError, match="cannot use schema 'aep_forbidden_schema'"):
-            PostgresStateBackend(url, ORG, SANDBOX).read()
+            backend.write(StateDocument.empty(ORG, SANDBOX), expected_serial=0)
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute("DROP ROLE IF EXISTS aep_exports_no_create")

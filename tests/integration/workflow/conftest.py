@@ -197,9 +197,9 @@ class StepRunner:
 
 
 @pytest.fixture(scope="session")
-def actions_python(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
-    """setup-python's interpreter for the harness (a venv, shared by the session) and the cache of the
-    aep-exports action's install step: it runs for real once, into that venv, then is replayed."""
-    from support.github_actions import prepared_python
+def actions_python(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """setup-python's interpreters for the harness (a :class:`Pythons`, shared by the session): one venv
+    per set of extras the aep-exports action installs, its install step run for real once per set."""
+    from support.github_actions import Pythons
 
-    return prepared_python(tmp_path_factory.mktemp("setup-python") / "venv"), {}
+    return Pythons(tmp_path_factory.mktemp("setup-python"))

@@ -13,6 +13,7 @@ import pytest
 from aep_exports.platform.credentials import DEV_ORG_ID
 from support.github_actions import (
     FakeGitHub,
+    Pythons,
     Runner,
     condition_holds,
     evaluate,
@@ -58,7 +59,7 @@ def test_conditions_imply_success_unless_a_status_function_is_named() -> None:
 
 def test_an_artifact_name_is_uploaded_twice_only_with_overwrite(tmp_path: Path) -> None:
     github = FakeGitHub(tmp_path / "gh")
-    runner = Runner(github, tmp_path / "bin")
+    runner = Runner(github, Pythons(tmp_path / "pythons"))
     run = github.new_run("pull_request", "0" * 40)
     (tmp_path / "w").mkdir()
     (tmp_path / "w/plan.json").write_text("{}")

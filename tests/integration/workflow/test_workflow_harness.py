@@ -59,9 +59,8 @@ class Scenario:
         self.project = Project(self.repo, platform=server.url, sandbox="prod").seed(20)
         self.state_url = state_url
         self.github = FakeGitHub(root / "github")
-        python_bin, cache = python
         self.runner = Runner(
-            self.github, python_bin, install_cache=cache,
+            self.github, python,
             secrets={"AEP_CLIENT_ID": DEV_CLIENT_ID, "AEP_CLIENT_SECRET": DEV_CLIENT_SECRET,
                      "AEP_ORG_ID": DEV_ORG_ID, "AEP_STATE_URL": state_url},
             vars={"AEP_IMS_URL": server.url},
