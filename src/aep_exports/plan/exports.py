@@ -247,6 +247,18 @@ def _never_ran(want: DesiredExport) -> str:
     return "has never run"
 
 
+# Declaration keys aep-exports keeps for itself: never part of an export job's request.
+TOOL_ONLY_KEYS = frozenset({"labels", "description", "expect"})
+
+
+def _update_reason(changes: list[FieldChange]) -> str:
+    """Why an ``update_export`` exists: a change the next run's request carries, or one only state keeps."""
+    tops = {change.path.split(".")[0].split("[")[0] for change in changes}
+    if tops and tops <= TOOL_ONLY_KEYS:
+        return f"{', '.join(sorted(tops))} changed: recorded in state; nothing is sent to the platform"
+    return "declaration changed; export jobs are one-shot, so the next run uses it"
+
+
 def _plan_spec_change(
     sink: PlanSink,
     want: DesiredExport,
@@ -275,8 +287,7 @@ def _plan_spec_change(
         sink.action(AddExport(reason="declared; no run is due yet", **common))
         return
     changes = field_changes(record.spec.declared(), want.spec)
-    action = UpdateExport(reason="declaration changed; export jobs are one-shot, so the next run uses it",
-                          changes=changes, **common)
+    action = UpdateExport(reason=_update_reason(changes), changes=changes, **common)
     sink.action(action)
     sink.finding(
         DriftFinding(

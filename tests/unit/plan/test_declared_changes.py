@@ -387,3 +387,19 @@ def test_an_interrupted_apply_to_resolve_is_a_change_for_plan_as_for_drift() -> 
     assert plan.summary_line() == "Plan: 1 interrupted apply record to resolve."
     assert "No changes" not in render_plan_text(plan, colour=False)
     assert "No changes" not in render_plan_markdown(plan)
+
+
+@pytest.mark.parametrize(
+    ("top", "reason"),
+    [
+        ({"labels": {"team": "crm"}}, "labels changed: recorded in state; nothing is sent to the platform"),
+        ({"description": "x", "labels": {"t": "1"}}, "description, labels changed: recorded in state"),
+        ({"fields": ["identities.id", "a"]}, "export jobs are one-shot, so the next run uses it"),
+        ({"labels": {"t": "1"}, "fields": ["a"]}, "export jobs are one-shot, so the next run uses it"),
+    ],
+)
+def test_an_export_change_says_whether_the_platform_will_see_it(top: dict[str, Any], reason: str) -> None:
+    """Labels, description and expectations stay with aep-exports: the plan must not say a run sends them."""
+    plan = _plan(DS, _with_spec(OLD, **top))
+    (action,) = plan.actions
+    assert action.kind == "update_export" and reason in action.reason, action.reason
