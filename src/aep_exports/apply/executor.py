@@ -33,6 +33,8 @@ from aep_exports.plan.actions import (
     DeleteDataset,
     Forget,
     MoveState,
+    OrphanDataset,
+    OrphanExport,
     ReplaceDataset,
     RestateExport,
     RunExport,
@@ -177,6 +179,8 @@ class Executor:
                 return state_changes.restate_export(ledger, action, clock), None
             case AddExport() | UpdateExport():
                 return state_changes.record_export_spec(ledger, action), None
+            case OrphanDataset() | OrphanExport():
+                return state_changes.mark_orphaned(ledger, action), None
             case _:
                 assert_never(action)
 

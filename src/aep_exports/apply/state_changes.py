@@ -1,5 +1,6 @@
-"""Plan actions that change only the state: a rename (``moved:``), a restatement (``--restate``) and a
-new or changed export declaration (export jobs are one-shot: the next run sends it).
+"""Plan actions that change only the state: a rename (``moved:``), a restatement (``--restate``), a
+new or changed export declaration (export jobs are one-shot: the next run sends it) and a removed
+declaration (its record stays, flagged orphaned).
 
 Each is one commit of a named state operation; nothing is sent to the platform, so no write-ahead
 intent is needed (the commit either happened or did not).
@@ -16,7 +17,14 @@ from aep_exports.state.locking import operator_identity
 from aep_exports.state.model import StateDocument
 
 if TYPE_CHECKING:
-    from aep_exports.plan.actions import AddExport, MoveState, RestateExport, UpdateExport
+    from aep_exports.plan.actions import (
+        AddExport,
+        MoveState,
+        OrphanDataset,
+        OrphanExport,
+        RestateExport,
+        UpdateExport,
+    )
 
 Clock = Callable[[], datetime]
 
@@ -51,3 +59,15 @@ def record_export_spec(ledger: Ledger, action: AddExport | UpdateExport) -> str:
 
     ledger.commit(record)
     return "recorded its declaration; " + action.takes_effect()
+
+
+def mark_orphaned(ledger: Ledger, action: OrphanDataset | OrphanExport) -> str:
+    """Flag the record orphaned: aep-exports stops managing it and keeps it in state until --forget."""
+
+    def mark(doc: StateDocument) -> None:
+        doc.mark_orphaned(action.resource, action.key)
+
+    ledger.commit(mark)
+    if action.resource == "dataset":
+        return "recorded as orphaned; the dataset stays on the platform (--prune deletes it)"
+    return f"recorded as orphaned; its history stays in state (--forget {action.key} drops it)"

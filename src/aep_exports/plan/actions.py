@@ -9,7 +9,8 @@ What a kind means is said once, on its class: ``symbol`` (as plans show it), ``v
 ``order`` (datasets first, then exports, forgets last) and ``resource`` (what its key names).
 Adding a kind is one class here plus the ``match`` statements mypy then reports as incomplete
 (executor, recovery, renderers). A retry is a :class:`RetryExport`, a kind of :class:`RunExport`
-(apply starts it the same way); :class:`RestateExport` and :class:`MoveState` change state only.
+(apply starts it the same way); :class:`RestateExport` and :class:`MoveState` change state only, as do
+:class:`OrphanDataset` and :class:`OrphanExport` (a declaration removed).
 """
 
 from __future__ import annotations
@@ -317,6 +318,35 @@ class Forget(_Action):
     resource: Resource
 
 
+class _Orphan(_Action):
+    """A declaration was removed: record it in state as orphaned (the platform is not touched).
+
+    Until the user decides (``--forget`` drops it from state, ``--prune`` deletes a dataset), aep-exports
+    stops managing it; the first plan after the removal says so, so "No changes" stays true.
+    """
+
+    symbol, verb, order = "-", "stop managing", (2, 0)
+
+
+class OrphanDataset(_Orphan):
+    """A dataset no longer declared: mark it orphaned in state; it stays on the platform."""
+
+    noun, label = "dataset", "stop managing dataset"
+    resource: ClassVar[Resource] = "dataset"
+
+    kind: Literal["orphan_dataset"] = "orphan_dataset"
+    dataset_id: str
+
+
+class OrphanExport(_Orphan):
+    """An export no longer declared: mark it orphaned in state; its run history stays."""
+
+    noun, label = "export", "stop managing export"
+    resource: ClassVar[Resource] = "export"
+
+    kind: Literal["orphan_export"] = "orphan_export"
+
+
 Action = Annotated[
     MoveState
     | CreateDataset
@@ -329,6 +359,8 @@ Action = Annotated[
     | RunExport
     | RetryExport
     | CancelJob
+    | OrphanDataset
+    | OrphanExport
     | Forget,
     Field(discriminator="kind"),
 ]

@@ -9,6 +9,7 @@ from aep_exports.plan.actions import (
     DeleteDataset,
     FieldChange,
     Forget,
+    OrphanDataset,
     ReplaceDataset,
     UpdateDataset,
 )
@@ -158,6 +159,27 @@ def plan_declared_dataset(
                 changes=tuple(pending),
             )
         )
+    if not needed and not pending and record.orphaned:  # declared again, unchanged: managed again
+        sink.finding(
+            DriftFinding(
+                kind="pending",
+                resource="dataset",
+                key=want.key,
+                message="declared again; state still records it as orphaned",
+            )
+        )
+        sink.action(
+            UpdateDataset(
+                key=want.key,
+                dataset_id=record.id,
+                patch={},
+                changes=[],
+                spec=want.spec,
+                spec_digest=want.spec_digest,
+                reason="declared again after it was orphaned: aep-exports manages it again",
+            )
+        )
+        return None
     if not needed:
         if pending:  # the platform already has what is declared now: only state is behind
             sink.action(
@@ -241,7 +263,8 @@ def plan_orphaned_dataset(
     options: PlanOptions,
     in_use_ids: frozenset[str],
 ) -> None:
-    """A dataset in state but no longer declared: keep (warn), --prune deletes, --forget drops from state."""
+    """A dataset in state but no longer declared: kept and recorded as orphaned (once), --prune deletes it,
+    --forget drops it from state."""
     protected = record.spec.protect
     if key in options.forget:
         sink.action(
@@ -254,22 +277,11 @@ def plan_orphaned_dataset(
         return
     gone = live.dataset_state(record.id) == "missing"
     if not options.prune:
-        sink.warning(
-            PlanMessage(
-                key=key,
-                message=f"dataset {key} ({record.id}) is no longer declared; kept "
-                "(use --prune to delete it, or --forget to stop managing it)",
-            )
-        )
+        _orphan(sink, key, record, "; kept (use --prune to delete it, or --forget to stop managing it)")
         return
     if protected:
-        sink.warning(
-            PlanMessage(
-                key=key,
-                message=f"dataset {key} ({record.id}) is no longer declared but is "
-                "protected; not deleted (use --forget to stop managing it)",
-            )
-        )
+        advice = " but is protected; not deleted (use --forget to stop managing it)"
+        _orphan(sink, key, record, advice, warn=True)
         return
     if record.id in in_use_ids:
         sink.error(
@@ -284,3 +296,23 @@ def plan_orphaned_dataset(
         sink.action(Forget(key=key, resource="dataset", reason=f"dataset {record.id} is already gone"))
         return
     sink.action(DeleteDataset(key=key, dataset_id=record.id, reason="no longer declared (--prune)"))
+
+
+def _orphan(sink: PlanSink, key: str, record: DatasetRecord, advice: str, *, warn: bool = False) -> None:
+    """Kept on the platform: the first plan records it as orphaned in state; later plans only say so."""
+    message = PlanMessage(key=key, message=f"dataset {key} ({record.id}) is no longer declared{advice}")
+    if warn:  # --prune was asked for and is refused: the user must hear it
+        sink.warning(message)
+    if record.orphaned:
+        if not warn:
+            sink.info(message)
+        return
+    sink.action(OrphanDataset(key=key, dataset_id=record.id, reason="no longer declared"))
+    sink.finding(
+        DriftFinding(
+            kind="pending",
+            resource="dataset",
+            key=key,
+            message="no longer declared; not yet recorded as orphaned in state",
+        )
+    )

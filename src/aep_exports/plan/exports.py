@@ -13,6 +13,7 @@ from aep_exports.plan.actions import (
     CancelJob,
     FieldChange,
     Forget,
+    OrphanExport,
     RestateExport,
     RetryExport,
     RunExport,
@@ -200,7 +201,9 @@ def plan_declared_export(
     choice = choose_slot(sink, want, record, now, options, last_slot)
     slot = choice.slot
     if slot is None or blocking:
-        if record is None or spec_changed:
+        # Declared again after it was recorded as orphaned: apply records the declaration (managed again)
+        # even when it is unchanged; a run, when one is due, does the same.
+        if record is None or spec_changed or record.orphaned:
             _plan_spec_change(sink, want, record, now, slot, dataset_id, dataset_key)
         if slot is None:
             return
@@ -287,7 +290,14 @@ def _plan_spec_change(
         sink.action(AddExport(reason="declared; no run is due yet", **common))
         return
     changes = field_changes(record.spec.declared(), want.spec)
-    action = UpdateExport(reason=_update_reason(changes), changes=changes, **common)
+    reason = _update_reason(changes)
+    said = "spec changed since the last run"
+    if record.orphaned:
+        reason = "declared again after it was orphaned: aep-exports manages it again" + (
+            f"; {reason}" if changes else ""
+        )
+        said = "declared again; state still records it as orphaned" + (f"; {said}" if changes else "")
+    action = UpdateExport(reason=reason, changes=changes, **common)
     sink.action(action)
     sink.finding(
         DriftFinding(
@@ -295,7 +305,7 @@ def _plan_spec_change(
             resource="export",
             key=want.key,
             changes=tuple(changes),
-            message=f"spec changed since the last run; {action.takes_effect()}",
+            message=f"{said}; {action.takes_effect()}",
         )
     )
     if want.incremental and record.runs and _shape_changed(changes) and upcoming is not None:
@@ -391,7 +401,8 @@ def _shape_changed(changes: list[FieldChange]) -> bool:
 
 
 def plan_removed_export(sink: PlanSink, key: str, record: ExportRecord, options: PlanOptions) -> None:
-    """An export in state but no longer declared: cancel its unfinished runs; history stays (orphaned)."""
+    """An export in state but no longer declared: cancel its unfinished runs; the first plan after the
+    removal records it as orphaned (its history stays in state); ``--forget`` drops it instead."""
     cancels: list[str] = []
     for run in record.unfinished_runs():
         if run.job_id is None:
@@ -413,10 +424,21 @@ def plan_removed_export(sink: PlanSink, key: str, record: ExportRecord, options:
             )
         )
         return
-    sink.warning(
-        PlanMessage(
+    if record.orphaned:
+        sink.info(
+            PlanMessage(
+                key=key,
+                message=f"export {key} is no longer declared; its history stays in state "
+                f"as orphaned (use --forget {key} to drop it)",
+            )
+        )
+        return
+    sink.action(OrphanExport(key=key, after=cancels, reason="no longer declared"))
+    sink.finding(
+        DriftFinding(
+            kind="pending",
+            resource="export",
             key=key,
-            message=f"export {key} is no longer declared; its history stays in state "
-            f"as orphaned (use --forget {key} to drop it)",
+            message="no longer declared; not yet recorded as orphaned in state",
         )
     )

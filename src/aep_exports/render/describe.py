@@ -16,6 +16,8 @@ from aep_exports.plan.actions import (
     FieldChange,
     Forget,
     MoveState,
+    OrphanDataset,
+    OrphanExport,
     ReplaceDataset,
     RestateExport,
     RetryExport,
@@ -75,10 +77,20 @@ def headline(action: Action) -> str:
             return f'cancel job {action.job_id} of export "{action.key}" ({action.cause})'
         case Forget():
             return f"forget {resource_name(action)} (state only; the platform is not touched)"
+        case OrphanDataset() | OrphanExport():
+            return _stop_managing(action)
         case MoveState():
             return f"{action.resource}.{action.old_key} has moved to {resource_name(action)} (state only)"
         case _:
             assert_never(action)
+
+
+def _stop_managing(action: OrphanDataset | OrphanExport) -> str:
+    """A removed declaration: what stays where, and how to go further."""
+    what = f'stop managing {action.resource} "{action.key}": no longer declared; '
+    if isinstance(action, OrphanDataset):
+        return what + "the dataset stays on the platform (--prune deletes it)"
+    return what + f"its history stays in state (--forget {action.key} drops it)"
 
 
 def window_text(action: RunExport) -> str:
@@ -170,7 +182,9 @@ def detail_lines(action: Action, *, diff: bool = False) -> Iterator[tuple[str, s
                 yield "~", f"watermark: {format_instant(action.previous_watermark)} -> " + (
                     format_instant(action.window_from) if action.window_from else "(the beginning)"
                 )
-        case DeleteDataset() | Forget() | MoveState():
+        case OrphanDataset():
+            yield "", f"id          = {action.dataset_id}"
+        case DeleteDataset() | Forget() | MoveState() | OrphanExport():
             pass
         case _:
             assert_never(action)

@@ -149,14 +149,30 @@ class StateDocument(Record):
         return record
 
     def record_export_spec(self, key: str, spec: AppliedExport) -> None:
-        """Export ``key``'s declaration changed (or is new) with no run yet: its next run sends it."""
-        self.ensure_export(key).spec = spec
+        """Export ``key``'s declaration changed (or is new, or is declared again) with no run yet: its next
+        run sends it. A declared export is managed: no longer orphaned."""
+        record = self.ensure_export(key)
+        record.spec = spec
+        record.orphaned = False
 
     def record_dataset_spec(self, key: str, spec: AppliedDataset) -> None:
-        """Dataset ``key`` was changed in place to ``spec``."""
+        """Dataset ``key`` was changed in place to ``spec`` (or declared again): managed, not orphaned."""
         record = self.datasets.get(key)
         if record is not None:
             record.spec = spec
+            record.orphaned = False
+
+    def mark_orphaned(self, resource: Resource, key: str) -> bool:
+        """``key`` is no longer declared: keep its record, flagged orphaned (``--forget`` drops it later).
+
+        False when state does not know ``key``.
+        """
+        table: dict[str, Any] = self.exports if resource == "export" else self.datasets
+        record: DatasetRecord | ExportRecord | None = table.get(key)
+        if record is None:
+            return False
+        record.orphaned = True
+        return True
 
     def drop_dataset(self, key: str, dataset_id: str) -> bool:
         """Dataset ``dataset_id`` is gone: forget it under ``key`` (unless ``key`` names another id now)."""

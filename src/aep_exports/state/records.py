@@ -212,6 +212,7 @@ class ExportRecord(Record):
         """
         if intent.slot is None:
             raise ValueError("a run's intent names its slot")
+        self.orphaned = False  # a run is only planned for a declared export
         return self.add_run(
             RunRecord(
                 slot=intent.slot,

@@ -13,7 +13,7 @@ from aep_exports.plan.actions import digest_of
 from aep_exports.plan.desired import DesiredExport
 from aep_exports.plan.drift import drift_report
 from aep_exports.plan.live import LiveSnapshot
-from aep_exports.plan.model import Plan
+from aep_exports.plan.model import Plan, PlanOptions
 from aep_exports.plan.planner import PlanContext, make_plan
 from aep_exports.render.json_view import render_drift_json, render_plan_json
 from aep_exports.render.markdown import render_plan_markdown
@@ -263,6 +263,9 @@ AGREEMENT = {
     "new manual export": ((DS, OLD, export("adhoc", None)), NOW),
     "new disabled export": ((DS, OLD, export("off", enabled=False)), NOW),
     "new manual export, another run due": ((DS, OLD, export("adhoc", None)), at(days=1, hours=4)),
+    "export removed": ((DS,), NOW),
+    "export removed, its run due": ((DS,), at(days=1, hours=4)),
+    "dataset removed": ((export(dataset_id="ds-1"),), NOW),
     "everything at once": (
         (dataset(name="Renamed"), export(fields="a"), dataset("more"), export("more", dataset_key="more")),
         NOW,
@@ -282,6 +285,100 @@ def test_plan_and_drift_report_the_same_pending_set(case: str) -> None:
     assert report["exit_code"] == drift_report(plan).exit_code == expected
     if expected:
         assert plan.has_changes and "Declared but not applied:" in render_drift_text(plan)
+
+
+EXPORT_LINE = (
+    '- stop managing export "daily": no longer declared; its history stays in state (--forget daily drops it)'
+)
+DATASET_LINE = (
+    '- stop managing dataset "target": no longer declared; '
+    "the dataset stays on the platform (--prune deletes it)"
+)
+# (case, declarations, kind, key, summary, text line)
+REMOVED = [
+    ("export", (DS,), "orphan_export", "daily", "Plan: 1 export to stop managing.", EXPORT_LINE),
+    (
+        "dataset",
+        (export(dataset_id="ds-1"),),
+        "orphan_dataset",
+        "target",
+        "Plan: 1 dataset to stop managing.",
+        DATASET_LINE,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "items", "kind", "key", "summary", "line"), REMOVED, ids=[c[0] for c in REMOVED]
+)
+def test_a_removed_declaration_is_a_change_in_every_format_until_applied(
+    case: str, items: tuple[Any, ...], kind: str, key: str, summary: str, line: str
+) -> None:
+    """Removing a declaration is not "No changes": the plan stops managing it (state only), the summary
+    counts it, --detailed-exitcode and drift exit 2; once recorded, the next plan has no change."""
+    plan = _plan(*items)
+    assert not plan.errors and not plan.warnings, (plan.errors, plan.warnings)
+    assert [(a.kind, a.key) for a in plan.actions] == [(kind, key)]
+    assert plan.summary_line() == summary and plan.has_changes
+    assert drift_report(plan).exit_code == 2
+    assert _pending_keys(plan) == {(plan.actions[0].resource, key)}
+
+    text = render_plan_text(plan, colour=False)
+    assert "No changes" not in text and text.rstrip().endswith(summary)
+    assert f"  {line}\n" in text, text
+    markdown = render_plan_markdown(plan)
+    assert markdown.startswith(f"### aep-exports plan for sandbox `dev`\n\n**{summary}**")
+    assert line[2:] in markdown, markdown
+    data = json.loads(render_plan_json(plan))
+    assert data["status"] == "changes" and data["summary"] == summary
+    assert [a["kind"] for a in data["actions"]] == [kind]
+
+    doc, snapshot = _history()
+    doc.mark_orphaned(plan.actions[0].resource, key)  # what apply does for it
+    again = make_plan(desired(*items), doc, snapshot, NOW, context=PlanContext(sandbox="dev"))
+    assert again.actions == () and not again.has_changes and not again.warnings
+    assert again.summary_line() == "No changes. The platform matches the declarations."
+    assert drift_report(again).exit_code == 0
+    assert any("no longer declared" in info.message for info in again.infos)
+
+
+def test_forget_and_prune_take_the_place_of_stopping_to_manage() -> None:
+    doc, snapshot = _history()
+    forgot = make_plan(desired(DS), doc, snapshot, NOW, PlanOptions(forget=("daily",)))
+    assert [a.kind for a in forgot.actions] == ["forget"]
+    pruned = make_plan(desired(), doc, snapshot, NOW, PlanOptions(prune=True, forget=("daily",)))
+    assert [a.kind for a in pruned.actions] == ["delete_dataset", "forget"]
+
+
+@pytest.mark.parametrize(("items", "changed"), [((DS, OLD), False), ((DS, export(fields="a")), True)],
+                         ids=["unchanged", "changed"])
+def test_an_orphaned_export_declared_again_plans_normally_and_apply_clears_the_flag(
+    items: tuple[Any, ...], changed: bool
+) -> None:
+    doc, snapshot = _history()
+    doc.mark_orphaned("export", "daily")
+    plan = make_plan(desired(*items), doc, snapshot, NOW)
+    (action,) = plan.actions
+    assert action.kind == "update_export" and "declared again" in action.reason
+    assert bool(action.changes) == changed and drift_report(plan).exit_code == 2
+    doc.record_export_spec(action.key, action.spec)  # what apply does for update_export
+    assert not doc.exports["daily"].orphaned
+    assert make_plan(desired(*items), doc, snapshot, NOW).actions == ()
+    # and when its run is due, it runs as before (the run's apply clears the flag too)
+    doc.mark_orphaned("export", "daily")
+    later = make_plan(desired(*items), doc, live(at(days=1, hours=4)), at(days=1, hours=4))
+    assert [a.kind for a in later.actions] == ["run_export"]
+
+
+def test_an_orphaned_dataset_declared_again_is_recorded_as_managed() -> None:
+    doc, snapshot = _history()
+    doc.mark_orphaned("dataset", "target")
+    plan = make_plan(desired(DS, OLD), doc, snapshot, NOW)
+    (action,) = plan.actions
+    assert action.kind == "update_dataset" and action.patch == {} and "declared again" in action.reason
+    doc.record_dataset_spec(action.key, action.spec)  # what apply does for a state-only update_dataset
+    assert not doc.datasets["target"].orphaned
+    assert make_plan(desired(DS, OLD), doc, snapshot, NOW).actions == ()
 
 
 def test_apply_records_an_export_change_and_the_next_plan_has_none() -> None:

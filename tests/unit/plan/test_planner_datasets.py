@@ -121,22 +121,30 @@ def test_protected_dataset_is_never_replaced():
 
 
 ORPHAN_CASES = [
-    # (protect, options, expected actions, expected words in warnings)
-    (False, PlanOptions(), [], "--prune"),
-    (False, PlanOptions(prune=True), [("delete_dataset", "old")], None),
-    (True, PlanOptions(prune=True), [], "protected"),
-    (True, PlanOptions(forget=("old",)), [("forget", "old")], None),
+    # (protect, orphaned in state already, options, expected actions, expected words in warnings)
+    (False, False, PlanOptions(), [("orphan_dataset", "old")], None),
+    (False, True, PlanOptions(), [], None),
+    (False, False, PlanOptions(prune=True), [("delete_dataset", "old")], None),
+    (False, True, PlanOptions(prune=True), [("delete_dataset", "old")], None),
+    (True, False, PlanOptions(prune=True), [("orphan_dataset", "old")], "protected"),
+    (True, True, PlanOptions(prune=True), [], "protected"),
+    (True, False, PlanOptions(forget=("old",)), [("forget", "old")], None),
 ]
 
 
-@pytest.mark.parametrize(("protect", "options", "expected", "warning"), ORPHAN_CASES)
-def test_orphaned_dataset(protect, options, expected, warning):
+@pytest.mark.parametrize(("protect", "orphaned", "options", "expected", "warning"), ORPHAN_CASES)
+def test_orphaned_dataset(protect, orphaned, options, expected, warning):
     old = dataset("old", protect=protect)
     doc = state(datasets={"old": applied_dataset(old, "ds-9")})
+    if orphaned:
+        doc.mark_orphaned("dataset", "old")
     plan = make_plan(desired(), doc, live(NOW, datasets={"ds-9": live_body(old)}), NOW, options)
     assert kinds(plan) == expected
+    assert plan.has_changes == bool(expected)
     if warning:
         assert any(warning in w.message for w in plan.warnings)
+    elif not expected:  # already orphaned: said once more, as information, not a warning
+        assert not plan.warnings and any("no longer declared" in i.message for i in plan.infos)
 
 
 def test_forget_of_a_declared_key_is_an_error():

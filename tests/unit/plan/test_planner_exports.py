@@ -239,8 +239,9 @@ def test_removed_export_cancels_its_unfinished_run_and_keeps_history():
         exports={"daily": applied_export(want, [run(at(hours=3), "PROCESSING", job_id=4)])},
     )
     plan = make_plan(desired(DS), doc, live(at(hours=4)), at(hours=4))
-    assert [(a.kind, a.cause) for a in plan.actions] == [("cancel_job", "removed")]
-    assert any("orphaned" in w.message for w in plan.warnings)
+    assert [a.kind for a in plan.actions] == ["cancel_job", "orphan_export"]
+    assert plan.actions[0].cause == "removed" and plan.actions[1].after == ["cancel_job:daily:4"]
+    assert not plan.warnings
     forgot = make_plan(desired(DS), doc, live(at(hours=4)), at(hours=4), PlanOptions(forget=("daily",)))
     assert [a.kind for a in forgot.actions] == ["cancel_job", "forget"]
     assert forgot.actions[1].after == ["cancel_job:daily:4"]

@@ -42,7 +42,7 @@ def rich_plan():
 
 def test_round_trip_renders_the_same(tmp_path):
     plan, _ = rich_plan()
-    assert {a.kind for a in plan.actions} == {"create_dataset", "run_export", "cancel_job"}
+    assert {a.kind for a in plan.actions} == {"create_dataset", "run_export", "cancel_job", "orphan_export"}
     save_plan(plan, tmp_path / "plan.json")
     loaded = load_saved_plan(tmp_path / "plan.json")
     assert loaded == plan

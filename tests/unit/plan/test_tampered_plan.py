@@ -38,7 +38,7 @@ def _every_kind() -> list[Action]:
     plans = [
         # create_dataset, run_export
         make_plan(desired(dataset("new"), export("new", dataset_key="new")), state(), live(NOW), NOW),
-        # update_dataset, delete_dataset, cancel_job
+        # update_dataset, delete_dataset, cancel_job, orphan_export (a removed export)
         make_plan(
             desired(dataset(name="Renamed"), export("stuck", timeout=None)),
             state(
@@ -76,6 +76,13 @@ def _every_kind() -> list[Action]:
         make_plan(
             desired(), state({"target": applied_dataset(ds)}), live(NOW), NOW, PlanOptions(forget=("target",))
         ),
+        # orphan_dataset (a removed dataset, without --prune)
+        make_plan(
+            desired(ds),
+            state({"target": applied_dataset(ds), "other": applied_dataset(dataset("other"), "ds-2")}),
+            live(NOW, datasets={"ds-1": live_body(ds), "ds-2": live_body(dataset("other"))}),
+            NOW,
+        ),
         # update_export
         make_plan(
             desired(ds, export(fields="a")),
@@ -101,7 +108,9 @@ def _every_kind() -> list[Action]:
 
 ACTIONS = _every_kind()
 # The field of each kind that carries what apply sends or records: the one a hand edit would change.
-BODY_FIELDS = ("request_body", "body", "patch", "window_from", "job_id", "old_key", "dataset_id", "resource")
+BODY_FIELDS = (
+    "request_body", "body", "patch", "window_from", "job_id", "old_key", "dataset_id", "resource", "reason"
+)
 
 
 def _edited(value: Any) -> Any:
