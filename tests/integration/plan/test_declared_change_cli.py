@@ -185,3 +185,68 @@ def test_text_plan_with_an_error_ends_saying_it_failed(make_project: ProjectFact
     assert lines[0] == "The plan has 1 error:" and "merge policy 'no-such-policy'" in lines[1]
     assert lines[-1] == "Plan failed: 1 error. Nothing can be applied until it is fixed."
     assert not any(line.startswith("Plan: ") for line in lines)
+
+
+EXTRA = "\n".join(
+    [
+        "exports:",
+        "  extra:",
+        "    dataset: target",
+        '    schedule: "0 3 * * *"',
+        "    fields: [identities.id, person.name.lastName]",
+        f"    mergePolicy: {{id: {MERGE_POLICY}}}",
+        "    filter:",
+        "      segments:",
+        f"        - segmentId: {SEGMENT}",
+        "",
+    ]
+)
+STOP_MANAGING = (
+    '- stop managing export "extra": no longer declared; its history stays in state (--forget extra drops it)'
+)
+
+
+def test_removing_an_export_file_is_a_change_until_applied_and_a_redeclared_export_runs_again(
+    make_project: ProjectFactory,
+) -> None:
+    """Removing an export's file used to plan "No changes" with only a warning: a reviewer of the plan
+    never saw it. The first plan stops managing it (state only: recorded as orphaned); then no change."""
+    project = make_project()
+    extra = project.root / "exports" / "extra.yaml"
+    extra.write_text(EXTRA)
+    applied = project.cli("apply", "--auto-approve", "--now", FIRST)
+    assert applied.exit_code == 0, applied.output
+    assert project.cli("platform", "clock", "set", LATER).exit_code == 0
+    extra.unlink()
+
+    plan = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert plan.exit_code == 2, plan.output
+    assert STOP_MANAGING in plan.output and "Plan: 1 export to stop managing." in plan.output
+    assert "No changes" not in plan.output and "Warning" not in plan.output
+    drift = project.cli("drift", "--now", LATER)
+    assert drift.exit_code == 2 and "export.extra: no longer declared" in drift.output, drift.output
+
+    with project.client() as client:
+        jobs_before = len(client.list_export_jobs())
+    applied = project.cli("apply", "--auto-approve", "--now", LATER)
+    assert applied.exit_code == 0, applied.output
+    assert "✓ stop managing export extra: recorded as orphaned" in applied.output
+    record = project.state().exports["extra"]
+    assert record.orphaned and len(record.runs) == 1  # its history stays
+    with project.client() as client:
+        assert len(client.list_export_jobs()) == jobs_before  # state only
+
+    again = project.cli("plan", "--detailed-exitcode", "--now", LATER)
+    assert again.exit_code == 0 and "No changes." in again.output, again.output
+    assert "is no longer declared" in again.output  # said as information
+    assert project.cli("drift", "--now", LATER).exit_code == 0
+
+    # declared again: planned as before; its next run clears the flag
+    extra.write_text(EXTRA)
+    assert project.cli("platform", "clock", "set", NEXT_DUE).exit_code == 0
+    due = project.cli("plan", "--detailed-exitcode", "--now", NEXT_DUE)
+    assert due.exit_code == 2 and 'run export "extra" for slot 2026-11-21T03:00:00Z' in due.output, due.output
+    applied = project.cli("apply", "--auto-approve", "--now", NEXT_DUE)
+    assert applied.exit_code == 0, applied.output
+    record = project.state().exports["extra"]
+    assert not record.orphaned and len(record.runs) == 2
