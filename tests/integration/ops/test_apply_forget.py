@@ -31,8 +31,8 @@ def test_apply_forget_drops_an_undeclared_export(tmp_path: Path) -> None:
     backend = FileStateBackend(tmp_path / ".aep-exports" / "state", DEV_ORG_ID, "prod")
     assert "daily" in backend.read().exports
     declarations.write_text(DATASET, encoding="utf-8")
-    assert "export daily is no longer declared" in apply()  # warned about, kept
-    assert "daily" in backend.read().exports
+    assert 'stop managing export "daily"' in apply()  # kept in state, recorded as orphaned
+    assert backend.read().exports["daily"].orphaned
     shown = apply("--forget", "daily")
     assert "1 state entry to forget" in shown
     assert "daily" not in backend.read().exports and "target" in backend.read().datasets
