@@ -36,11 +36,11 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class _Killed(BaseException):
+class Killed(BaseException):
     """Stands for kill -9: nothing after it runs, no except clause catches it."""
 
 
-class _DiesAfterPost:
+class DiesAfterPost:
     """The real client, except that the process 'dies' as soon as a job's POST was answered."""
 
     def __init__(self, client: Any) -> None:
@@ -50,7 +50,7 @@ class _DiesAfterPost:
     def create_export_job(self, body: dict[str, Any], **kwargs: Any) -> Any:
         job = self._client.create_export_job(body, **kwargs)
         self.created.append(job.id)
-        raise _Killed
+        raise Killed
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -87,8 +87,8 @@ def leave_work_for_the_next_apply(project: Project) -> Leftovers:
         )
         (action,) = [a for a in planned.plan.actions if a.kind == "run_export"]
         ids = {key: rec.id for key, rec in planned.state.datasets.items()}
-        dying = _DiesAfterPost(client)
-        with backend.lock(timeout=5, command="apply"), pytest.raises(_Killed):
+        dying = DiesAfterPost(client)
+        with backend.lock(timeout=5, command="apply"), pytest.raises(Killed):
             body = action.resolved_body(ids)
             start_run(Ledger(backend, planned.state), dying, action, body, clock_from(DAY2))
         (adopt,) = dying.created
@@ -106,7 +106,7 @@ class _DiesBeforePost:
         self._client = client
 
     def create_export_job(self, body: dict[str, Any], **kwargs: Any) -> Any:
-        raise _Killed
+        raise Killed
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -125,7 +125,7 @@ def leave_unsent_intent(project: Project, now: datetime, key: str = "export000")
         )
         (action,) = [a for a in planned.plan.actions if a.kind == "run_export"]
         ids = {name: rec.id for name, rec in planned.state.datasets.items()}
-        with backend.lock(timeout=5, command="apply"), pytest.raises(_Killed):
+        with backend.lock(timeout=5, command="apply"), pytest.raises(Killed):
             start_run(Ledger(backend, planned.state), _DiesBeforePost(client), action,
                       action.resolved_body(ids), clock_from(now))
     (intent,) = backend.read().open_intents()

@@ -145,18 +145,22 @@ def _report_spec_change(
     want: DesiredExport,
     record: ExportRecord | None,
     changes: list[FieldChange],
-    slot: datetime,
+    slot: datetime | None,
+    message: str = "spec changed since the last run",
 ) -> None:
+    """The pending finding of a changed spec, and the warning when an incremental export's windows from
+    ``slot`` on (None: no run is coming) are shaped differently from those it exported before."""
     sink.finding(
         DriftFinding(
             kind="pending",
             resource="export",
             key=want.key,
             changes=tuple(changes),
-            message="spec changed since the last run",
+            message=message,
         )
     )
-    if want.incremental and record is not None and record.runs and _shape_changed(changes):
+    reshaped = want.incremental and record is not None and record.runs and _shape_changed(changes)
+    if reshaped and slot is not None:
         sink.warning(
             PlanMessage(
                 key=want.key,
@@ -299,24 +303,7 @@ def _plan_spec_change(
         said = "declared again; state still records it as orphaned" + (f"; {said}" if changes else "")
     action = UpdateExport(reason=reason, changes=changes, **common)
     sink.action(action)
-    sink.finding(
-        DriftFinding(
-            kind="pending",
-            resource="export",
-            key=want.key,
-            changes=tuple(changes),
-            message=f"{said}; {action.takes_effect()}",
-        )
-    )
-    if want.incremental and record.runs and _shape_changed(changes) and upcoming is not None:
-        sink.warning(
-            PlanMessage(
-                key=want.key,
-                location=want.location,
-                message=f"export {want.key}: segments or fields changed; windows exported "
-                f"before {format_instant(upcoming)} used the old definition",
-            )
-        )
+    _report_spec_change(sink, want, record, changes, upcoming, f"{said}; {action.takes_effect()}")
 
 
 def _plan_run(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from aep_exports.apply import Ledger, clock_from
@@ -12,30 +10,11 @@ from aep_exports.apply.runs import start_run
 from aep_exports.cli.wiring import agree_on_now, load_declared, open_client, open_state, parse_now
 from aep_exports.plan.model import PlanOptions
 from aep_exports.state.model import RunStatus
+from support.leftovers import DiesAfterPost, Killed
 from support.projects import Project
 
 DAY1 = "2024-05-01T04:00:00Z"
 DAY2 = "2024-05-02T04:00:00Z"
-
-
-class _Killed(BaseException):
-    """Stands for kill -9: nothing after it runs, no except clause catches it."""
-
-
-class _DiesAfterPost:
-    """The real client, except that the process 'dies' as soon as the job's POST was answered."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.created: list[int] = []
-
-    def create_export_job(self, body: dict[str, Any], **kwargs: Any) -> Any:
-        job = self._client.create_export_job(body, **kwargs)
-        self.created.append(job.id)
-        raise _Killed
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
 
 
 def _crash_after_post(project: Project) -> int:
@@ -48,8 +27,8 @@ def _crash_after_post(project: Project) -> int:
         planned = record_and_plan(settings, client, backend, desired, now, PlanOptions(), command="apply")
         (action,) = [a for a in planned.plan.actions if a.kind == "run_export"]
         ids = {key: record.id for key, record in planned.state.datasets.items()}
-        dying = _DiesAfterPost(client)
-        with pytest.raises(_Killed):
+        dying = DiesAfterPost(client)
+        with pytest.raises(Killed):
             start_run(
                 Ledger(backend, planned.state), dying, action, action.resolved_body(ids), clock_from(now)
             )
